@@ -1,0 +1,39 @@
+# vaecollapse — every target sets up .venv first, so a fresh clone needs only Python 3.11.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+RUN := $(VENV)/bin/vaecollapse run
+
+.PHONY: install test test-all lint demo linear-phase bench clean
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+# pytest exits 5 when it collects no test: not a failure; any other non-zero is.
+test: install
+	$(PY) -m pytest -m "not slow" -q; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+
+test-all: install
+	$(PY) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check vaecollapse tests experiments benchmarks
+	$(VENV)/bin/ruff format --check vaecollapse tests experiments benchmarks
+
+demo: install
+	$(RUN) experiments/demo.py --workdir runs/demo
+
+linear-phase: install
+	$(RUN) experiments/linear_phase.py --workdir runs/linear_phase
+
+bench: install
+	$(PY) benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json benchmarks/sweep_throughput.json
+
+clean:
+	rm -rf runs .pytest_cache

@@ -1,0 +1,80 @@
+"""Data loaders: shapes, ranges, determinism, spectrum, clear errors offline."""
+
+import ml_collections
+import numpy as np
+import pytest
+
+from vaecollapse import data
+
+
+def cfg(**kw):
+    return ml_collections.ConfigDict(kw)
+
+
+def test_digits_shapes_and_range():
+    ds = data.load(cfg(name="digits", binarize=True))
+    assert ds.train.shape[1:] == (8, 8, 1) and ds.test.shape[1:] == (8, 8, 1)
+    assert len(ds.train) + len(ds.test) == 1797
+    assert ds.train.dtype == np.float32
+    assert set(np.unique(ds.train)) <= {0.0, 1.0}
+    assert ds.train_labels.shape == (len(ds.train),) and ds.train_labels.max() == 9
+    assert ds.meta["kind"] == "binary"
+    grey = data.load(cfg(name="digits", binarize=False))
+    assert grey.train.min() >= 0.0 and grey.train.max() <= 1.0 and len(np.unique(grey.train)) > 2
+    again = data.load(cfg(name="digits", binarize=True))
+    np.testing.assert_array_equal(ds.train, again.train)
+
+
+def test_linear_gaussian_spectrum_and_determinism():
+    eig = (5.0, 2.0, 0.5, 0.1)
+    ds = data.load(cfg(name="linear_gaussian", eigenvalues=eig, num_examples=40_000, seed=3))
+    assert ds.train.shape == (32_000, 4) and ds.test.shape == (8_000, 4)
+    spectrum = np.sort(np.linalg.eigvalsh(np.cov(ds.train.T)))[::-1]
+    np.testing.assert_allclose(spectrum, eig, rtol=0.05)
+    np.testing.assert_allclose(ds.train.mean(0), 0.0, atol=0.05)
+    # the rotation is not the identity, so the spectrum is not just the variances
+    assert not np.allclose(np.var(ds.train, axis=0), eig, rtol=0.2)
+    same = data.load(cfg(name="linear_gaussian", eigenvalues=eig, num_examples=40_000, seed=3))
+    other = data.load(cfg(name="linear_gaussian", eigenvalues=eig, num_examples=40_000, seed=4))
+    np.testing.assert_array_equal(ds.train, same.train)
+    assert not np.array_equal(ds.train, other.train)
+
+
+@pytest.mark.parametrize(
+    "config, match",
+    [
+        (cfg(name="cifar99"), r"data.name='cifar99' is unknown; allowed: digits"),
+        (
+            cfg(name="linear_gaussian", eigenvalues=(1.0, -2.0), num_examples=10, seed=0),
+            r"eigenvalues must all be positive.*-2.0",
+        ),
+        (
+            cfg(name="linear_gaussian", eigenvalues=((1.0, 2.0),), num_examples=10, seed=0),
+            r"non-empty 1-D",
+        ),
+        (
+            cfg(name="linear_gaussian", eigenvalues=(1.0,), num_examples=1, seed=0),
+            r"num_examples must be >= 2, got 1",
+        ),
+    ],
+)
+def test_bad_config_errors(config, match):
+    with pytest.raises(ValueError, match=match):
+        data.load(config)
+
+
+@pytest.mark.parametrize("name", ["mnist", "binarized_mnist", "fashion_mnist"])
+def test_tfds_offline_error_is_fast_and_clear(name, tmp_path):
+    with pytest.raises(ValueError) as err:
+        data.load(cfg(name=name, data_dir=str(tmp_path)))
+    message = str(err.value)
+    assert name in message and "not downloaded" in message and "digits" in message
+
+
+def test_non_finite_data_rejected():
+    ds = data.load(cfg(name="digits"))
+    train = ds.train.copy()
+    train[3, 1, 2, 0] = np.nan
+    train[7, 0, 0, 0] = np.inf
+    with pytest.raises(ValueError, match=r"2 non-finite values.*first at index \(3, 1, 2, 0\)"):
+        data.dataset.validated(ds._replace(train=train))

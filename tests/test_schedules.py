@@ -1,0 +1,69 @@
+"""Schedules: values at key steps, jit/vmap over parameter arrays, no retrace."""
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+from absl.testing import absltest
+
+from vaecollapse import schedules
+
+
+class ScheduleValuesTest(chex.TestCase):
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_constant(self):
+        out = self.variant(lambda s: schedules.constant(s, beta=jnp.float32(0.3)))(jnp.arange(3))
+        np.testing.assert_allclose(out, [0.3, 0.3, 0.3], rtol=1e-6)
+
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_linear_warmup(self):
+        f = self.variant(lambda s: schedules.linear_warmup(s, beta=2.0, warmup_steps=10.0))
+        np.testing.assert_allclose(f(jnp.array([0, 5, 10, 50])), [0.0, 1.0, 2.0, 2.0])
+        g = self.variant(lambda s: schedules.linear_warmup(s, beta=2.0, warmup_steps=0.0))
+        np.testing.assert_allclose(g(jnp.array([0, 7])), [2.0, 2.0])
+
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_cyclical(self):
+        # T=100, M=4 -> period 25; R=0.5 -> ramp over 12.5 steps then hold.
+        f = self.variant(
+            lambda s: schedules.cyclical(s, beta=1.0, total_steps=100.0, cycles=4.0, ratio=0.5)
+        )
+        out = f(jnp.array([0, 5, 12.5, 20, 25, 30, 99]))
+        np.testing.assert_allclose(out, [0.0, 0.4, 1.0, 1.0, 0.0, 0.4, 1.0], rtol=1e-5)
+
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_sigmoid(self):
+        f = self.variant(lambda s: schedules.sigmoid(s, beta=1.0, midpoint=50.0, steepness=0.1))
+        out = f(jnp.array([0.0, 50.0, 100.0]))
+        np.testing.assert_allclose(out, 1 / (1 + np.exp(-0.1 * np.array([-50, 0, 50]))), 1e-6)
+
+
+class ScheduleVmapTest(chex.TestCase):
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_vmap_over_parameter_grid(self):
+        betas = jnp.array([0.5, 1.0, 2.0])
+        warmups = jnp.array([0.0, 10.0, 20.0])
+        fn = self.variant(
+            jax.vmap(lambda b, w: schedules.linear_warmup(jnp.float32(5.0), beta=b, warmup_steps=w))
+        )
+        np.testing.assert_allclose(fn(betas, warmups), [0.5, 0.5, 0.5], rtol=1e-6)
+
+    def test_no_retrace_across_values(self):
+        @jax.jit
+        @chex.assert_max_traces(n=1)
+        def f(step, beta, total, cycles, ratio):
+            return schedules.cyclical(
+                step, beta=beta, total_steps=total, cycles=cycles, ratio=ratio
+            )
+
+        for beta, cycles in ((0.1, 2.0), (1.0, 4.0), (3.0, 1.0)):
+            f(jnp.float32(3.0), jnp.float32(beta), jnp.float32(100.0), jnp.float32(cycles), 0.5)
+
+    def test_registry(self):
+        self.assertEqual(
+            set(schedules.SCHEDULES), {"constant", "linear_warmup", "cyclical", "sigmoid"}
+        )
+
+
+if __name__ == "__main__":
+    absltest.main()

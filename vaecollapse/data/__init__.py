@@ -1,0 +1,46 @@
+"""`load(config.data)`: one entry point for every dataset, offline ones first."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vaecollapse.data import embedded, synthetic, tfds
+from vaecollapse.data.dataset import Dataset, validated
+
+OFFLINE = ("digits", "linear_gaussian")
+NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS)
+
+__all__ = ["NAMES", "Dataset", "load"]
+
+
+def load(config: Any) -> Dataset:
+    """Load the dataset a ``config.data`` ConfigDict names.
+
+    Fields: ``name`` (see ``NAMES``); ``digits``: ``binarize``, ``test_fraction``,
+    ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
+    tfds names: ``data_dir``, ``binarize``.
+
+    Raises:
+      ValueError: unknown name, bad fields, non-finite data or tfds data not prepared.
+    """
+    name = config.name
+    if name == "digits":
+        dataset = embedded.digits(
+            binarize=config.get("binarize", True),
+            test_fraction=config.get("test_fraction", 0.2),
+            split_seed=config.get("split_seed", 0),
+        )
+    elif name == "linear_gaussian":
+        dataset = synthetic.linear_gaussian(
+            eigenvalues=tuple(config.eigenvalues),
+            num_examples=int(config.num_examples),
+            seed=int(config.seed),
+            test_fraction=config.get("test_fraction", 0.2),
+        )
+    elif name in tfds.IMAGE_DATASETS:
+        dataset = tfds.load_images(
+            name, data_dir=config.get("data_dir", None), binarize=config.get("binarize", True)
+        )
+    else:
+        raise ValueError(f"data.name={name!r} is unknown; allowed: {', '.join(NAMES)}")
+    return validated(dataset)
