@@ -25,7 +25,7 @@ def digits(*, binarize: bool = True, test_fraction: float = 0.2, split_seed: int
         images = (images > 0.5).astype(np.float32)
     labels = bunch.target.astype(np.int32)
     order = np.random.default_rng(split_seed).permutation(len(images))
-    num_test = int(round(test_fraction * len(images)))
+    num_test = round(test_fraction * len(images))
     test_idx, train_idx = order[:num_test], order[num_test:]
     meta = {
         "name": "digits",

@@ -42,7 +42,7 @@ def linear_gaussian(
     rng = np.random.default_rng(seed)
     basis = special_ortho_group.rvs(dim, random_state=rng) if rotate and dim > 1 else np.eye(dim)
     x = (rng.standard_normal((num_examples, dim)) * np.sqrt(eigenvalues)) @ basis.T
-    num_test = max(1, int(round(test_fraction * num_examples)))
+    num_test = max(1, round(test_fraction * num_examples))
     x = x.astype(np.float32)
     meta = {
         "name": "linear_gaussian",
