@@ -4,3 +4,32 @@ import os
 
 os.environ.setdefault("JAX_PLATFORMS", "cpu")
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import ml_collections
+import pytest
+
+from vaecollapse.config import base_config
+
+
+def tiny_config(**sweep) -> ml_collections.ConfigDict:
+    """An MLP VAE on digits small enough to train in a second."""
+    c = base_config()
+    c.name = "tiny"
+    c.model.latent_dim = 3
+    c.model.encoder_hidden = (16,)
+    c.model.decoder_hidden = (16,)
+    c.train.steps = 40
+    c.train.log_every = 10
+    c.train.batch_size = 16
+    c.train.eval_examples = 64
+    c.checkpoint_every = 20
+    c.diagnostics.iw_samples = 4
+    c.diagnostics.mi_chunk = 32
+    for name, values in sweep.items():
+        c.sweep[name] = values
+    return c
+
+
+@pytest.fixture
+def tiny():
+    return tiny_config

@@ -1,0 +1,102 @@
+"""Bad inputs: each answered before any compile, naming the field, value and what is allowed."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import tiny_config
+
+from vaecollapse import config as config_lib
+
+EXPERIMENTS = sorted(Path("experiments").glob("*.py"))
+
+
+def _set(path, value):
+    def apply(c):
+        *sections, leaf = path.split(".")
+        node = c
+        for s in sections:
+            node = node[s]
+        node[leaf] = value
+
+    return apply
+
+
+BAD_INPUTS = [
+    (_set("data.name", "cifar99"), r"data.name='cifar99' is invalid: allowed: digits"),
+    (_set("model.name", "resnet"), r"model.name='resnet' is invalid: allowed: mlp, linear"),
+    (_set("model.likelihood", "poisson"), r"model.likelihood='poisson'.*allowed: bernoulli"),
+    (_set("train.schedule", "cosine"), r"train.schedule='cosine'.*allowed: constant"),
+    (_set("train.optimizer", "lion"), r"train.optimizer='lion'.*allowed: adam, sgd"),
+    (_set("sweep.beta", ()), r"sweep.beta=\(\) is invalid: must be a non-empty tuple"),
+    (_set("sweep.beta", (1.0, 1.0)), r"sweep.beta=\(1.0, 1.0\).*duplicate"),
+    (_set("sweep.beta", (0.5, -1.0)), r"sweep.beta=-1.0 is invalid: must be >= 0"),
+    (_set("sweep.free_bits", (-0.1,)), r"sweep.free_bits=-0.1.*must be >= 0"),
+    (_set("sweep.ratio", (1.5,)), r"sweep.ratio=1.5.*\(0, 1\]"),
+    (_set("sweep.temperature", (1.0,)), r"sweep.temperature=.*not a hyperparameter; allowed"),
+    (_set("sweep.seed", (0.5,)), r"sweep.seed=0.5.*non-negative integer"),
+    (_set("hparams.learning_rate", 0.0), r"hparams.learning_rate=0.0.*must be > 0"),
+    (_set("train.steps", 0), r"train.steps=0 is invalid: must be a positive integer"),
+    (_set("train.steps", 45), r"train.steps=45.*multiple of train.log_every=10"),
+    (_set("train.batch_size", -4), r"train.batch_size=-4.*positive integer"),
+    (_set("model.latent_dim", 0), r"model.latent_dim=0.*positive integer"),
+    (_set("model.sigma2", 0.0), r"model.sigma2=0.0.*must be > 0"),
+    (_set("sweep_chunk", 0), r"sweep_chunk=0.*positive integer"),
+    (_set("sweep_static.widgets", (1, 2)), r"sweep_static.widgets.*not a model/train field"),
+    (_set("collapse_kl_eps", 0.0), r"collapse_kl_eps=0.0.*must be > 0"),
+]
+
+
+@pytest.mark.parametrize("mutate, match", BAD_INPUTS)
+def test_bad_input_is_named(mutate, match):
+    c = tiny_config()
+    mutate(c)
+    with pytest.raises(ValueError, match=match):
+        config_lib.validate(c)
+
+
+@pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
+def test_experiment_configs_validate(path):
+    namespace = {}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    config = namespace["get_config"]()
+    config_lib.validate(config)
+    quick = config_lib.finalize(config.copy_and_resolve_references())
+    quick.quick = True
+    config_lib.validate(config_lib.finalize(quick))
+
+
+def test_quick_overrides_apply():
+    c = tiny_config()
+    c.quick_overrides = (("train.steps", 20), ("sweep.seed", (0,)))
+    assert config_lib.finalize(c).train.steps == 40
+    c.quick = True
+    quick = config_lib.finalize(c)
+    assert quick.train.steps == 20 and tuple(quick.sweep.seed) == (0,)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("--config.train.steps=abc", "abc"),
+        ("--config.sweep.beta=(0.5,-2.0)", "sweep.beta=-2.0 is invalid"),
+    ],
+)
+def test_cli_rejects_before_compiling(override, message, tmp_path):
+    out = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "vaecollapse",
+            "run",
+            "experiments/demo.py",
+            "--workdir",
+            str(tmp_path),
+            override,
+        ],
+        capture_output=True,
+        text=True,
+    )
+    assert out.returncode != 0
+    assert message in out.stderr

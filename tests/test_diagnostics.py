@@ -1,0 +1,145 @@
+"""Diagnostics against NumPy/SciPy on constructed encoders, and closed forms."""
+
+import math
+
+import chex
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import pytest
+import scipy.special
+import scipy.stats
+
+from vaecollapse import diagnostics, models
+
+
+class DiagnosticsTest(chex.TestCase):
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_collapsed_encoder(self):
+        mean, log_var = jnp.zeros((200, 4)), jnp.zeros((200, 4))
+        kl = self.variant(diagnostics.kl_per_dim)(mean, log_var)
+        chex.assert_shape(kl, (4,))
+        np.testing.assert_allclose(kl, 0.0)
+        au = self.variant(diagnostics.active_units)(mean)
+        self.assertEqual(int(au), 0)
+        mi = self.variant(
+            lambda m, v: diagnostics.mutual_information(m, v, jax.random.PRNGKey(0), 64)
+        )(mean, log_var)
+        self.assertAlmostEqual(float(mi), 0.0, places=5)
+        self.assertEqual(int(diagnostics.collapse_state(au, 4)), diagnostics.FULL)
+
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_k_informative_dims(self):
+        rng = np.random.default_rng(0)
+        mean = np.zeros((300, 5), np.float32)
+        mean[:, :2] = rng.normal(size=(300, 2))
+        mean[:, 2] = 0.05 * rng.normal(size=300)  # Var 0.0025 < 0.01: inactive
+        au = self.variant(diagnostics.active_units)(jnp.asarray(mean))
+        self.assertEqual(int(au), 2)
+        np.testing.assert_allclose(
+            diagnostics.unit_activity(jnp.asarray(mean)), np.var(mean, 0, ddof=1), rtol=1e-5
+        )
+        self.assertEqual(int(diagnostics.collapse_state(au, 5)), diagnostics.PARTIAL)
+        self.assertEqual(int(diagnostics.collapse_state(jnp.int32(5), 5)), diagnostics.HEALTHY)
+
+    def test_mutual_information_matches_numpy_and_bounds(self):
+        rng = np.random.default_rng(1)
+        n, d = 50, 2
+        mean = rng.normal(size=(n, d)).astype(np.float32)
+        log_var = rng.normal(scale=0.3, size=(n, d)).astype(np.float32) - 1.0
+        key = jax.random.PRNGKey(3)
+        mi = float(diagnostics.mutual_information(jnp.asarray(mean), jnp.asarray(log_var), key, 16))
+        z = mean + np.exp(0.5 * log_var) * np.asarray(jax.random.normal(key, (n, d)))
+        std = np.exp(0.5 * log_var)
+        log_q = scipy.stats.norm.logpdf(z[:, None, :], mean[None], std[None]).sum(-1)  # [n, m]
+        expected = np.mean(np.diag(log_q) - (scipy.special.logsumexp(log_q, axis=1) - np.log(n)))
+        np.testing.assert_allclose(mi, expected, rtol=1e-4, atol=1e-4)
+        self.assertLessEqual(mi, math.log(n) + 1e-5)
+        # well-separated posteriors: I = log N
+        far = jnp.arange(n, dtype=jnp.float32)[:, None] * 100.0 * jnp.ones((1, d))
+        mi_far = diagnostics.mutual_information(far, jnp.full((n, d), -2.0), key, 16)
+        np.testing.assert_allclose(mi_far, math.log(n), rtol=1e-4)
+
+    def test_marginal_nll(self):
+        train = np.array([[1, 0], [1, 1], [0, 0], [1, 0]], np.float32)
+        test = np.array([[1, 1]], np.float32)
+        p = np.clip(train.mean(0), 1e-4, 1 - 1e-4)
+        expected = -(np.log(p[0]) + np.log(p[1]))
+        np.testing.assert_allclose(
+            diagnostics.marginal_nll(train, test, "binary"), expected, rtol=1e-6
+        )
+        x = np.random.default_rng(0).normal(2.0, 3.0, size=(5000, 1))
+        np.testing.assert_allclose(
+            diagnostics.marginal_nll(x, x, "continuous"),
+            -scipy.stats.norm.logpdf(x, x.mean(), x.std()).mean(),
+            rtol=1e-4,
+        )
+
+
+@pytest.mark.parametrize(
+    "trace, expected",
+    [
+        ([1.0, 0.8, 0.6, 0.5], -1),  # never collapses
+        ([0.01, 0.0, 0.02, 0.01], 10),  # immediately
+        ([2.0, 1.0, 0.01, 0.0], 30),  # after step 30
+        ([0.01, 0.01, 0.5, 1.0], -1),  # collapse, then recovery
+        ([0.01, 0.5, 0.01, 0.01], 30),  # a blip, then stays collapsed
+    ],
+)
+def test_collapse_onset(trace, expected):
+    steps = jnp.array([10, 20, 30, 40])
+    out = jax.jit(diagnostics.collapse_onset_step, static_argnums=2)(jnp.array(trace), steps, 0.05)
+    assert int(out) == expected
+
+
+def _linear_vae():
+    cfg = ml_collections.ConfigDict(
+        dict(name="linear", latent_dim=2, likelihood="gaussian", sigma2=0.3)
+    )
+    return models.build(cfg, {"shape": (3,)})
+
+
+def test_nll_iw_matches_exact_linear_gaussian_marginal():
+    """x = Wz + b + N(0, σ²I), W with orthogonal columns: p(x) and p(z|x) are exact."""
+    model, sigma2 = _linear_vae(), 0.3
+    x = jax.random.normal(jax.random.PRNGKey(0), (64, 3)) * 1.5
+    params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((64, 2)))
+    W = np.array([[1.2, 0.0], [0.0, 0.7], [0.0, 0.0]], np.float32)  # [D, d]
+    b = np.array([0.1, -0.2, 0.3], np.float32)
+    params["params"]["decoder"]["Dense_0"] = {"kernel": jnp.asarray(W.T), "bias": jnp.asarray(b)}
+    exact = -np.mean(
+        scipy.stats.multivariate_normal(b, W @ W.T + sigma2 * np.eye(3)).logpdf(np.asarray(x))
+    )
+    # exact posterior: precision I + WᵀW/σ² (diagonal here), mean Σ Wᵀ(x − b)/σ²
+    post_var = 1.0 / (1.0 + np.sum(W**2, axis=0) / sigma2)
+    post_mean = (np.asarray(x) - b) @ W / sigma2 * post_var
+    log_var = jnp.broadcast_to(jnp.log(post_var), (64, 2))
+    nll = diagnostics.importance_weighted_nll(
+        model, params, x, jnp.asarray(post_mean), log_var, jax.random.PRNGKey(2), 3
+    )
+    np.testing.assert_allclose(float(nll), exact, rtol=1e-5)  # exact proposal: every weight = p(x)
+    # a poor proposal (the prior): an upper bound on the NLL that tightens as k grows
+    errors = []
+    for k in (1, 30, 3000):
+        nll = diagnostics.importance_weighted_nll(
+            model, params, x, jnp.zeros((64, 2)), jnp.zeros((64, 2)), jax.random.PRNGKey(k), k
+        )
+        errors.append(float(nll) - exact)
+    assert errors[0] > errors[1] > errors[2] >= -0.02
+    assert errors[2] < 0.1
+
+
+def test_latent_sensitivity_zero_when_decoder_ignores_z():
+    model = _linear_vae()
+    x = jax.random.normal(jax.random.PRNGKey(0), (16, 3))
+    params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((16, 2)))
+    mean = jax.random.normal(jax.random.PRNGKey(2), (16, 2))
+    assert float(diagnostics.latent_sensitivity(model, params, mean)) > 0.01
+    deaf = jax.tree_util.tree_map_with_path(
+        lambda path, p: (
+            jnp.zeros_like(p) if "decoder" in str(path) and "kernel" in str(path) else p
+        ),
+        params,
+    )
+    assert float(diagnostics.latent_sensitivity(model, deaf, mean)) == 0.0

@@ -1,0 +1,192 @@
+"""The sweep engine: vmapped == single, chunking, devices, resume, divergence, determinism."""
+
+import json
+import os
+import subprocess
+import sys
+
+import chex
+import jax
+import jax.numpy as jnp
+import numpy as np
+import pytest
+import xarray as xr
+from conftest import tiny_config
+
+from vaecollapse import config as config_lib
+from vaecollapse import data, models, sweep, train
+
+SCALARS = ("kl", "recon", "elbo", "nll_iw", "mutual_info", "kl_trace", "loss_trace", "kl_per_dim")
+
+
+def assert_results_close(a, b, names=SCALARS, rtol=1e-5, atol=1e-5):
+    for name in names:
+        np.testing.assert_allclose(
+            a[name].values, b[name].values, rtol=rtol, atol=atol, err_msg=name
+        )
+
+
+def test_vmapped_run_equals_single_run(tmp_path):
+    c = tiny_config(beta=(0.5, 2.0), seed=(0, 1))
+    results = sweep.run_sweep(c, tmp_path, progress=False)
+    dataset = data.load(c.data)
+    single = jax.jit(train.make_train(c, models.build(c.model, dataset.meta), dataset))
+    hparams = {
+        k: jnp.asarray(v, jnp.int32 if k == "seed" else jnp.float32)
+        for k, v in config_lib.HPARAM_DEFAULTS.items()
+    }
+    hparams.update(beta=jnp.float32(2.0), seed=jnp.int32(1))
+    state, trace = single(hparams, jax.random.PRNGKey(1))
+    chex.assert_tree_all_finite(trace)
+    run = results.sel(beta=2.0, seed=1)
+    np.testing.assert_allclose(trace["kl"], run.kl_trace.values, rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(trace["loss"], run.loss_trace.values, rtol=1e-4)
+    np.testing.assert_allclose(
+        trace["kl_per_dim"], run.kl_per_dim_trace.values, rtol=1e-4, atol=1e-5
+    )
+    np.testing.assert_allclose(trace["beta"], 2.0)
+    assert int(state.step) == c.train.steps and not bool(state.diverged)
+
+
+def test_results_file_layout(tmp_path):
+    c = tiny_config(beta=(0.5, 2.0), seed=(0, 1))
+    sweep.run_sweep(c, tmp_path, progress=False)
+    ds = xr.open_dataset(tmp_path / "results.nc")
+    assert dict(ds.sizes) == {"beta": 2, "seed": 2, "step": 4, "latent": 3}
+    for name in (
+        "kl",
+        "kl_per_dim",
+        "recon",
+        "elbo",
+        "active_units",
+        "mutual_info",
+        "nll_iw",
+        "collapse_state",
+        "collapse_onset_step",
+        "diverged",
+        "kl_trace",
+        "loss_trace",
+        "mean_abs_mu",
+        "mean_sigma",
+    ):
+        assert name in ds, name
+    assert ds.kl_per_dim.dims == ("beta", "seed", "latent")
+    assert ds.kl_trace.dims == ("beta", "seed", "step")
+    np.testing.assert_array_equal(ds.step.values, [10, 20, 30, 40])
+    assert json.loads(ds.attrs["config"])["sweep"]["beta"] == [0.5, 2.0]
+    assert "jax" in json.loads(ds.attrs["versions"]) and ds.attrs["device_kind"] == "cpu"
+    assert ds.attrs["wall_time_s"] > 0
+    ds.close()
+
+
+def test_independent_of_chunk_size(tmp_path):
+    c = tiny_config(beta=(0.5, 1.0, 2.0), seed=(0, 1))
+    whole = sweep.run_sweep(c, tmp_path / "whole", progress=False)
+    c.sweep_chunk = 4  # 6 runs -> chunks of 4 (2 padded)
+    chunked = sweep.run_sweep(c, tmp_path / "chunked", progress=False)
+    assert_results_close(whole, chunked)
+
+
+def test_one_compile_per_static_point(tmp_path, monkeypatch):
+    traces = []  # one counter per static point (chex's counter keys on id(fn), reused here)
+    original = train.make_train_fns
+
+    def counting(*args, **kwargs):
+        fns = original(*args, **kwargs)
+        counter = [0]
+        traces.append(counter)
+
+        def advance(*a):
+            counter[0] += 1
+            return fns.advance(*a)
+
+        return fns._replace(advance=advance)
+
+    monkeypatch.setattr(train, "make_train_fns", counting)
+    c = tiny_config(beta=(0.5, 1.0, 2.0))
+    c.sweep_static.latent_dim = (2, 3)
+    c.sweep_chunk = 2  # two chunks per static point, one trace each
+    results = sweep.run_sweep(c, tmp_path, progress=False)
+    assert [t[0] for t in traces] == [1, 1]
+    assert dict(results.sizes)["latent"] == 3 and results.latent_dim.values.tolist() == [2, 3]
+    assert np.isnan(results.kl_per_dim.sel(latent_dim=2, latent=2)).all()
+
+
+def test_determinism_bitwise(tmp_path):
+    c = tiny_config(beta=(0.5, 2.0))
+    a = sweep.run_sweep(c, tmp_path / "a", progress=False)
+    b = sweep.run_sweep(c, tmp_path / "b", progress=False)
+    for name in a.data_vars:
+        np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+def test_divergence_is_isolated(tmp_path):
+    # Same grid shape with and without the absurd rate, so the kernels are the same.
+    c = tiny_config(learning_rate=(1e-3, 1e30))
+    bad = sweep.run_sweep(c, tmp_path / "bad", progress=False)
+    c.sweep.learning_rate = (1e-3, 2e-3)
+    good = sweep.run_sweep(c, tmp_path / "good", progress=False)
+    assert bad.diverged.values.tolist() == [False, True]
+    assert not good.diverged.values.any()
+    assert bad.diverged_step.sel(learning_rate=1e30) >= 0
+    assert bad.diverged_step.sel(learning_rate=1e-3) == -1
+    assert np.isfinite(bad.kl.sel(learning_rate=1e30))  # frozen at its last finite state
+    for name in good.data_vars:
+        np.testing.assert_array_equal(
+            bad[name].sel(learning_rate=1e-3).values,
+            good[name].sel(learning_rate=1e-3).values,
+            err_msg=name,
+        )
+
+
+class SimulatedCrashError(Exception):
+    pass
+
+
+def test_resume_after_interrupt_matches_uninterrupted(tmp_path, monkeypatch):
+    c = tiny_config(beta=(0.5, 1.0, 2.0))
+    c.sweep_chunk = 2
+    reference = sweep.run_sweep(c, tmp_path / "ref", progress=False)
+
+    class Crashing(sweep.tqdm):
+        updates = 0
+
+        def update(self, n=1):
+            Crashing.updates += 1
+            if Crashing.updates == 7:  # second chunk, after its first checkpoint
+                raise SimulatedCrashError
+            return super().update(n)
+
+    monkeypatch.setattr(sweep, "tqdm", Crashing)
+    with pytest.raises(SimulatedCrashError):
+        sweep.run_sweep(c, tmp_path / "resumed", progress=False)
+    assert (tmp_path / "resumed" / "chunks" / "point0_chunk0.npz").exists()
+    assert any((tmp_path / "resumed" / "checkpoints" / "point0_chunk1").iterdir())
+    assert not (tmp_path / "resumed" / "results.nc").exists()
+    monkeypatch.setattr(sweep, "tqdm", sweep.tqdm.__mro__[1])
+    resumed = sweep.run_sweep(c, tmp_path / "resumed", progress=False)
+    for name in reference.data_vars:
+        np.testing.assert_array_equal(reference[name].values, resumed[name].values, err_msg=name)
+
+
+def test_independent_of_device_count(tmp_path):
+    c = tiny_config(beta=(0.5, 1.0, 2.0))
+    reference = sweep.run_sweep(c, tmp_path / "one", progress=False)
+    script = (
+        "import sys, jax; sys.path.insert(0, 'tests'); from conftest import tiny_config;"
+        "from vaecollapse import sweep; assert jax.device_count() == 4;"
+        "c = tiny_config(beta=(0.5, 1.0, 2.0));"
+        f"sweep.run_sweep(c, {str(tmp_path / 'four')!r}, progress=False)"
+    )
+    env = {**os.environ, "XLA_FLAGS": "--xla_force_host_platform_device_count=4"}
+    subprocess.run([sys.executable, "-c", script], check=True, env=env, cwd=os.getcwd())
+    four = xr.load_dataset(tmp_path / "four" / "results.nc")
+    assert four.attrs["num_devices"] == 4
+    assert_results_close(reference, four, rtol=1e-4, atol=1e-4)
+
+
+def test_batch_larger_than_dataset_rejected(tmp_path):
+    c = tiny_config()
+    c.train.batch_size = 5000
+    with pytest.raises(ValueError, match=r"batch_size=5000 is invalid: must be <= the 1438"):
+        sweep.run_sweep(c, tmp_path, progress=False)

@@ -1,0 +1,3 @@
+from vaecollapse.cli import run_main
+
+run_main()

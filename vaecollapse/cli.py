@@ -1,0 +1,65 @@
+"""Command line: ``vaecollapse run CONFIG --workdir DIR [--config.a.b=value ...]`` and
+``vaecollapse report DIR``.
+
+``run`` trains the config's whole grid (`sweep.run_sweep`), then draws the report;
+re-running it on the same workdir resumes. ``report`` re-draws plots and summary.md
+from ``DIR/results.nc``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from absl import app, flags
+from ml_collections import config_flags
+
+_USAGE = (
+    "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
+    "[--overwrite] [--multihost] [--noprogress]\n"
+    "       vaecollapse report DIR"
+)
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("workdir", None, "Directory for checkpoints, results.nc and plots.")
+flags.DEFINE_bool("overwrite", False, "Discard a workdir's results of a different config.")
+flags.DEFINE_bool("multihost", False, "Call jax.distributed.initialize() (multi-host runs).")
+flags.DEFINE_bool("progress", True, "Show a progress bar.")
+config_flags.DEFINE_config_file("config", None, "Experiment config file (get_config()).")
+
+
+def _run(argv: list[str]) -> None:
+    if len(argv) > 1:
+        raise app.UsageError(f"unexpected arguments {argv[1:]!r}\n{_USAGE}")
+    if not FLAGS.workdir:
+        raise app.UsageError(f"--workdir is required\n{_USAGE}")
+    import jax
+
+    from vaecollapse import config as config_lib
+    from vaecollapse import plots, sweep
+
+    if FLAGS.multihost:
+        jax.distributed.initialize()
+    config = config_lib.finalize(FLAGS.config)
+    try:
+        sweep.run_sweep(config, FLAGS.workdir, overwrite=FLAGS.overwrite, progress=FLAGS.progress)
+    except (ValueError, RuntimeError) as err:
+        sys.exit(f"vaecollapse: error: {err}")
+    for path in plots.report(FLAGS.workdir):
+        print(path)
+
+
+def run_main(argv: list[str] | None = None) -> None:
+    """Entry point of the ``vaecollapse`` console script and ``python -m vaecollapse``."""
+    argv = list(sys.argv if argv is None else argv)
+    if len(argv) < 3 or argv[1] not in ("run", "report"):
+        sys.exit(_USAGE)
+    if argv[1] == "report":
+        from vaecollapse import plots
+
+        try:
+            paths = plots.report(argv[2])
+        except (ValueError, FileNotFoundError) as err:
+            sys.exit(f"vaecollapse: error: {err}")
+        print("\n".join(str(p) for p in paths))
+        return
+    app.run(_run, argv=[argv[0], f"--config={argv[2]}", *argv[3:]])

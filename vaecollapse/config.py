@@ -1,0 +1,199 @@
+"""The config schema: defaults every experiment starts from, and validation.
+
+Experiments call `base_config()` and override fields. `validate(config)` runs before
+anything is compiled and names the bad field, its value and what is allowed.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Iterator
+from typing import Any
+
+import ml_collections
+
+from vaecollapse import data, models, schedules
+
+# Hyperparameters that may be swept (vmapped): name -> default. All become float32
+# scalars in `hparams`, except `seed` (int32), from which the run's PRNG key comes.
+HPARAM_DEFAULTS: dict[str, float] = {
+    "seed": 0,
+    "beta": 1.0,
+    "free_bits": 0.0,
+    "learning_rate": 1e-3,
+    "warmup_steps": 0.0,
+    "cycles": 4.0,
+    "ratio": 0.5,
+    "midpoint": 0.0,
+    "steepness": 0.01,
+}
+# Static axes (one compile each) name fields of config.model or config.train.
+STATIC_FIELDS = ("model", "train")
+OPTIMIZERS = ("adam", "sgd")
+
+
+def base_config() -> ml_collections.ConfigDict:
+    """Defaults: an MLP VAE on binarised digits, one run, no sweep axes."""
+    c = ml_collections.ConfigDict()
+    c.name = "vaecollapse"
+    c.quick = False  # --config.quick=True applies quick_overrides: a small, fast version
+    c.quick_overrides = ()  # ((dotted field, value), ...)
+    c.data = ml_collections.ConfigDict(
+        {"name": "digits", "binarize": True, "test_fraction": 0.2, "split_seed": 0}
+    )
+    c.model = ml_collections.ConfigDict(
+        {
+            "name": "mlp",
+            "latent_dim": 16,
+            "encoder_hidden": (256,),
+            "decoder_hidden": (256,),
+            "likelihood": "bernoulli",
+            "sigma2": 1.0,
+        }
+    )
+    c.train = ml_collections.ConfigDict(
+        {
+            "steps": 2000,
+            "batch_size": 64,
+            "log_every": 50,
+            "schedule": "constant",
+            "optimizer": "adam",
+            "eval_examples": 512,
+        }
+    )
+    c.hparams = ml_collections.ConfigDict(dict(HPARAM_DEFAULTS))
+    c.sweep = ml_collections.ConfigDict()
+    c.sweep_static = ml_collections.ConfigDict()
+    c.sweep_chunk = 64
+    c.checkpoint_every = 500
+    c.collapse_kl_eps = 0.05
+    c.diagnostics = ml_collections.ConfigDict(
+        {"au_threshold": 0.01, "iw_samples": 50, "mi_chunk": 256}
+    )
+    return c
+
+
+def finalize(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
+    """Apply ``quick_overrides`` when ``config.quick`` is set; return the config to run."""
+    out = ml_collections.ConfigDict(config.to_dict())
+    if out.quick:
+        for field, value in out.quick_overrides:
+            *sections, leaf = field.split(".")
+            node = out
+            for section in sections:
+                node = node[section]
+            if leaf not in node and sections[:1] not in (["sweep"], ["sweep_static"]):
+                _fail("quick_overrides", field, "names no existing config field")
+            node[leaf] = value
+    return out
+
+
+def _fail(field: str, value: Any, allowed: str) -> None:
+    raise ValueError(f"config.{field}={value!r} is invalid: {allowed}")
+
+
+def _check_hparam(name: str, value: Any, where: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        _fail(where, value, "must be a finite number")
+    rules = {
+        "beta": (value >= 0, "must be >= 0"),
+        "free_bits": (value >= 0, "must be >= 0 (nats per latent dim)"),
+        "learning_rate": (value > 0, "must be > 0"),
+        "warmup_steps": (value >= 0, "must be >= 0"),
+        "cycles": (value >= 1, "must be >= 1"),
+        "ratio": (0 < value <= 1, "must be in (0, 1]"),
+        "seed": (float(value).is_integer() and value >= 0, "must be a non-negative integer"),
+    }
+    ok, allowed = rules.get(name, (True, ""))
+    if not ok:
+        _fail(where, value, allowed)
+
+
+def static_points(config: ml_collections.ConfigDict) -> list[dict[str, Any]]:
+    """Every combination of the ``sweep_static`` axes, as ``{axis: value}`` dicts."""
+    axes = dict(config.sweep_static.items())
+    return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
+
+
+def static_section(config: ml_collections.ConfigDict, axis: str) -> str:
+    """The section (``model`` or ``train``) a static axis overrides."""
+    sections = [s for s in STATIC_FIELDS if axis in config[s]]
+    if len(sections) != 1:
+        allowed = sorted(set(config.model) | set(config.train))
+        _fail(f"sweep_static.{axis}", None, f"not a model/train field; allowed: {allowed}")
+    return sections[0]
+
+
+def with_static(
+    config: ml_collections.ConfigDict, point: dict[str, Any]
+) -> ml_collections.ConfigDict:
+    """A copy of ``config`` with one static grid point's values written in."""
+    out = ml_collections.ConfigDict(config.to_dict())
+    for axis, value in point.items():
+        out[static_section(config, axis)][axis] = value
+    return out
+
+
+def iter_static_configs(config: ml_collections.ConfigDict) -> Iterator[ml_collections.ConfigDict]:
+    for point in static_points(config):
+        yield with_static(config, point)
+
+
+def validate(config: ml_collections.ConfigDict) -> None:
+    """Raise ValueError naming the first bad field, its value and what is allowed."""
+    for name, values in config.sweep.items():
+        if name not in HPARAM_DEFAULTS:
+            _fail(
+                f"sweep.{name}", values, f"not a hyperparameter; allowed: {list(HPARAM_DEFAULTS)}"
+            )
+        if not isinstance(values, tuple | list) or len(values) == 0:
+            _fail(f"sweep.{name}", values, "must be a non-empty tuple of values")
+        if len(set(values)) != len(values):
+            _fail(f"sweep.{name}", values, "has duplicate values")
+        for v in values:
+            _check_hparam(name, v, f"sweep.{name}")
+    for name, value in config.hparams.items():
+        if name not in HPARAM_DEFAULTS:
+            _fail(f"hparams.{name}", value, f"unknown; allowed: {list(HPARAM_DEFAULTS)}")
+        _check_hparam(name, value, f"hparams.{name}")
+    for axis, values in config.sweep_static.items():
+        static_section(config, axis)
+        if not isinstance(values, tuple | list) or len(values) == 0:
+            _fail(f"sweep_static.{axis}", values, "must be a non-empty tuple of values")
+        if axis in config.sweep:
+            _fail(f"sweep_static.{axis}", values, "is also a dynamic sweep axis")
+    for c in iter_static_configs(config):
+        _validate_static(c)
+    for field in ("sweep_chunk", "checkpoint_every"):
+        if not isinstance(config[field], int) or config[field] <= 0:
+            _fail(field, config[field], "must be a positive integer")
+    if not config.collapse_kl_eps > 0:
+        _fail("collapse_kl_eps", config.collapse_kl_eps, "must be > 0 (nats)")
+
+
+def _validate_static(c: ml_collections.ConfigDict) -> None:
+    if c.data.name not in data.NAMES:
+        _fail("data.name", c.data.name, f"allowed: {', '.join(data.NAMES)}")
+    if c.model.name not in models.NAMES:
+        _fail("model.name", c.model.name, f"allowed: {', '.join(models.NAMES)}")
+    if c.model.likelihood not in models.LIKELIHOODS:
+        _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(models.LIKELIHOODS)}")
+    if not isinstance(c.model.latent_dim, int) or c.model.latent_dim <= 0:
+        _fail("model.latent_dim", c.model.latent_dim, "must be a positive integer")
+    if not c.model.sigma2 > 0:
+        _fail("model.sigma2", c.model.sigma2, "must be > 0")
+    if c.train.schedule not in schedules.SCHEDULES:
+        _fail("train.schedule", c.train.schedule, f"allowed: {', '.join(schedules.SCHEDULES)}")
+    if c.train.optimizer not in OPTIMIZERS:
+        _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(OPTIMIZERS)}")
+    for field in ("steps", "batch_size", "log_every", "eval_examples"):
+        value = c.train[field]
+        if not isinstance(value, int) or value <= 0:
+            _fail(f"train.{field}", value, "must be a positive integer")
+    if c.train.steps % c.train.log_every:
+        _fail(
+            "train.steps",
+            c.train.steps,
+            f"must be a multiple of train.log_every={c.train.log_every}",
+        )

@@ -1,0 +1,179 @@
+"""Collapse diagnostics: pure functions of encoder/decoder outputs over an eval set.
+
+Collapse (q(z|x) = p(z) for all x, the decoder ignoring z) shows as: KL ≈ 0 and
+staying there, no active units, I_q(x; z) ≈ 0, μ ≈ 0 and σ ≈ 1 for every input,
+reconstructions no better than the data's marginal, and a decoder whose output does
+not change when z is swapped between inputs. Each function here measures one of
+these; `make_evaluate` gathers them for one run, vmappable over a grid.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from vaecollapse import objectives
+from vaecollapse.models import VAE
+
+Array = jax.Array
+
+HEALTHY, PARTIAL, FULL = 0, 1, 2
+
+
+def kl_per_dim(mean: Array, log_var: Array) -> Array:
+    """E_x KL(q(z_j|x) ‖ N(0,1)): ``[N, d]`` → ``[d]`` nats."""
+    return jnp.mean(objectives.gaussian_kl(mean, log_var), axis=0)
+
+
+def unit_activity(mean: Array) -> Array:
+    """A_j = Var_x(E_q[z_j | x]), unbiased over the N inputs: ``[N, d]`` → ``[d]``."""
+    return jnp.var(mean, axis=0, ddof=1)
+
+
+def active_units(mean: Array, threshold: float = 0.01) -> Array:
+    """Number of dims with Var_x(μ_j) > threshold (Burda et al. 2016), int32 scalar."""
+    return jnp.sum(unit_activity(mean) > threshold).astype(jnp.int32)
+
+
+def _diag_gauss_logpdf(z: Array, mean: Array, log_var: Array) -> Array:
+    """log N(z | mean, diag exp(log_var)) summed over the last axis."""
+    return jnp.sum(objectives.gaussian_log_likelihood(z, mean, log_var), axis=-1)
+
+
+def mutual_information(mean: Array, log_var: Array, key: Array, chunk: int = 256) -> Array:
+    """I_q(x; z) = E_x E_{q(z|x)}[log q(z|x)] − E_{q(z)}[log q(z)]  (He et al. 2019).
+
+    q(z) = (1/N) Σ_m q(z|x_m), the aggregate posterior of the N eval inputs; one z
+    sample per input. Evaluated in chunks of ``chunk`` samples, so memory is
+    ``chunk × N × d``. The estimate lies in [−∞, log N] and is ≈ 0 when q(z|x) = q(z).
+
+    Args:
+      mean, log_var: ``[N, d]``.  key: PRNG key.  chunk: samples per chunk.
+
+    Returns:
+      Scalar, nats.
+    """
+    n, d = mean.shape
+    z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(key, (n, d))
+    log_q_own = _diag_gauss_logpdf(z, mean, log_var)
+    pad = (-n) % chunk
+    z_chunks = jnp.pad(z, ((0, pad), (0, 0))).reshape(-1, chunk, d)
+
+    def log_aggregate(zc):  # [chunk, d] -> [chunk]: log (1/N) Σ_m q(z | x_m)
+        pairwise = _diag_gauss_logpdf(zc[:, None, :], mean[None], log_var[None])
+        return jax.nn.logsumexp(pairwise, axis=1) - math.log(n)
+
+    log_q_agg = jax.lax.map(log_aggregate, z_chunks).reshape(-1)[:n]
+    return jnp.mean(log_q_own - log_q_agg)
+
+
+def importance_weighted_nll(
+    model: VAE, params: Any, x: Array, mean: Array, log_var: Array, key: Array, num_samples: int
+) -> Array:
+    """−log p̂(x) from the IWAE bound with k = ``num_samples`` (Burda et al. 2016).
+
+    One sample at a time over k (memory ``N × d``). Returns the mean over x, nats.
+    """
+
+    def log_weight(k):
+        z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k, mean.shape)
+        log_joint = model.apply(params, x, z, method=VAE.log_prob) + _diag_gauss_logpdf(
+            z, 0.0, jnp.zeros_like(z)
+        )
+        return log_joint - _diag_gauss_logpdf(z, mean, log_var)
+
+    log_w = jax.lax.map(log_weight, jax.random.split(key, num_samples))
+    return -jnp.mean(objectives.iwae_bound(log_w, jnp.zeros_like(log_w)))
+
+
+def latent_sensitivity(model: VAE, params: Any, mean: Array) -> Array:
+    """Mean |E[x|μ(x_n)] − E[x|μ(x_{n+1})]| per output element.
+
+    How much the decoder's output moves when z is swapped between inputs; ≈ 0 when
+    the decoder ignores z (the "interpolations all look alike" symptom).
+    """
+    decoded = model.apply(params, mean, method=VAE.decode_mean)
+    return jnp.mean(jnp.abs(decoded - jnp.roll(decoded, 1, axis=0)))
+
+
+def marginal_nll(train: np.ndarray, test: np.ndarray, kind: str) -> float:
+    """NLL (nats per example) of ``test`` under the best z-independent factorised model.
+
+    Bernoulli with per-element frequencies, or Gaussian with per-element mean and
+    variance, fitted on ``train``. A decoder whose reconstructions are no better than
+    this has learned only the "average output".
+    """
+    train = train.reshape(len(train), -1).astype(np.float64)
+    test = test.reshape(len(test), -1).astype(np.float64)
+    if kind == "binary":
+        p = np.clip(train.mean(0), 1e-4, 1 - 1e-4)
+        return float(-np.mean(np.sum(test * np.log(p) + (1 - test) * np.log1p(-p), axis=1)))
+    mu, var = train.mean(0), train.var(0) + 1e-6
+    return float(np.mean(np.sum(0.5 * (np.log(2 * np.pi * var) + (test - mu) ** 2 / var), axis=1)))
+
+
+def collapse_state(num_active: Array, latent_dim: int) -> Array:
+    """0 healthy (every dim active), 1 partial, 2 full (no active dim)."""
+    return jnp.where(num_active == 0, FULL, jnp.where(num_active < latent_dim, PARTIAL, HEALTHY))
+
+
+def collapse_onset_step(kl_trace: Array, steps: Array, eps: float) -> Array:
+    """First logged step from which KL stays below ``eps`` to the end; −1 if never.
+
+    Args:
+      kl_trace: ``[T]`` KL at each logged step.  steps: ``[T]`` their step numbers.
+    """
+    below = kl_trace < eps
+    stays = jnp.flip(jnp.cumprod(jnp.flip(below).astype(jnp.int32))).astype(bool)
+    first = jnp.argmax(stays)
+    return jnp.where(stays.any(), steps[first], -1).astype(jnp.int32)
+
+
+def make_evaluate(config: Any, model: VAE) -> Callable:
+    """``evaluate(params, key, eval_x, kl_trace, steps) -> dict`` for one run.
+
+    Returns scalars ``kl``, ``recon``, ``elbo``, ``nll_iw``, ``active_units``,
+    ``mutual_info``, ``mean_abs_mu``, ``std_mu``, ``mean_sigma``, ``std_sigma``,
+    ``latent_sensitivity``, ``collapse_state``, ``collapse_onset_step`` and per-dim
+    ``kl_per_dim``, ``unit_activity``, ``dim_active`` ``[d]``; all nats per example.
+    """
+    d = config.diagnostics
+    latent_dim = config.model.latent_dim
+
+    def evaluate(params, key, eval_x, kl_trace, steps):
+        k_recon, k_mi, k_iw = jax.random.split(key, 3)
+        mean, log_var = model.apply(params, eval_x, method=VAE.encode)
+        z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k_recon, mean.shape)
+        recon = -jnp.mean(model.apply(params, eval_x, z, method=VAE.log_prob))
+        kl_dims = kl_per_dim(mean, log_var)
+        activity = unit_activity(mean)
+        dim_active = activity > d.au_threshold
+        num_active = jnp.sum(dim_active).astype(jnp.int32)
+        sigma = jnp.exp(0.5 * log_var)
+        return {
+            "kl": jnp.sum(kl_dims),
+            "recon": recon,
+            "elbo": -(recon + jnp.sum(kl_dims)),
+            "nll_iw": importance_weighted_nll(
+                model, params, eval_x, mean, log_var, k_iw, d.iw_samples
+            ),
+            "active_units": num_active,
+            "mutual_info": mutual_information(mean, log_var, k_mi, d.mi_chunk),
+            "mean_abs_mu": jnp.mean(jnp.abs(mean)),
+            "std_mu": jnp.mean(jnp.std(mean, axis=0)),
+            "mean_sigma": jnp.mean(sigma),
+            "std_sigma": jnp.mean(jnp.std(sigma, axis=0)),
+            "latent_sensitivity": latent_sensitivity(model, params, mean),
+            "collapse_state": collapse_state(num_active, latent_dim),
+            "collapse_onset_step": collapse_onset_step(kl_trace, steps, config.collapse_kl_eps),
+            "kl_per_dim": kl_dims,
+            "unit_activity": activity,
+            "dim_active": dim_active,
+        }
+
+    return evaluate

@@ -1,0 +1,303 @@
+"""Figures and summary of a sweep's ``results.nc``: what a person looks at first.
+
+`report(workdir)` writes ``phase_diagram.png`` (KL, active units, MI and collapse
+state over the swept axes, mean over seeds with the seed spread), ``kl_curves.png``
+(KL over training, the "falls to ~0 early and stays" symptom), ``kl_per_dim.png``,
+``rate_distortion.png`` (Alemi et al. 2018) and ``summary.md`` (one row per run).
+For ``linear_gaussian`` data the analytic collapse boundaries β = λ_i/σ² are drawn.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+import xarray as xr
+
+from vaecollapse.workdir import FORMAT_VERSION
+
+STATE_NAMES = {0: "healthy", 1: "partial", 2: "full"}
+PANELS = (
+    ("kl", "KL (nats)"),
+    ("active_units", "active units"),
+    ("mutual_info", "I(x; z) (nats)"),
+    ("collapse_state", "collapse state (0 healthy, 2 full)"),
+)
+
+
+def load_results(workdir: str | Path) -> xr.Dataset:
+    """Open ``workdir/results.nc``, refusing files written by a newer vaecollapse."""
+    path = Path(workdir) / "results.nc"
+    if not path.exists():
+        raise FileNotFoundError(f"no results at {str(path)!r}; run `vaecollapse run` first")
+    results = xr.load_dataset(path)
+    version = int(results.attrs.get("format_version", -1))
+    if version > FORMAT_VERSION or version < 1:
+        raise ValueError(
+            f"{str(path)!r} has results format_version={version}; this vaecollapse reads "
+            f"format_version <= {FORMAT_VERSION}: upgrade vaecollapse"
+        )
+    return results
+
+
+def swept_axes(results: xr.Dataset) -> list[str]:
+    """Grid axes other than the seed replicate axis, in file order."""
+    return [d for d in results.kl.dims if d != "seed"]
+
+
+def _seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+    if "seed" in da.dims:
+        return da.mean("seed"), da.std("seed")
+    return da, xr.zeros_like(da)
+
+
+def _is_log_axis(values: np.ndarray) -> bool:
+    values = np.asarray(values)
+    return values.dtype.kind in "fi" and values.min() > 0 and values.max() / values.min() >= 20
+
+
+def _title(results: xr.Dataset, what: str) -> str:
+    return f"{results.attrs.get('experiment', '')}: {what}"
+
+
+def _analytic_boundaries(results: xr.Dataset) -> list[float]:
+    """β values where a latent dim collapses (λ_i/σ²), for linear-Gaussian data."""
+    config = json.loads(results.attrs["config"])
+    if config["data"]["name"] != "linear_gaussian":
+        return []
+    sigma2 = config["model"]["sigma2"]
+    latent = config["model"]["latent_dim"]
+    eig = sorted(config["data"]["eigenvalues"], reverse=True)[:latent]
+    return [e / sigma2 for e in eig]
+
+
+def phase_diagram(results: xr.Dataset, path: Path) -> Path:
+    axes = swept_axes(results)
+    fig, grid = plt.subplots(1, len(PANELS), figsize=(4.4 * len(PANELS), 3.8), squeeze=False)
+    boundaries = _analytic_boundaries(results) if "beta" in axes else []
+    for ax, (name, label) in zip(grid[0], PANELS, strict=True):
+        mean, std = _seed_stats(results[name].astype(float))
+        if len(axes) >= 2:
+            x_axis, y_axis = axes[0], axes[1]
+            extra = [d for d in mean.dims if d not in (x_axis, y_axis)]
+            m = mean.mean(extra).transpose(y_axis, x_axis)
+            s = std.mean(extra).transpose(y_axis, x_axis)
+            image = ax.imshow(m.values, origin="lower", aspect="auto", cmap="viridis")
+            ax.set_xticks(range(m.sizes[x_axis]), [f"{v:g}" for v in m[x_axis].values])
+            ax.set_yticks(range(m.sizes[y_axis]), [f"{v:g}" for v in m[y_axis].values])
+            ax.set_xlabel(x_axis)
+            ax.set_ylabel(y_axis)
+            for (i, j), value in np.ndenumerate(m.values):
+                ax.text(
+                    j,
+                    i,
+                    f"{value:.2g}\n±{s.values[i, j]:.1g}",
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="w",
+                )
+            fig.colorbar(image, ax=ax, label=label)
+        elif len(axes) == 1:
+            x_axis = axes[0]
+            ax.errorbar(mean[x_axis].values, mean.values, yerr=std.values, marker="o", capsize=3)
+            ax.set_xlabel(x_axis)
+            ax.set_ylabel(label)
+            if _is_log_axis(mean[x_axis].values):
+                ax.set_xscale("log")
+            if name == "active_units" and boundaries:
+                betas = np.geomspace(mean[x_axis].values.min(), mean[x_axis].values.max(), 200)
+                ax.plot(
+                    betas,
+                    [sum(b < c for c in boundaries) for b in betas],
+                    "k--",
+                    label="analytic (λ_i > βσ²)",
+                )
+                ax.legend(fontsize=8)
+        else:
+            ax.bar([0], [float(mean)], yerr=[float(std)])
+            ax.set_ylabel(label)
+        for b in boundaries:
+            if len(axes) == 1:
+                ax.axvline(b, color="grey", lw=0.8, ls=":")
+        ax.set_title(label)
+    fig.suptitle(_title(results, "collapse phase diagram (mean ± std over seeds)"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _colour_axis(results: xr.Dataset) -> str | None:
+    axes = swept_axes(results)
+    return axes[0] if axes else None
+
+
+def _runs(results: xr.Dataset):
+    """Yield (label, colour value, per-run Dataset) for every grid point."""
+    grid_dims = [d for d in results.kl.dims]
+    stacked = results.stack(run=grid_dims) if grid_dims else results.expand_dims(run=[0])
+    for i in range(stacked.sizes["run"]):
+        run = stacked.isel(run=i)
+        label = ", ".join(
+            f"{d}={run[d].values.item():g}"
+            if np.asarray(run[d]).dtype.kind in "fi"
+            else f"{d}={run[d].values.item()}"
+            for d in grid_dims
+        )
+        yield label, run
+
+
+def kl_curves(results: xr.Dataset, path: Path) -> Path:
+    colour_axis = _colour_axis(results)
+    fig, ax = plt.subplots(figsize=(7, 4.5))
+    values = results[colour_axis].values if colour_axis else np.zeros(1)
+    cmap = plt.get_cmap("plasma")
+    norm = (
+        (matplotlib.colors.LogNorm if _is_log_axis(values) else matplotlib.colors.Normalize)(
+            vmin=values.min(), vmax=values.max()
+        )
+        if values.dtype.kind in "fi"
+        else None
+    )
+    for label, run in _runs(results):
+        colour = cmap(norm(float(run[colour_axis]))) if norm is not None else None
+        ax.plot(
+            results.step.values, run.kl_trace.values, color=colour, alpha=0.8, lw=1, label=label
+        )
+    eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
+    ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
+    ax.set_yscale("symlog", linthresh=0.01)
+    ax.set_xlabel("training step")
+    ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
+    if norm is not None:
+        fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=colour_axis)
+    ax.set_title(_title(results, "KL over training"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
+    axis = _colour_axis(results)
+    mean, std = _seed_stats(results.kl_per_dim)
+    extra = [d for d in mean.dims if d not in (axis, "latent")]
+    mean, std = mean.mean(extra), std.mean(extra)
+    points = mean[axis].values if axis else [None]
+    fig, ax = plt.subplots(figsize=(8, 4))
+    width = 0.8 / len(points)
+    latent = results.latent.values
+    for k, value in enumerate(points):
+        m = mean.sel({axis: value}) if axis else mean
+        s = std.sel({axis: value}) if axis else std
+        order = np.argsort(-np.nan_to_num(m.values))
+        ax.bar(
+            latent + k * width,
+            m.values[order],
+            width,
+            yerr=s.values[order],
+            label=f"{axis}={value:g}" if axis else None,
+        )
+    ax.set_xlabel("latent dim (sorted by KL within each setting)")
+    ax.set_ylabel("KL per dim (nats)")
+    if axis:
+        ax.legend(fontsize=8)
+    ax.set_title(_title(results, "per-dimension KL (inactive units sit at 0)"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def rate_distortion(results: xr.Dataset, path: Path) -> Path:
+    axis = _colour_axis(results)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    kl, recon = results.kl.values.ravel(), results.recon.values.ravel()
+    colour = results[axis].broadcast_like(results.kl).values.ravel() if axis else None
+    scatter = ax.scatter(
+        kl,
+        recon,
+        c=colour,
+        cmap="plasma",
+        norm="log" if axis and _is_log_axis(results[axis].values) else None,
+    )
+    if axis:
+        fig.colorbar(scatter, ax=ax, label=axis)
+    ax.axhline(
+        results.attrs["marginal_nll"], color="k", ls="--", lw=1, label="best z-independent decoder"
+    )
+    ax.set_xlabel("rate: KL (nats)")
+    ax.set_ylabel("distortion: reconstruction NLL (nats)")
+    ax.legend(fontsize=8)
+    ax.set_title(_title(results, "rate–distortion plane"))
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+SUMMARY_COLUMNS = (
+    ("kl", "KL", "{:.3f}"),
+    ("recon", "recon", "{:.2f}"),
+    ("elbo", "ELBO", "{:.2f}"),
+    ("nll_iw", "IW-NLL", "{:.2f}"),
+    ("active_units", "AU", "{:d}"),
+    ("mutual_info", "MI", "{:.3f}"),
+    ("collapse_state", "state", None),
+    ("collapse_onset_step", "onset", "{:d}"),
+    ("diverged", "diverged", None),
+)
+
+
+def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
+    grid_dims = list(results.kl.dims)
+    header = [*grid_dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
+    lines = [
+        f"# {results.attrs.get('experiment', 'sweep')}: collapse summary",
+        "",
+        f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
+        f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
+        f"decoder reaches recon {results.attrs['marginal_nll']:.2f}. State: healthy = every "
+        f"latent dim active, partial, full = no active dim. Onset: first logged step from "
+        f"which KL stays below ε (−1: never). Wall time "
+        f"{results.attrs.get('wall_time_s', float('nan')):.1f} s on "
+        f"{results.attrs.get('num_devices', '?')}× {results.attrs.get('device_kind', '?')}.",
+        "",
+        *[f"![{p.stem}]({p.name})" for p in figures],
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    for _, run in _runs(results):
+        cells = [f"{run[d].values.item()}" for d in grid_dims]
+        for name, _, fmt in SUMMARY_COLUMNS:
+            value = run[name].values.item()
+            if name == "collapse_state":
+                cells.append(STATE_NAMES[int(value)])
+            elif name == "diverged":
+                cells.append("yes" if value else "no")
+            else:
+                cells.append(fmt.format(int(value) if "d" in fmt else float(value)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def report(workdir: str | Path) -> list[Path]:
+    """Draw every figure and ``summary.md`` for ``workdir/results.nc``; return the paths."""
+    workdir = Path(workdir)
+    results = load_results(workdir)
+    figures = [
+        phase_diagram(results, workdir / "phase_diagram.png"),
+        kl_curves(results, workdir / "kl_curves.png"),
+        kl_per_dim_bars(results, workdir / "kl_per_dim.png"),
+        rate_distortion(results, workdir / "rate_distortion.png"),
+    ]
+    summary = workdir / "summary.md"
+    summary.write_text(summary_markdown(results, figures))
+    return [*figures, summary]

@@ -1,0 +1,294 @@
+"""Run a whole hyperparameter grid as one compiled, vmapped, sharded program.
+
+Grid = product of ``config.sweep`` axes (dynamic: arrays, vmapped) × product of
+``config.sweep_static`` axes (one compile each). Each static point's runs go through
+``jit(vmap(train))`` in chunks of at most ``config.sweep_chunk`` runs, the run axis
+sharded over ``jax.devices()``. The host only loops over static points, chunks and
+logged intervals; it syncs once per logged interval (for the progress bar and trace).
+Mid-chunk state is checkpointed with orbax every ``config.checkpoint_every`` steps,
+finished chunks are saved atomically, and a re-run resumes where it stopped.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import math
+import shutil
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import ml_collections
+import numpy as np
+import orbax.checkpoint as ocp
+import xarray as xr
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+from tqdm.auto import tqdm
+
+from vaecollapse import config as config_lib
+from vaecollapse import data, diagnostics, models, train
+from vaecollapse import workdir as workdir_lib
+
+EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
+
+
+@dataclass(frozen=True)
+class Grid:
+    """The dynamic part of a sweep: named axes and the flat list of runs.
+
+    ``hparams[name]`` is ``[num_runs]`` for every hyperparameter (swept or default);
+    runs are in C order over ``axes`` (last axis fastest).
+    """
+
+    axes: dict[str, tuple]
+    hparams: dict[str, np.ndarray]
+
+    @property
+    def num_runs(self) -> int:
+        return math.prod(len(v) for v in self.axes.values())
+
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(len(v) for v in self.axes.values())
+
+
+def make_grid(config: ml_collections.ConfigDict) -> Grid:
+    axes = {name: tuple(values) for name, values in config.sweep.items()}
+    combos = list(itertools.product(*axes.values())) or [()]
+    hparams = {}
+    for name, default in config.hparams.items():
+        if name in axes:
+            column = [combo[list(axes).index(name)] for combo in combos]
+        else:
+            column = [default] * len(combos)
+        hparams[name] = np.asarray(column, np.int32 if name == "seed" else np.float32)
+    return Grid(axes=axes, hparams=hparams)
+
+
+def chunk_size(config: ml_collections.ConfigDict, num_runs: int, num_devices: int) -> int:
+    """Runs per compiled call: ≤ ``sweep_chunk``, a multiple of the device count."""
+    size = min(config.sweep_chunk, num_runs)
+    return math.ceil(size / num_devices) * num_devices
+
+
+def _pad_runs(arrays: dict[str, np.ndarray], start: int, size: int) -> dict[str, np.ndarray]:
+    """Rows ``start:start+size``, padded by repeating the last run (dropped later)."""
+    out = {}
+    for name, column in arrays.items():
+        rows = column[start : start + size]
+        pad = size - len(rows)
+        out[name] = np.concatenate([rows, np.repeat(rows[-1:], pad, axis=0)]) if pad else rows
+    return out
+
+
+class ChunkRunner:
+    """Compiled init/advance/evaluate for one static grid point (compiled once)."""
+
+    def __init__(self, config: ml_collections.ConfigDict, dataset: data.Dataset, mesh: Mesh):
+        self.config = config
+        model = models.build(config.model, dataset.meta)
+        fns = train.make_train_fns(config, model, dataset)
+        evaluate = diagnostics.make_evaluate(config, model)
+        self.runs = NamedSharding(mesh, P("runs"))
+        replicated = NamedSharding(mesh, P())
+        self.train_x = jax.device_put(jnp.asarray(dataset.train), replicated)
+        self.eval_x = jax.device_put(
+            jnp.asarray(dataset.test[: config.train.eval_examples]), replicated
+        )
+        self.num_logs = config.train.steps // config.train.log_every
+        self.steps = (np.arange(self.num_logs, dtype=np.int32) + 1) * config.train.log_every
+        # Every output has a leading run axis: pin it to the run sharding so each
+        # device keeps its own runs and every call sees the same input layout.
+        self.init = jax.jit(jax.vmap(fns.init, in_axes=(0, 0, None)), out_shardings=self.runs)
+        self.advance = jax.jit(
+            jax.vmap(fns.advance, in_axes=(0, 0, 0, None)),
+            out_shardings=self.runs,
+            donate_argnums=0,
+        )
+        self.evaluate = jax.jit(
+            jax.vmap(evaluate, in_axes=(0, 0, None, 0, None)), out_shardings=self.runs
+        )
+
+    def run(self, hparams: dict[str, np.ndarray], ckpt_dir: Path, progress: tqdm) -> dict:
+        """Train and evaluate one chunk of runs, resuming from ``ckpt_dir`` if present."""
+        cfg = self.config
+        size = len(hparams["seed"])
+        h = jax.device_put({k: jnp.asarray(v) for k, v in hparams.items()}, self.runs)
+        keys = jax.device_put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
+        state = self.init(h, keys, self.train_x)
+        trace = _empty_trace(size, self.num_logs, cfg.model.latent_dim)
+        manager = ocp.CheckpointManager(
+            ckpt_dir.absolute(),
+            options=ocp.CheckpointManagerOptions(max_to_keep=1, enable_async_checkpointing=False),
+        )
+        start = manager.latest_step() or 0  # checkpoint step = logged intervals done
+        if start:
+            restored = manager.restore(
+                start, args=ocp.args.StandardRestore({"state": state, "trace": trace})
+            )
+            state, trace = (
+                restored["state"],
+                {k: np.asarray(v) for k, v in restored["trace"].items()},
+            )
+            progress.update(size * start * cfg.train.log_every)
+        logs_per_ckpt = max(1, cfg.checkpoint_every // cfg.train.log_every)
+        for i in range(start, self.num_logs):
+            state, row = self.advance(state, h, keys, self.train_x)
+            for name, value in jax.device_get(row).items():
+                trace[name][:, i] = value
+            progress.update(size * cfg.train.log_every)
+            if (i + 1) % logs_per_ckpt == 0 and i + 1 < self.num_logs:
+                manager.save(i + 1, args=ocp.args.StandardSave({"state": state, "trace": trace}))
+        manager.close()
+        eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
+        metrics = self.evaluate(
+            state.params, eval_keys, self.eval_x, jnp.asarray(trace["kl"]), self.steps
+        )
+        out = {f"{k}_trace": v for k, v in trace.items()}
+        out.update(jax.device_get(metrics))
+        out["diverged"] = np.asarray(state.diverged)
+        out["diverged_step"] = np.asarray(state.diverged_step)
+        return out
+
+
+def _empty_trace(size: int, num_logs: int, latent_dim: int) -> dict[str, np.ndarray]:
+    trace = {
+        k: np.full((size, num_logs), np.nan, np.float32) for k in ("loss", "recon", "kl", "beta")
+    }
+    trace["kl_per_dim"] = np.full((size, num_logs, latent_dim), np.nan, np.float32)
+    return trace
+
+
+def run_sweep(
+    config: ml_collections.ConfigDict,
+    workdir: str | Path,
+    *,
+    overwrite: bool = False,
+    progress: bool = True,
+) -> xr.Dataset:
+    """Train every grid point of ``config``; write and return ``workdir/results.nc``.
+
+    Re-running with the same config and workdir resumes from the last checkpoint and
+    gives the same results as an uninterrupted run.
+    """
+    config_lib.validate(config)
+    dataset = data.load(config.data)
+    if config.train.batch_size > len(dataset.train):
+        raise ValueError(
+            f"config.train.batch_size={config.train.batch_size} is invalid: must be <= the "
+            f"{len(dataset.train)} training examples of data {config.data.name!r}"
+        )
+    started = time.time()
+    grid = make_grid(config)
+    points = config_lib.static_points(config)
+    devices = jax.devices()
+    mesh = Mesh(np.array(devices), ("runs",))
+    size = chunk_size(config, grid.num_runs, len(devices))
+    num_chunks = math.ceil(grid.num_runs / size)
+    total = len(points) * num_chunks * size * config.train.steps
+    with (
+        workdir_lib.claim(workdir, config, overwrite=overwrite) as wd,
+        tqdm(
+            total=total, unit="run-step", unit_scale=True, disable=not progress, smoothing=0.1
+        ) as bar,
+    ):
+        per_point = []
+        for p, point in enumerate(points):
+            static_cfg = config_lib.with_static(config, point)
+            runner = None  # compiled lazily: a fully finished point needs no compile
+            chunks = []
+            for c in range(num_chunks):
+                bar.set_description(f"point {p + 1}/{len(points)} chunk {c + 1}/{num_chunks}")
+                done = wd / "chunks" / f"point{p}_chunk{c}.npz"
+                if done.exists():
+                    chunks.append(workdir_lib.load_npz(done))
+                    bar.update(size * config.train.steps)
+                    continue
+                runner = runner or ChunkRunner(static_cfg, dataset, mesh)
+                ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
+                result = runner.run(_pad_runs(grid.hparams, c * size, size), ckpt, bar)
+                workdir_lib.save_npz(done, result)
+                shutil.rmtree(ckpt, ignore_errors=True)
+                chunks.append(result)
+            per_point.append(
+                {k: np.concatenate([ch[k] for ch in chunks])[: grid.num_runs] for k in chunks[0]}
+            )
+        results = assemble(config, grid, points, per_point, dataset)
+        results.attrs["wall_time_s"] = time.time() - started
+        results.attrs["device_kind"] = devices[0].device_kind
+        results.attrs["num_devices"] = len(devices)
+        with workdir_lib.atomic_path(wd / "results.nc") as tmp:
+            results.to_netcdf(tmp, engine="netcdf4")
+    return results
+
+
+def assemble(
+    config: ml_collections.ConfigDict,
+    grid: Grid,
+    points: list[dict[str, Any]],
+    per_point: list[dict[str, np.ndarray]],
+    dataset: data.Dataset,
+) -> xr.Dataset:
+    """Labelled results: static axes, then dynamic axes, then ``step``/``latent``."""
+    static_axes = dict(config.sweep_static.items())
+    latent = max(p["kl_per_dim"].shape[-1] for p in per_point)
+    steps = (np.arange(config.train.steps // config.train.log_every) + 1) * config.train.log_every
+    grid_dims = list(static_axes) + list(grid.axes)
+    grid_shape = tuple(len(v) for v in static_axes.values()) + grid.shape
+    variables = {}
+    for name in per_point[0]:
+        stacked = np.stack([_pad_latent(p[name], name, latent) for p in per_point])
+        extra_dims = _extra_dims(name, stacked.ndim - 2)
+        variables[name] = (grid_dims + extra_dims, stacked.reshape(grid_shape + stacked.shape[2:]))
+    coords = {name: _coord(values) for name, values in {**static_axes, **grid.axes}.items()}
+    coords.update(step=steps, latent=np.arange(latent))
+    results = xr.Dataset(variables, coords=coords)
+    results.attrs.update(
+        format_version=workdir_lib.FORMAT_VERSION,
+        config=workdir_lib.config_json(config),
+        experiment=config.name,
+        data_name=config.data.name,
+        marginal_nll=diagnostics.marginal_nll(
+            dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
+        ),
+        versions=json.dumps(_versions()),
+    )
+    return results
+
+
+_PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
+
+
+def _extra_dims(name: str, ndim: int) -> list[str]:
+    if name.endswith("_trace"):
+        return ["step", "latent"][:ndim]
+    return ["latent"] if name in _PER_DIM else []
+
+
+def _pad_latent(array: np.ndarray, name: str, latent: int) -> np.ndarray:
+    """Pad a per-dim array to ``latent`` dims (static latent_dim axes differ)."""
+    if name not in _PER_DIM and name != "kl_per_dim_trace":
+        return array
+    pad = latent - array.shape[-1]
+    if not pad:
+        return array
+    fill = False if array.dtype == bool else np.nan
+    return np.pad(array, [(0, 0)] * (array.ndim - 1) + [(0, pad)], constant_values=fill)
+
+
+def _coord(values: tuple) -> np.ndarray:
+    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+        return np.asarray(values)
+    return np.asarray([str(v) for v in values])
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    names = ("vaecollapse", "jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "numpy")
+    return {n: version(n) for n in names}
