@@ -42,7 +42,9 @@ BAD_INPUTS = [
     (_set("train.batch_size", -4), r"train.batch_size=-4.*positive integer"),
     (_set("model.latent_dim", 0), r"model.latent_dim=0.*positive integer"),
     (_set("model.sigma2", 0.0), r"model.sigma2=0.0.*must be > 0"),
-    (_set("sweep_chunk", 0), r"sweep_chunk=0.*positive integer"),
+    (_set("sweep_chunk", -1), r"sweep_chunk=-1.*non-negative integer"),
+    (_set("checkpoint_every", 0), r"checkpoint_every=0.*positive integer"),
+    (_set("run_group", -2), r"run_group=-2.*non-negative"),
     (_set("sweep_static.widgets", (1, 2)), r"sweep_static.widgets.*not a model/train field"),
     (_set("collapse_kl_eps", 0.0), r"collapse_kl_eps=0.0.*must be > 0"),
 ]

@@ -107,7 +107,8 @@ def test_one_compile_per_static_point(tmp_path, monkeypatch):
     c.sweep_static.latent_dim = (2, 3)
     c.sweep_chunk = 2  # two chunks per static point, one trace each
     results = sweep.run_sweep(c, tmp_path, progress=False)
-    assert [t[0] for t in traces] == [1, 1]
+    # two memory estimates (shapes only, advance never traced), then one trace per point
+    assert [t[0] for t in traces] == [0, 0, 1, 1]
     assert dict(results.sizes)["latent"] == 3 and results.latent_dim.values.tolist() == [2, 3]
     assert np.isnan(results.kl_per_dim.sel(latent_dim=2, latent=2)).all()
 
@@ -190,3 +191,18 @@ def test_batch_larger_than_dataset_rejected(tmp_path):
     c.train.batch_size = 5000
     with pytest.raises(ValueError, match=r"batch_size=5000 is invalid: must be <= the 1438"):
         sweep.run_sweep(c, tmp_path, progress=False)
+
+
+def test_memory_aware_chunking():
+    c = tiny_config(beta=(0.5, 1.0, 2.0, 4.0, 8.0))
+    dataset = data.load(c.data)
+    per_run = sweep.run_bytes(c, dataset)
+    params = 2 * (64 * 16 + 16 + 16 * 6 + 6 + 3 * 16 + 16 + 16 * 64 + 64)  # params + previous
+    assert per_run > 4 * 4 * params  # params, previous params, Adam's two moments, ×4
+    # automatic: as many runs as fit in the budget, rounded up to the device count
+    assert sweep.chunk_size(c, 5, 1, per_run, budget=2 * per_run + 1) == 2
+    assert sweep.chunk_size(c, 5, 4, per_run, budget=2 * per_run + 1) == 4
+    assert sweep.chunk_size(c, 5, 1, per_run, budget=10**12) == 5
+    c.sweep_chunk = 3  # explicit setting wins over the budget
+    assert sweep.chunk_size(c, 5, 1, per_run, budget=per_run) == 3
+    assert sweep.memory_budget(jax.devices()) > 0

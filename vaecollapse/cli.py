@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import sys
 
-from absl import app, flags
+from absl import app, flags, logging
 from ml_collections import config_flags
 
 _USAGE = (
@@ -24,6 +24,7 @@ flags.DEFINE_string("workdir", None, "Directory for checkpoints, results.nc and 
 flags.DEFINE_bool("overwrite", False, "Discard a workdir's results of a different config.")
 flags.DEFINE_bool("multihost", False, "Call jax.distributed.initialize() (multi-host runs).")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
+flags.DEFINE_integer("cpu_devices", 0, "CPU devices to shard runs over (0: one per core).")
 config_flags.DEFINE_config_file("config", None, "Experiment config file (get_config()).")
 
 
@@ -35,8 +36,11 @@ def _run(argv: list[str]) -> None:
     import jax
 
     from vaecollapse import config as config_lib
-    from vaecollapse import plots, sweep
+    from vaecollapse import devices, plots, sweep
 
+    devices.use_cpu_cores(FLAGS.cpu_devices or None)
+
+    logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
     if FLAGS.multihost:
         jax.distributed.initialize()
     config = config_lib.finalize(FLAGS.config)

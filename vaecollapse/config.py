@@ -31,6 +31,7 @@ HPARAM_DEFAULTS: dict[str, float] = {
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
 OPTIMIZERS = ("adam", "sgd")
+LR_SCHEDULES = ("constant", "cosine")
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -59,13 +60,15 @@ def base_config() -> ml_collections.ConfigDict:
             "log_every": 50,
             "schedule": "constant",
             "optimizer": "adam",
+            "lr_schedule": "constant",
             "eval_examples": 512,
         }
     )
     c.hparams = ml_collections.ConfigDict(dict(HPARAM_DEFAULTS))
     c.sweep = ml_collections.ConfigDict()
     c.sweep_static = ml_collections.ConfigDict()
-    c.sweep_chunk = 64
+    c.sweep_chunk = 0  # max runs per compiled call; 0: as many as fit in half the free memory
+    c.run_group = 4  # runs vmapped together per device; groups run in turn (0: all at once)
     c.checkpoint_every = 500
     c.collapse_kl_eps = 0.05
     c.diagnostics = ml_collections.ConfigDict(
@@ -165,9 +168,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
             _fail(f"sweep_static.{axis}", values, "is also a dynamic sweep axis")
     for c in iter_static_configs(config):
         _validate_static(c)
-    for field in ("sweep_chunk", "checkpoint_every"):
-        if not isinstance(config[field], int) or config[field] <= 0:
-            _fail(field, config[field], "must be a positive integer")
+    if not isinstance(config.run_group, int) or config.run_group < 0:
+        _fail("run_group", config.run_group, "must be a non-negative integer (0: no grouping)")
+    if not isinstance(config.sweep_chunk, int) or config.sweep_chunk < 0:
+        _fail("sweep_chunk", config.sweep_chunk, "must be a non-negative integer (0: automatic)")
+    if not isinstance(config.checkpoint_every, int) or config.checkpoint_every <= 0:
+        _fail("checkpoint_every", config.checkpoint_every, "must be a positive integer")
     if not config.collapse_kl_eps > 0:
         _fail("collapse_kl_eps", config.collapse_kl_eps, "must be > 0 (nats)")
 
@@ -187,6 +193,8 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         _fail("train.schedule", c.train.schedule, f"allowed: {', '.join(schedules.SCHEDULES)}")
     if c.train.optimizer not in OPTIMIZERS:
         _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(OPTIMIZERS)}")
+    if c.train.lr_schedule not in LR_SCHEDULES:
+        _fail("train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(LR_SCHEDULES)}")
     for field in ("steps", "batch_size", "log_every", "eval_examples"):
         value = c.train[field]
         if not isinstance(value, int) or value <= 0:

@@ -100,7 +100,7 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
                     ha="center",
                     va="center",
                     fontsize=7,
-                    color="w",
+                    color="k" if image.norm(value) > 0.6 else "w",  # readable on viridis
                 )
             fig.colorbar(image, ax=ax, label=label)
         elif len(axes) == 1:
@@ -162,17 +162,16 @@ def kl_curves(results: xr.Dataset, path: Path) -> Path:
         (matplotlib.colors.LogNorm if _is_log_axis(values) else matplotlib.colors.Normalize)(
             vmin=values.min(), vmax=values.max()
         )
-        if values.dtype.kind in "fi"
+        if colour_axis and values.dtype.kind in "fi"
         else None
     )
-    for label, run in _runs(results):
+    for _, run in _runs(results):
         colour = cmap(norm(float(run[colour_axis]))) if norm is not None else None
-        ax.plot(
-            results.step.values, run.kl_trace.values, color=colour, alpha=0.8, lw=1, label=label
-        )
+        ax.plot(results.step.values, run.kl_trace.values, color=colour, alpha=0.8, lw=1)
     eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
     ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
     ax.set_yscale("symlog", linthresh=0.01)
+    ax.set_ylim(bottom=0.0)
     ax.set_xlabel("training step")
     ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
     if norm is not None:
@@ -249,6 +248,9 @@ SUMMARY_COLUMNS = (
     ("nll_iw", "IW-NLL", "{:.2f}"),
     ("active_units", "AU", "{:d}"),
     ("mutual_info", "MI", "{:.3f}"),
+    ("mean_abs_mu", "mean abs mu", "{:.3f}"),
+    ("mean_sigma", "mean sigma", "{:.3f}"),
+    ("latent_sensitivity", "z-sensitivity", "{:.3f}"),
     ("collapse_state", "state", None),
     ("collapse_onset_step", "onset", "{:d}"),
     ("diverged", "diverged", None),
@@ -264,8 +266,10 @@ def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
         f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
         f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
         f"decoder reaches recon {results.attrs['marginal_nll']:.2f}. State: healthy = every "
-        f"latent dim active, partial, full = no active dim. Onset: first logged step from "
-        f"which KL stays below ε (−1: never). Wall time "
+        f"latent dim active, partial, full = no active dim. mean abs mu / mean sigma: encoder "
+        f"statistics (collapse: 0 and 1 for every input); z-sensitivity: mean change of the "
+        f"decoded output when z is swapped between inputs (collapse: 0). Onset: first logged "
+        f"step from which KL stays below ε (−1: never). Wall time "
         f"{results.attrs.get('wall_time_s', float('nan')):.1f} s on "
         f"{results.attrs.get('num_devices', '?')}× {results.attrs.get('device_kind', '?')}.",
         "",

@@ -14,8 +14,11 @@ from __future__ import annotations
 import itertools
 import json
 import math
+import os
 import shutil
+import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,9 +73,35 @@ def make_grid(config: ml_collections.ConfigDict) -> Grid:
     return Grid(axes=axes, hparams=hparams)
 
 
-def chunk_size(config: ml_collections.ConfigDict, num_runs: int, num_devices: int) -> int:
-    """Runs per compiled call: ≤ ``sweep_chunk``, a multiple of the device count."""
-    size = min(config.sweep_chunk, num_runs)
+def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
+    """Estimated device memory of one run: 4× its training state (state, donated
+    update, gradients, optimizer scratch) plus its trace. Activations are per run
+    group, not per run, and are left out."""
+    model = models.build(config.model, dataset.meta)
+    fns = train.make_train_fns(config, model, dataset)
+    hparams = {k: jnp.zeros((), jnp.int32 if k == "seed" else jnp.float32) for k in config.hparams}
+    train_x = jax.ShapeDtypeStruct(dataset.train.shape, jnp.float32)
+    state = jax.eval_shape(fns.init, hparams, jax.random.PRNGKey(0), train_x)
+    state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(state))
+    num_logs = config.train.steps // config.train.log_every
+    return 4 * state_bytes + 4 * num_logs * (4 + config.model.latent_dim)
+
+
+def memory_budget(devices: list) -> int:
+    """Half the free memory of ``devices`` (accelerator memory, or host RAM on CPU)."""
+    stats = devices[0].memory_stats() or {}
+    if "bytes_limit" in stats:
+        return len(devices) * (stats["bytes_limit"] - stats.get("bytes_in_use", 0)) // 2
+    return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
+
+
+def chunk_size(
+    config: ml_collections.ConfigDict, num_runs: int, num_devices: int, per_run: int, budget: int
+) -> int:
+    """Runs per compiled call, a multiple of the device count: ``sweep_chunk`` if set,
+    else as many as fit in ``budget`` bytes at ``per_run`` bytes each."""
+    limit = config.sweep_chunk or max(1, budget // per_run)
+    size = min(limit, num_runs)
     return math.ceil(size / num_devices) * num_devices
 
 
@@ -84,6 +113,31 @@ def _pad_runs(arrays: dict[str, np.ndarray], start: int, size: int) -> dict[str,
         pad = size - len(rows)
         out[name] = np.concatenate([rows, np.repeat(rows[-1:], pad, axis=0)]) if pad else rows
     return out
+
+
+def map_runs(fn: Callable, mesh: Mesh, group: int, *, shared: int = 0, donate: bool = False):
+    """``jit`` of ``fn`` mapped over the leading run axis of its arguments.
+
+    The run axis is sharded over ``mesh``; on each device the runs go in groups of
+    ``group`` (vmapped), one group after another (``lax.map``), so a group's state stays
+    in cache for all its steps. ``group`` = 0 vmaps all of a device's runs at once. The
+    last ``shared`` arguments are replicated (data), not mapped. Outputs are sharded
+    over runs. Every run's result is that of ``fn`` on its own slice.
+    """
+
+    def local(*args):
+        mapped, rest = args[: len(args) - shared], args[len(args) - shared :]
+        per_device = jax.tree_util.tree_leaves(mapped)[0].shape[0]
+        size = min(group, per_device) if group > 0 else per_device
+        return jax.lax.map(lambda a: fn(*a, *rest), mapped, batch_size=size)
+
+    def sharded(*args):
+        specs = (P("runs"),) * (len(args) - shared) + (P(),) * shared
+        return jax.shard_map(
+            local, mesh=mesh, in_specs=specs, out_specs=P("runs"), check_vma=False
+        )(*args)
+
+    return jax.jit(sharded, donate_argnums=(0,) if donate else ())
 
 
 class ChunkRunner:
@@ -102,16 +156,16 @@ class ChunkRunner:
         )
         self.num_logs = config.train.steps // config.train.log_every
         self.steps = (np.arange(self.num_logs, dtype=np.int32) + 1) * config.train.log_every
-        # Every output has a leading run axis: pin it to the run sharding so each
-        # device keeps its own runs and every call sees the same input layout.
-        self.init = jax.jit(jax.vmap(fns.init, in_axes=(0, 0, None)), out_shardings=self.runs)
-        self.advance = jax.jit(
-            jax.vmap(fns.advance, in_axes=(0, 0, 0, None)),
-            out_shardings=self.runs,
-            donate_argnums=0,
-        )
-        self.evaluate = jax.jit(
-            jax.vmap(evaluate, in_axes=(0, 0, None, 0, None)), out_shardings=self.runs
+        group = config.run_group
+        self.init = map_runs(fns.init, mesh, group, shared=1)
+        self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
+        self.evaluate = map_runs(
+            lambda params, key, kl_trace, eval_x, steps: evaluate(
+                params, key, eval_x, kl_trace, steps
+            ),
+            mesh,
+            group,
+            shared=2,
         )
 
     def run(self, hparams: dict[str, np.ndarray], ckpt_dir: Path, progress: tqdm) -> dict:
@@ -146,9 +200,8 @@ class ChunkRunner:
                 manager.save(i + 1, args=ocp.args.StandardSave({"state": state, "trace": trace}))
         manager.close()
         eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
-        metrics = self.evaluate(
-            state.params, eval_keys, self.eval_x, jnp.asarray(trace["kl"]), self.steps
-        )
+        kl_trace = jax.device_put(jnp.asarray(trace["kl"]), self.runs)
+        metrics = self.evaluate(state.params, eval_keys, kl_trace, self.eval_x, self.steps)
         out = {f"{k}_trace": v for k, v in trace.items()}
         out.update(jax.device_get(metrics))
         out["diverged"] = np.asarray(state.diverged)
@@ -188,8 +241,18 @@ def run_sweep(
     points = config_lib.static_points(config)
     devices = jax.devices()
     mesh = Mesh(np.array(devices), ("runs",))
-    size = chunk_size(config, grid.num_runs, len(devices))
+    per_run = max(run_bytes(c, dataset) for c in config_lib.iter_static_configs(config))
+    budget = memory_budget(devices)
+    size = chunk_size(config, grid.num_runs, len(devices), per_run, budget)
     num_chunks = math.ceil(grid.num_runs / size)
+    if progress:
+        print(
+            f"vaecollapse: {grid.num_runs} runs × {len(points)} static point(s) on "
+            f"{len(devices)} {devices[0].device_kind} device(s); ~{per_run / 2**20:.2f} MiB per "
+            f"run, budget {budget / 2**20:.0f} MiB -> {num_chunks} chunk(s) of {size} runs"
+            + ("" if config.sweep_chunk else " (set sweep_chunk to override)"),
+            file=sys.stderr,
+        )
     total = len(points) * num_chunks * size * config.train.steps
     with (
         workdir_lib.claim(workdir, config, overwrite=overwrite) as wd,

@@ -68,6 +68,14 @@ def make_optimizer(name: str) -> optax.GradientTransformation:
     return optax.scale_by_adam() if name == "adam" else optax.identity()
 
 
+def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
+    """Multiplier of the (swept) learning rate: ``constant`` 1, or ``cosine`` decay
+    ½(1 + cos(π t/T)) to 0 at the last step (Loshchilov & Hutter 2017)."""
+    if name == "cosine":
+        return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
+    return lambda step: jnp.float32(1.0)
+
+
 def run_keys(key: Array) -> tuple[Array, Array]:
     """(init key, base of the per-step keys) from a run's key."""
     init_key, step_key = jax.random.split(key)
@@ -111,6 +119,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     num_train = dataset.train.shape[0]
     example = jnp.zeros((1, *dataset.train.shape[1:]), jnp.float32)
     tx = make_optimizer(config.train.optimizer)
+    lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
 
     def init(hparams: Hparams, key: Array, train_x: Array) -> TrainState:
@@ -134,7 +143,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         beta = beta_at(schedule, state.step, hparams, total_steps)
         (_, metrics), grads = grad_fn(state.params, x, eps, beta, hparams["free_bits"])
         direction, opt_state = tx.update(grads, state.opt_state, state.params)
-        lr = hparams["learning_rate"]
+        lr = hparams["learning_rate"] * lr_factor(state.step)
         params = jax.tree_util.tree_map(lambda p, u: p - lr * u, state.params, direction)
         # The loss is evaluated at state.params: if it is non-finite those params are
         # already bad, so the run is frozen at previous_params, the last finite state.

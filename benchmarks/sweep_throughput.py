@@ -1,0 +1,160 @@
+"""Run-steps per second of a vmapped sweep vs the same runs one by one, in one process.
+
+Reference model: MLP VAE 64-256-16 encoder / 16-256-64 Bernoulli decoder, Adam, batch 64,
+binarised 8×8 digits. For each N in --runs it measures
+  (a) vmapped:    the N runs as one compiled program, each run one lax.scan, laid out
+                  as `vaecollapse run` does (`sweep.map_runs`: run axis sharded over one
+                  CPU device per core, runs vmapped in groups of --run-group per device);
+  (b) sequential: the N runs one after another, each the jitted single-run train;
+  (c) loop:       a Python loop over a jitted one-step function (Flax-example style),
+and writes JSON records {runs, steps, vmapped_run_steps_per_s, sequential_run_steps_per_s,
+loop_run_steps_per_s, speedup (a/b), speedup_vs_loop (a/c), compile_s, peak_rss_mb,
+gflops, peak_gflops, utilization}. FLOPs are counted from the model's matmuls
+(forward 2·B·in·out per dense layer, backward twice that); the peak is one large
+float32 matmul timed in the same process.
+
+    python benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import resource
+import time
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+from jax.sharding import Mesh, NamedSharding
+from jax.sharding import PartitionSpec as P
+
+from vaecollapse import config as config_lib
+from vaecollapse import data, devices, models, sweep, train
+
+
+def reference_config(steps: int, log_every: int):
+    c = config_lib.base_config()
+    c.model.latent_dim = 16
+    c.model.encoder_hidden = (256,)
+    c.model.decoder_hidden = (256,)
+    c.train.steps = steps
+    c.train.log_every = log_every
+    c.train.batch_size = 64
+    return c
+
+
+def flops_per_step(c) -> float:
+    widths_enc = [64, *c.model.encoder_hidden, 2 * c.model.latent_dim]
+    widths_dec = [c.model.latent_dim, *c.model.decoder_hidden, 64]
+    macs = sum(a * b for w in (widths_enc, widths_dec) for a, b in itertools.pairwise(w))
+    return 3 * 2 * c.train.batch_size * macs
+
+
+def hparams_for(n: int) -> dict:
+    h = {k: np.full(n, v, np.float32) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    h["seed"] = np.arange(n, dtype=np.int32)
+    return {k: jnp.asarray(v) for k, v in h.items()}
+
+
+def timed(fn, *args) -> float:
+    start = time.perf_counter()
+    jax.block_until_ready(fn(*args))
+    return time.perf_counter() - start
+
+
+def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
+    a = jnp.ones((size, size), jnp.float32)
+    dot = jax.jit(jnp.dot)
+    jax.block_until_ready(dot(a, a))
+    best = min(timed(dot, a, a) for _ in range(repeats))
+    return 2 * size**3 / best / 1e9
+
+
+def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
+    c = reference_config(steps, log_every=steps)
+    model = models.build(c.model, dataset.meta)
+    h = hparams_for(n)
+    keys = jax.vmap(jax.random.PRNGKey)(h["seed"])
+
+    runs = NamedSharding(Mesh(np.array(jax.devices()), ("runs",)), P("runs"))
+    pad = -n % jax.device_count()  # the sweep pads the run axis the same way
+    padded = jax.device_put(
+        jax.tree_util.tree_map(lambda x: jnp.concatenate([x, x[:1].repeat(pad, 0)]), (h, keys)),
+        runs,
+    )
+    vmapped = sweep.map_runs(train.make_train(c, model, dataset), runs.mesh, group)
+    start = time.perf_counter()
+    compiled = vmapped.lower(*padded).compile()
+    compile_s = time.perf_counter() - start
+    t_vmapped = min(timed(compiled, *padded) for _ in range(2))
+
+    single = jax.jit(train.make_train(c, model, dataset))
+    one = jax.tree_util.tree_map(lambda x: x[0], (h, keys))
+    jax.block_until_ready(single(*one))
+    start = time.perf_counter()
+    for i in range(n):
+        jax.block_until_ready(single(*jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys))))
+    t_sequential = time.perf_counter() - start
+
+    step_cfg = reference_config(steps, log_every=1)
+    fns = train.make_train_fns(step_cfg, model, dataset)
+    train_x = jnp.asarray(dataset.train)
+    init, step = jax.jit(fns.init), jax.jit(fns.advance, donate_argnums=0)
+    warm = step(init(*one, train_x), *one, train_x)
+    jax.block_until_ready(warm)
+    start = time.perf_counter()
+    for i in range(n):
+        hi, ki = jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys))
+        state = init(hi, ki, train_x)
+        for _ in range(steps):
+            state, _ = step(state, hi, ki, train_x)
+        jax.block_until_ready(state)
+    t_loop = time.perf_counter() - start
+
+    run_steps = n * steps
+    vm_rate = run_steps / t_vmapped
+    gflops = vm_rate * flops_per_step(c) / 1e9
+    return {
+        "runs": n,
+        "steps": steps,
+        "devices": jax.device_count(),
+        "run_group": group,
+        "vmapped_run_steps_per_s": vm_rate,
+        "sequential_run_steps_per_s": run_steps / t_sequential,
+        "loop_run_steps_per_s": run_steps / t_loop,
+        "speedup": t_sequential / t_vmapped,
+        "speedup_vs_loop": t_loop / t_vmapped,
+        "compile_s": compile_s,
+        "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "gflops": gflops,
+        "peak_gflops": peak,
+        "utilization": gflops / peak,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, nargs="+", default=[1, 8, 64])
+    parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument("--json", default="benchmarks/sweep_throughput.json")
+    parser.add_argument("--cpu-devices", type=int, default=0, help="0: one per core")
+    parser.add_argument("--run-group", type=int, default=4, help="0: vmap all runs at once")
+    args = parser.parse_args()
+    devices.use_cpu_cores(args.cpu_devices or None)
+    dataset = data.load(reference_config(args.steps, args.steps).data)
+    peak = matmul_peak_gflops()
+    records = []
+    for n in args.runs:
+        record = measure(n, args.steps, dataset, peak, args.run_group)
+        records.append(record)
+        print(
+            json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in record.items()})
+        )
+    with open(args.json, "w") as f:
+        json.dump(records, f, indent=1)
+
+
+if __name__ == "__main__":
+    main()
