@@ -25,6 +25,9 @@ def test_report_files(small_sweep):
         "kl_curves.png",
         "kl_per_dim.png",
         "rate_distortion.png",
+        "au_mi_curves.png",
+        "reconstructions.png",
+        "interpolations.png",
         "summary.md",
     }
     for p in paths:

@@ -52,7 +52,15 @@ def test_results_file_layout(tmp_path):
     c = tiny_config(beta=(0.5, 2.0), seed=(0, 1))
     sweep.run_sweep(c, tmp_path, progress=False)
     ds = xr.open_dataset(tmp_path / "results.nc")
-    assert dict(ds.sizes) == {"beta": 2, "seed": 2, "step": 4, "latent": 3}
+    assert dict(ds.sizes) == {
+        "beta": 2,
+        "seed": 2,
+        "step": 4,
+        "latent": 3,
+        "example": 8,
+        "frame": 8,
+        "pixel": 64,
+    }
     for name in (
         "kl",
         "kl_per_dim",
@@ -206,3 +214,16 @@ def test_memory_aware_chunking():
     c.sweep_chunk = 3  # explicit setting wins over the budget
     assert sweep.chunk_size(c, 5, 1, per_run, budget=per_run) == 3
     assert sweep.memory_budget(jax.devices()) > 0
+
+
+def test_probe_traces(tmp_path):
+    c = tiny_config(beta=(0.1, 50.0))
+    results = sweep.run_sweep(c, tmp_path, progress=False)
+    au = results.active_units_trace
+    assert au.dims == ("beta", "step") and au.dtype == np.int32
+    assert ((au >= 0) & (au <= c.model.latent_dim)).all()
+    assert (results.mutual_info_trace <= np.log(c.diagnostics.trace_examples) + 1e-4).all()
+    # the final probe and the final eval agree in kind: strong β has fewer active units
+    assert au.sel(beta=50.0)[-1] <= au.sel(beta=0.1)[-1]
+    assert results.recon_examples.dims == ("beta", "example", "pixel")
+    assert results.eval_images.shape == (8, 64)

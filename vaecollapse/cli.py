@@ -8,6 +8,7 @@ from ``DIR/results.nc``.
 
 from __future__ import annotations
 
+import ast
 import sys
 
 from absl import app, flags, logging
@@ -15,7 +16,7 @@ from ml_collections import config_flags
 
 _USAGE = (
     "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
-    "[--overwrite] [--multihost] [--noprogress]\n"
+    "[--axis=NAME=(v1,v2)] [--overwrite] [--multihost] [--noprogress]\n"
     "       vaecollapse report DIR"
 )
 
@@ -25,7 +26,31 @@ flags.DEFINE_bool("overwrite", False, "Discard a workdir's results of a differen
 flags.DEFINE_bool("multihost", False, "Call jax.distributed.initialize() (multi-host runs).")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
 flags.DEFINE_integer("cpu_devices", 0, "CPU devices to shard runs over (0: one per core).")
+flags.DEFINE_bool(
+    "compile_cache", True, "Cache compiled programs on disk (re-runs skip compiling)."
+)
+flags.DEFINE_string("compile_cache_dir", None, "Compilation cache directory (default: user cache).")
+flags.DEFINE_multi_string(
+    "axis",
+    [],
+    "Add or replace a swept axis, NAME=(v1, v2, ...); unlike --config.sweep.NAME it may "
+    "name an axis the config file does not sweep.",
+)
 config_flags.DEFINE_config_file("config", None, "Experiment config file (get_config()).")
+
+
+def with_axes(config, axes: list[str]):
+    """``config`` with each ``NAME=(values)`` of ``axes`` written into ``config.sweep``."""
+    for spec in axes:
+        name, sep, values = spec.partition("=")
+        try:
+            parsed = ast.literal_eval(values) if sep else None
+        except (ValueError, SyntaxError):
+            parsed = None
+        if not name or not isinstance(parsed, tuple | list | int | float):
+            raise ValueError(f"--axis={spec!r} is invalid: expected NAME=(v1, v2, ...)")
+        config.sweep[name] = tuple(parsed) if isinstance(parsed, tuple | list) else (parsed,)
+    return config
 
 
 def _run(argv: list[str]) -> None:
@@ -39,12 +64,14 @@ def _run(argv: list[str]) -> None:
     from vaecollapse import devices, plots, sweep
 
     devices.use_cpu_cores(FLAGS.cpu_devices or None)
+    if FLAGS.compile_cache:
+        devices.enable_compile_cache(FLAGS.compile_cache_dir)
 
     logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
     if FLAGS.multihost:
         jax.distributed.initialize()
-    config = config_lib.finalize(FLAGS.config)
     try:
+        config = with_axes(config_lib.finalize(FLAGS.config), FLAGS.axis)
         sweep.run_sweep(config, FLAGS.workdir, overwrite=FLAGS.overwrite, progress=FLAGS.progress)
     except (ValueError, RuntimeError) as err:
         sys.exit(f"vaecollapse: error: {err}")

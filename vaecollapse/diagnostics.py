@@ -101,6 +101,27 @@ def latent_sensitivity(model: VAE, params: Any, mean: Array) -> Array:
     return jnp.mean(jnp.abs(decoded - jnp.roll(decoded, 1, axis=0)))
 
 
+NUM_SHOWN = 8
+
+
+def decoded_examples(model: VAE, params: Any, x: Array, mean: Array) -> dict[str, Array]:
+    """Pictures of the symptoms, flattened to ``[NUM_SHOWN, pixels]``.
+
+    ``recon_examples``: E[x | μ(x_i)] for the first eval inputs (collapse: all alike,
+    the "average output"); ``interpolation``: E[x | z] along the line from μ(x_0) to
+    μ(x_j), x_j the eval input farthest from x_0 (collapse: no change along it).
+    """
+    flat = x.reshape(x.shape[0], -1)
+    far = jnp.argmax(jnp.sum(jnp.square(flat - flat[0]), axis=-1))
+    t = jnp.linspace(0.0, 1.0, NUM_SHOWN)[:, None]
+    path = (1.0 - t) * mean[0] + t * mean[far]
+    decode = lambda z: model.apply(params, z, method=VAE.decode_mean)  # noqa: E731
+    return {
+        "recon_examples": decode(mean[:NUM_SHOWN]).reshape(NUM_SHOWN, -1),
+        "interpolation": decode(path).reshape(NUM_SHOWN, -1),
+    }
+
+
 def marginal_nll(train: np.ndarray, test: np.ndarray, kind: str) -> float:
     """NLL (nats per example) of ``test`` under the best z-independent factorised model.
 
@@ -174,6 +195,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "kl_per_dim": kl_dims,
             "unit_activity": activity,
             "dim_active": dim_active,
+            **decoded_examples(model, params, eval_x, mean),
         }
 
     return evaluate

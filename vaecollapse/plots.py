@@ -241,6 +241,59 @@ def rate_distortion(results: xr.Dataset, path: Path) -> Path:
     return path
 
 
+def probe_curves(results: xr.Dataset, path: Path) -> Path:
+    """Active units and I(x; z) over training (on a fixed training subsample)."""
+    colour_axis = _colour_axis(results)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    values = results[colour_axis].values if colour_axis else None
+    log = values is not None and _is_log_axis(values)
+    norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(
+        *(values.min(), values.max()) if values is not None else (0, 1)
+    )
+    cmap = plt.get_cmap("plasma")
+    for _, run in _runs(results):
+        colour = cmap(norm(float(run[colour_axis]))) if colour_axis else None
+        axes[0].plot(results.step, run.active_units_trace, color=colour, alpha=0.8, lw=1)
+        axes[1].plot(results.step, run.mutual_info_trace, color=colour, alpha=0.8, lw=1)
+    axes[0].set_ylabel("active units")
+    axes[1].set_ylabel("I(x; z) (nats)")
+    for ax in axes:
+        ax.set_xlabel("training step")
+    if colour_axis:
+        fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, label=colour_axis)
+    fig.suptitle(_title(results, "active units and mutual information over training"))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _first_seed(results: xr.Dataset) -> xr.Dataset:
+    return results.isel(seed=0) if "seed" in results.dims else results
+
+
+def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> Path:
+    """One row of decoded images per grid point (first seed), the data on top."""
+    shape = tuple(results.attrs["data_shape"])[:2]
+    runs = list(_runs(_first_seed(results)))[:16]
+    rows = [("data", results.eval_images.values), *((lbl, r[variable].values) for lbl, r in runs)]
+    fig, axes = plt.subplots(
+        len(rows),
+        rows[0][1].shape[0],
+        figsize=(1.1 * rows[0][1].shape[0] + 2.2, 1.1 * len(rows)),
+        squeeze=False,
+    )
+    for (label, images), row in zip(rows, axes, strict=True):
+        for image, ax in zip(images, row, strict=True):
+            ax.imshow(image.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
+            ax.set_xticks([])
+            ax.set_yticks([])
+        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+    fig.suptitle(_title(results, what))
+    fig.savefig(path, dpi=90, bbox_inches="tight")
+    plt.close(fig)
+    return path
+
+
 SUMMARY_COLUMNS = (
     ("kl", "KL", "{:.3f}"),
     ("recon", "recon", "{:.2f}"),
@@ -301,7 +354,23 @@ def report(workdir: str | Path) -> list[Path]:
         kl_curves(results, workdir / "kl_curves.png"),
         kl_per_dim_bars(results, workdir / "kl_per_dim.png"),
         rate_distortion(results, workdir / "rate_distortion.png"),
+        probe_curves(results, workdir / "au_mi_curves.png"),
     ]
+    if len(results.attrs["data_shape"]) == 3:  # images: show the symptoms as pictures
+        figures += [
+            picture_grid(
+                results,
+                "recon_examples",
+                "reconstructions (top: data)",
+                workdir / "reconstructions.png",
+            ),
+            picture_grid(
+                results,
+                "interpolation",
+                "decoding the line from z(x₀) to z(x₁)",
+                workdir / "interpolations.png",
+            ),
+        ]
     summary = workdir / "summary.md"
     summary.write_text(summary_markdown(results, figures))
     return [*figures, summary]

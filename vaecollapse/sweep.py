@@ -210,9 +210,9 @@ class ChunkRunner:
 
 
 def _empty_trace(size: int, num_logs: int, latent_dim: int) -> dict[str, np.ndarray]:
-    trace = {
-        k: np.full((size, num_logs), np.nan, np.float32) for k in ("loss", "recon", "kl", "beta")
-    }
+    scalars = ("loss", "recon", "kl", "beta", "mutual_info")
+    trace = {k: np.full((size, num_logs), np.nan, np.float32) for k in scalars}
+    trace["active_units"] = np.full((size, num_logs), -1, np.int32)
     trace["kl_per_dim"] = np.full((size, num_logs, latent_dim), np.nan, np.float32)
     return trace
 
@@ -310,12 +310,15 @@ def assemble(
         variables[name] = (grid_dims + extra_dims, stacked.reshape(grid_shape + stacked.shape[2:]))
     coords = {name: _coord(values) for name, values in {**static_axes, **grid.axes}.items()}
     coords.update(step=steps, latent=np.arange(latent))
+    shown = dataset.test[: diagnostics.NUM_SHOWN]
+    variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
     results = xr.Dataset(variables, coords=coords)
     results.attrs.update(
         format_version=workdir_lib.FORMAT_VERSION,
         config=workdir_lib.config_json(config),
         experiment=config.name,
         data_name=config.data.name,
+        data_shape=list(dataset.meta["shape"]),
         marginal_nll=diagnostics.marginal_nll(
             dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
         ),
@@ -327,9 +330,14 @@ def assemble(
 _PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
 
 
+_PICTURES = {"recon_examples": ["example", "pixel"], "interpolation": ["frame", "pixel"]}
+
+
 def _extra_dims(name: str, ndim: int) -> list[str]:
     if name.endswith("_trace"):
         return ["step", "latent"][:ndim]
+    if name in _PICTURES:
+        return _PICTURES[name]
     return ["latent"] if name in _PER_DIM else []
 
 

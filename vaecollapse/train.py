@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from vaecollapse import objectives, schedules
+from vaecollapse import diagnostics, objectives, schedules
 from vaecollapse.data import Dataset
 from vaecollapse.models import VAE
 
@@ -42,7 +42,9 @@ class TrainFns(NamedTuple):
     init(hparams, key, train_x) -> TrainState
     advance(state, hparams, key, train_x) -> (state, trace): ``log_every`` steps; the
       trace holds that interval's means of ``loss``, ``recon``, ``kl`` (unweighted),
-      ``beta`` (in force) and ``kl_per_dim`` ``[d]``.
+      ``beta`` (in force) and ``kl_per_dim`` ``[d]``, and ``active_units`` and
+      ``mutual_info`` at its end on the first ``diagnostics.trace_examples`` training
+      examples.
     """
 
     init: Callable[..., TrainState]
@@ -76,10 +78,10 @@ def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
     return lambda step: jnp.float32(1.0)
 
 
-def run_keys(key: Array) -> tuple[Array, Array]:
-    """(init key, base of the per-step keys) from a run's key."""
-    init_key, step_key = jax.random.split(key)
-    return init_key, step_key
+def run_keys(key: Array) -> tuple[Array, Array, Array]:
+    """(init key, base of the per-step keys, base of the logged-probe keys) of a run."""
+    init_key, step_key, probe_key = jax.random.split(key, 3)
+    return init_key, step_key, probe_key
 
 
 def make_loss_fn(model: VAE) -> Callable:
@@ -118,13 +120,14 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     latent_dim = config.model.latent_dim
     num_train = dataset.train.shape[0]
     example = jnp.zeros((1, *dataset.train.shape[1:]), jnp.float32)
+    diag = config.diagnostics
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
 
     def init(hparams: Hparams, key: Array, train_x: Array) -> TrainState:
         del train_x  # shapes come from the static config
-        init_key, _ = run_keys(key)
+        init_key, _, _ = run_keys(key)
         params = model.init(init_key, example, jnp.zeros((1, latent_dim)))
         return TrainState(
             params=params,
@@ -163,12 +166,25 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         )
         return new_state, {**metrics, "beta": beta}
 
+    def probe(params: Any, x: Array, key: Array) -> dict[str, Array]:
+        """Active units and I(x; z) on a fixed training subsample, at each logged step."""
+        mean, log_var = model.apply(params, x, method=VAE.encode)
+        return {
+            "active_units": diagnostics.active_units(mean, diag.au_threshold),
+            "mutual_info": diagnostics.mutual_information(mean, log_var, key, diag.mi_chunk),
+        }
+
     def advance(state: TrainState, hparams: Hparams, key: Array, train_x: Array):
-        _, step_key = run_keys(key)
+        _, step_key, probe_key = run_keys(key)
         state, metrics = jax.lax.scan(
             lambda s, _: one_step(s, hparams, step_key, train_x), state, None, length=log_every
         )
-        return state, jax.tree_util.tree_map(lambda m: jnp.mean(m, axis=0), metrics)
+        metrics = jax.tree_util.tree_map(lambda m: jnp.mean(m, axis=0), metrics)
+        probe_x = train_x[: diag.trace_examples]
+        return state, {
+            **metrics,
+            **probe(state.params, probe_x, jax.random.fold_in(probe_key, state.step)),
+        }
 
     return TrainFns(init=init, advance=advance)
 
