@@ -143,3 +143,17 @@ def test_latent_sensitivity_zero_when_decoder_ignores_z():
         params,
     )
     assert float(diagnostics.latent_sensitivity(model, deaf, mean)) == 0.0
+
+
+@pytest.mark.parametrize(
+    "indices, num_codes",
+    [([0, 0, 0, 0], 4), ([0, 1, 2, 3], 4), ([0, 0, 1, 3, 3, 3], 5)],
+)
+def test_codebook_usage_matches_numpy(indices, num_codes):
+    perplexity, used = jax.jit(diagnostics.codebook_usage, static_argnums=1)(
+        jnp.array(indices), num_codes
+    )
+    p = np.bincount(indices, minlength=num_codes) / len(indices)
+    expected = np.exp(scipy.stats.entropy(p))
+    np.testing.assert_allclose(perplexity, expected, rtol=1e-6)
+    assert int(used) == len(set(indices))

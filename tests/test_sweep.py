@@ -140,7 +140,7 @@ def test_divergence_is_isolated(tmp_path):
     assert bad.diverged_step.sel(learning_rate=1e30) >= 0
     assert bad.diverged_step.sel(learning_rate=1e-3) == -1
     assert np.isfinite(bad.kl.sel(learning_rate=1e30))  # frozen at its last finite state
-    for name in good.data_vars:
+    for name in (v for v in good.data_vars if "learning_rate" in good[v].dims):
         np.testing.assert_array_equal(
             bad[name].sel(learning_rate=1e-3).values,
             good[name].sel(learning_rate=1e-3).values,

@@ -138,6 +138,19 @@ def marginal_nll(train: np.ndarray, test: np.ndarray, kind: str) -> float:
     return float(np.mean(np.sum(0.5 * (np.log(2 * np.pi * var) + (test - mu) ** 2 / var), axis=1)))
 
 
+def codebook_usage(indices: Array, num_codes: int) -> tuple[Array, Array]:
+    """VQ-VAE codebook health: (perplexity, number of codes used) over ``indices``.
+
+    perplexity = exp(−Σ_k p_k log p_k), p_k the share of inputs assigned to code k:
+    1 when one code takes every input (the discrete analogue of collapse), ``num_codes``
+    when all are used equally. Dead codes = ``num_codes`` − codes used.
+    """
+    counts = jnp.bincount(indices.reshape(-1), length=num_codes)
+    p = counts / jnp.maximum(jnp.sum(counts), 1)
+    entropy = -jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p, 1.0)), 0.0))
+    return jnp.exp(entropy), jnp.sum(counts > 0).astype(jnp.int32)
+
+
 def collapse_state(num_active: Array, latent_dim: int) -> Array:
     """0 healthy (every dim active), 1 partial, 2 full (no active dim)."""
     return jnp.where(num_active == 0, FULL, jnp.where(num_active < latent_dim, PARTIAL, HEALTHY))
