@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install test test-all lint demo linear-phase bench clean
+.PHONY: install test test-all lint demo linear-phase text-collapse bench clean
 
 install: $(STAMP)
 
@@ -31,6 +31,9 @@ demo: install
 
 linear-phase: install
 	$(RUN) experiments/linear_phase.py --workdir runs/linear_phase
+
+text-collapse: install
+	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse
 
 bench: install
 	$(PY) benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json benchmarks/sweep_throughput.json

@@ -33,3 +33,12 @@ def tiny_config(**sweep) -> ml_collections.ConfigDict:
 @pytest.fixture
 def tiny():
     return tiny_config
+
+
+@pytest.fixture(scope="session", autouse=True)
+def compile_cache(tmp_path_factory):
+    """One persistent compilation cache for the session: tests that build the same
+    program twice (determinism, resume, divergence) compile it once."""
+    from vaecollapse import devices
+
+    return devices.enable_compile_cache(tmp_path_factory.mktemp("xla_cache"))

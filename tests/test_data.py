@@ -40,6 +40,30 @@ def test_linear_gaussian_spectrum_and_determinism():
     assert not np.array_equal(ds.train, other.train)
 
 
+def _topics(seed=0, **kw):
+    fields = dict(name="markov_topics", num_topics=3, vocab_size=6, length=12)
+    return data.load(cfg(**{**fields, "num_examples": 3000, "seed": seed, **kw}))
+
+
+def test_markov_topics_follow_their_chains():
+    """Bigram frequencies per topic match the topic's transition matrix (Monte Carlo)."""
+    ds = _topics()
+    assert ds.train.dtype == np.int32 and ds.train.shape == (2400, 12)
+    assert ds.train.min() >= 0 and ds.train.max() < 6
+    assert ds.meta["kind"] == "tokens" and ds.meta["mi_bound"] == pytest.approx(np.log(3))
+    x = np.concatenate([ds.train, ds.test])
+    y = np.concatenate([ds.train_labels, ds.test_labels])
+    for k in range(3):
+        seqs = x[y == k]
+        counts = np.zeros((6, 6))
+        np.add.at(counts, (seqs[:, :-1].ravel(), seqs[:, 1:].ravel()), 1)
+        seen = counts.sum(1) > 200
+        freq = counts[seen] / counts[seen].sum(1, keepdims=True)
+        np.testing.assert_allclose(freq, ds.meta["transitions"][k][seen], atol=0.06)
+    np.testing.assert_array_equal(x, np.concatenate([(a := _topics()).train, a.test]))
+    assert not np.array_equal(ds.train, _topics(seed=1).train)
+
+
 @pytest.mark.parametrize(
     "config, match",
     [
@@ -55,6 +79,10 @@ def test_linear_gaussian_spectrum_and_determinism():
         (
             cfg(name="linear_gaussian", eigenvalues=(1.0,), num_examples=1, seed=0),
             r"num_examples must be >= 2, got 1",
+        ),
+        (
+            cfg(name="markov_topics", num_topics=0, vocab_size=4, length=5, num_examples=9, seed=0),
+            r"data.num_topics must be an integer >= 1, got 0",
         ),
     ],
 )

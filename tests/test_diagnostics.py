@@ -75,6 +75,14 @@ class DiagnosticsTest(chex.TestCase):
             -scipy.stats.norm.logpdf(x, x.mean(), x.std()).mean(),
             rtol=1e-4,
         )
+        tokens = np.array([[0, 2], [0, 1], [1, 2]])  # vocabulary {0, 1, 2}, add-½ counts
+        p_first = np.array([2.5, 1.5, 0.5]) / 4.5
+        p_second = np.array([0.5, 1.5, 2.5]) / 4.5
+        np.testing.assert_allclose(
+            diagnostics.marginal_nll(tokens, np.array([[1, 2]]), "tokens"),
+            -(np.log(p_first[1]) + np.log(p_second[2])),
+            rtol=1e-6,
+        )
 
 
 @pytest.mark.parametrize(
@@ -135,14 +143,17 @@ def test_latent_sensitivity_zero_when_decoder_ignores_z():
     x = jax.random.normal(jax.random.PRNGKey(0), (16, 3))
     params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((16, 2)))
     mean = jax.random.normal(jax.random.PRNGKey(2), (16, 2))
-    assert float(diagnostics.latent_sensitivity(model, params, mean)) > 0.01
+    kernel = params["params"]["decoder"]["Dense_0"]["kernel"]  # E[x|z] = zW + b
+    expected = np.mean(np.abs((mean - jnp.roll(mean, 1, axis=0)) @ kernel))
+    sensitivity = diagnostics.latent_sensitivity(model, params, mean, x)
+    np.testing.assert_allclose(float(sensitivity), expected, rtol=1e-5)
     deaf = jax.tree_util.tree_map_with_path(
         lambda path, p: (
             jnp.zeros_like(p) if "decoder" in str(path) and "kernel" in str(path) else p
         ),
         params,
     )
-    assert float(diagnostics.latent_sensitivity(model, deaf, mean)) == 0.0
+    assert float(diagnostics.latent_sensitivity(model, deaf, mean, x)) == 0.0
 
 
 @pytest.mark.parametrize(

@@ -8,6 +8,7 @@ import sys
 import chex
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 import pytest
 import xarray as xr
@@ -26,8 +27,23 @@ def assert_results_close(a, b, names=SCALARS, rtol=1e-5, atol=1e-5):
         )
 
 
-def test_vmapped_run_equals_single_run(tmp_path):
-    c = tiny_config(beta=(0.5, 2.0), seed=(0, 1))
+def tiny_text_config(**sweep):
+    """An LSTM VAE on short `markov_topics` sequences (the autoregressive path)."""
+    c = tiny_config(**sweep)
+    c.data = ml_collections.ConfigDict(
+        dict(name="markov_topics", num_topics=2, vocab_size=5, length=6, num_examples=200, seed=0)
+    )
+    c.model.update(name="lstm", likelihood="categorical", embed_dim=4, hidden=8)
+    return c
+
+
+@pytest.mark.parametrize(
+    "make_config, axis",
+    [(tiny_config, "beta"), (tiny_text_config, "context_dropout")],
+    ids=["mlp", "lstm"],
+)
+def test_vmapped_run_equals_single_run(tmp_path, make_config, axis):
+    c = make_config(**{axis: (0.0, 0.5) if axis == "context_dropout" else (0.5, 2.0)}, seed=(0, 1))
     results = sweep.run_sweep(c, tmp_path, progress=False)
     dataset = data.load(c.data)
     single = jax.jit(train.make_train(c, models.build(c.model, dataset.meta), dataset))
@@ -35,16 +51,17 @@ def test_vmapped_run_equals_single_run(tmp_path):
         k: jnp.asarray(v, jnp.int32 if k == "seed" else jnp.float32)
         for k, v in config_lib.HPARAM_DEFAULTS.items()
     }
-    hparams.update(beta=jnp.float32(2.0), seed=jnp.int32(1))
+    value = float(c.sweep[axis][1])
+    hparams.update({axis: jnp.float32(value), "seed": jnp.int32(1)})
     state, trace = single(hparams, jax.random.PRNGKey(1))
     chex.assert_tree_all_finite(trace)
-    run = results.sel(beta=2.0, seed=1)
+    run = results.sel({axis: value, "seed": 1})
     np.testing.assert_allclose(trace["kl"], run.kl_trace.values, rtol=1e-4, atol=1e-5)
     np.testing.assert_allclose(trace["loss"], run.loss_trace.values, rtol=1e-4)
     np.testing.assert_allclose(
         trace["kl_per_dim"], run.kl_per_dim_trace.values, rtol=1e-4, atol=1e-5
     )
-    np.testing.assert_allclose(trace["beta"], 2.0)
+    np.testing.assert_allclose(trace["beta"], hparams["beta"])
     assert int(state.step) == c.train.steps and not bool(state.diverged)
 
 

@@ -27,6 +27,7 @@ HPARAM_DEFAULTS: dict[str, float] = {
     "ratio": 0.5,
     "midpoint": 0.0,
     "steepness": 0.01,
+    "context_dropout": 0.0,
 }
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
@@ -51,6 +52,8 @@ def base_config() -> ml_collections.ConfigDict:
             "decoder_hidden": (256,),
             "likelihood": "bernoulli",
             "sigma2": 1.0,
+            "embed_dim": 16,  # lstm
+            "hidden": 64,  # lstm
         }
     )
     c.train = ml_collections.ConfigDict(
@@ -107,6 +110,7 @@ def _check_hparam(name: str, value: Any, where: str) -> None:
         "cycles": (value >= 1, "must be >= 1"),
         "ratio": (0 < value <= 1, "must be in (0, 1]"),
         "seed": (float(value).is_integer() and value >= 0, "must be a non-negative integer"),
+        "context_dropout": (0 <= value <= 1, "must be in [0, 1]"),
     }
     ok, allowed = rules.get(name, (True, ""))
     if not ok:
@@ -183,6 +187,18 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         _fail("data.name", c.data.name, f"allowed: {', '.join(data.NAMES)}")
     if c.model.name not in models.NAMES:
         _fail("model.name", c.model.name, f"allowed: {', '.join(models.NAMES)}")
+    tokens = c.data.name in data.TOKEN_DATA
+    if tokens != (c.model.name in models.TOKEN_MODELS):
+        _fail(
+            "model.name",
+            c.model.name,
+            f"data {c.data.name!r} needs a model in "
+            f"{models.TOKEN_MODELS if tokens else ('mlp', 'linear')}",
+        )
+    if tokens != (c.model.likelihood == "categorical"):
+        _fail(
+            "model.likelihood", c.model.likelihood, "use 'categorical' for token data, only there"
+        )
     if c.model.likelihood not in models.LIKELIHOODS:
         _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(models.LIKELIHOODS)}")
     if not isinstance(c.model.latent_dim, int) or c.model.latent_dim <= 0:

@@ -9,6 +9,7 @@ these; `make_evaluate` gathers them for one run, vmappable over a grid.
 
 from __future__ import annotations
 
+import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -91,14 +92,15 @@ def importance_weighted_nll(
     return -jnp.mean(objectives.iwae_bound(log_w, jnp.zeros_like(log_w)))
 
 
-def latent_sensitivity(model: VAE, params: Any, mean: Array) -> Array:
-    """Mean |E[x|μ(x_n)] − E[x|μ(x_{n+1})]| per output element.
+def latent_sensitivity(model: VAE, params: Any, mean: Array, x: Array) -> Array:
+    """Mean |E[x|z=μ(x_n)] − E[x|z=μ(x_{n+1})]| per output element.
 
     How much the decoder's output moves when z is swapped between inputs; ≈ 0 when
-    the decoder ignores z (the "interpolations all look alike" symptom).
+    the decoder ignores z (the "interpolations all look alike" symptom). An
+    autoregressive decoder keeps its context x_n in both, so only z changes.
     """
-    decoded = model.apply(params, mean, method=VAE.decode_mean)
-    return jnp.mean(jnp.abs(decoded - jnp.roll(decoded, 1, axis=0)))
+    decode = lambda z: model.apply(params, z, x, method=VAE.decode_mean)  # noqa: E731
+    return jnp.mean(jnp.abs(decode(mean) - decode(jnp.roll(mean, 1, axis=0))))
 
 
 NUM_SHOWN = 8
@@ -125,10 +127,16 @@ def decoded_examples(model: VAE, params: Any, x: Array, mean: Array) -> dict[str
 def marginal_nll(train: np.ndarray, test: np.ndarray, kind: str) -> float:
     """NLL (nats per example) of ``test`` under the best z-independent factorised model.
 
-    Bernoulli with per-element frequencies, or Gaussian with per-element mean and
-    variance, fitted on ``train``. A decoder whose reconstructions are no better than
+    Bernoulli with per-element frequencies, categorical with per-position token
+    frequencies (``tokens``), or Gaussian with per-element mean and variance, fitted
+    on ``train``. A decoder whose reconstructions are no better than
     this has learned only the "average output".
     """
+    if kind == "tokens":
+        vocab = int(max(train.max(), test.max())) + 1
+        counts = np.stack([np.bincount(col, minlength=vocab) for col in train.T]) + 0.5
+        log_p = np.log(counts / counts.sum(1, keepdims=True))  # [T, V], add-½ smoothed
+        return float(-np.mean(np.sum(log_p[np.arange(test.shape[1]), test], axis=1)))
     train = train.reshape(len(train), -1).astype(np.float64)
     test = test.reshape(len(test), -1).astype(np.float64)
     if kind == "binary":
@@ -178,6 +186,9 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     """
     d = config.diagnostics
     latent_dim = config.model.latent_dim
+    # decoded pictures need one decoder pass per image: factorised decoders only
+    show_pictures = not model.autoregressive
+    pictures = functools.partial(decoded_examples, model)
 
     def evaluate(params, key, eval_x, kl_trace, steps):
         k_recon, k_mi, k_iw = jax.random.split(key, 3)
@@ -202,13 +213,13 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "std_mu": jnp.mean(jnp.std(mean, axis=0)),
             "mean_sigma": jnp.mean(sigma),
             "std_sigma": jnp.mean(jnp.std(sigma, axis=0)),
-            "latent_sensitivity": latent_sensitivity(model, params, mean),
+            "latent_sensitivity": latent_sensitivity(model, params, mean, eval_x),
             "collapse_state": collapse_state(num_active, latent_dim),
             "collapse_onset_step": collapse_onset_step(kl_trace, steps, config.collapse_kl_eps),
             "kl_per_dim": kl_dims,
             "unit_activity": activity,
             "dim_active": dim_active,
-            **decoded_examples(model, params, eval_x, mean),
+            **(pictures(params, eval_x, mean) if show_pictures else {}),
         }
 
     return evaluate

@@ -50,6 +50,12 @@ def swept_axes(results: xr.Dataset) -> list[str]:
     return [d for d in results.kl.dims if d != "seed"]
 
 
+def _fmt(value) -> str:
+    """A coordinate value as a tick or legend label: numbers compactly, names as is."""
+    value = np.asarray(value).item()
+    return f"{value:g}" if isinstance(value, int | float) else str(value)
+
+
 def _seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     if "seed" in da.dims:
         return da.mean("seed"), da.std("seed")
@@ -88,8 +94,8 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
             m = mean.mean(extra).transpose(y_axis, x_axis)
             s = std.mean(extra).transpose(y_axis, x_axis)
             image = ax.imshow(m.values, origin="lower", aspect="auto", cmap="viridis")
-            ax.set_xticks(range(m.sizes[x_axis]), [f"{v:g}" for v in m[x_axis].values])
-            ax.set_yticks(range(m.sizes[y_axis]), [f"{v:g}" for v in m[y_axis].values])
+            ax.set_xticks(range(m.sizes[x_axis]), [_fmt(v) for v in m[x_axis].values])
+            ax.set_yticks(range(m.sizes[y_axis]), [_fmt(v) for v in m[y_axis].values])
             ax.set_xlabel(x_axis)
             ax.set_ylabel(y_axis)
             for (i, j), value in np.ndenumerate(m.values):
@@ -138,44 +144,60 @@ def _colour_axis(results: xr.Dataset) -> str | None:
     return axes[0] if axes else None
 
 
+def _run_colours(results: xr.Dataset):
+    """Colour runs by the first swept axis: ``(colour(run), add_colorbar(fig, ax))``.
+
+    Numeric axes map through a (log, where the values span decades) colour scale;
+    named axes (a static choice such as the schedule) get one colour per name.
+    """
+    axis = _colour_axis(results)
+    if axis is None:
+        return (lambda run: None), (lambda fig, ax: None)
+    values = results[axis].values
+    numeric = values.dtype.kind in "fi"
+    coords = values.astype(float) if numeric else np.arange(len(values), dtype=float)
+    scale = (
+        matplotlib.colors.LogNorm
+        if numeric and _is_log_axis(values)
+        else matplotlib.colors.Normalize
+    )
+    norm = scale(vmin=coords.min(), vmax=coords.max() if len(coords) > 1 else coords.min() + 1)
+    mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=plt.get_cmap("plasma"))
+    lookup = dict(zip(values.tolist(), coords, strict=True))
+
+    def colour(run):
+        return mappable.to_rgba(lookup[run[axis].values.item()])
+
+    def add_colorbar(fig, ax):
+        bar = fig.colorbar(mappable, ax=ax, label=axis)
+        if not numeric:
+            bar.set_ticks(coords, labels=[str(v) for v in values])
+
+    return colour, add_colorbar
+
+
 def _runs(results: xr.Dataset):
-    """Yield (label, colour value, per-run Dataset) for every grid point."""
+    """Yield (label, per-run Dataset) for every grid point."""
     grid_dims = [d for d in results.kl.dims]
     stacked = results.stack(run=grid_dims) if grid_dims else results.expand_dims(run=[0])
     for i in range(stacked.sizes["run"]):
         run = stacked.isel(run=i)
-        label = ", ".join(
-            f"{d}={run[d].values.item():g}"
-            if np.asarray(run[d]).dtype.kind in "fi"
-            else f"{d}={run[d].values.item()}"
-            for d in grid_dims
-        )
+        label = ", ".join(f"{d}={_fmt(run[d].values)}" for d in grid_dims)
         yield label, run
 
 
 def kl_curves(results: xr.Dataset, path: Path) -> Path:
-    colour_axis = _colour_axis(results)
+    colour, add_colorbar = _run_colours(results)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    values = results[colour_axis].values if colour_axis else np.zeros(1)
-    cmap = plt.get_cmap("plasma")
-    norm = (
-        (matplotlib.colors.LogNorm if _is_log_axis(values) else matplotlib.colors.Normalize)(
-            vmin=values.min(), vmax=values.max()
-        )
-        if colour_axis and values.dtype.kind in "fi"
-        else None
-    )
     for _, run in _runs(results):
-        colour = cmap(norm(float(run[colour_axis]))) if norm is not None else None
-        ax.plot(results.step.values, run.kl_trace.values, color=colour, alpha=0.8, lw=1)
+        ax.plot(results.step.values, run.kl_trace.values, color=colour(run), alpha=0.8, lw=1)
     eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
     ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
     ax.set_yscale("symlog", linthresh=0.01)
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel("training step")
     ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
-    if norm is not None:
-        fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label=colour_axis)
+    add_colorbar(fig, ax)
     ax.set_title(_title(results, "KL over training"))
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -201,7 +223,7 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
             m.values[order],
             width,
             yerr=s.values[order],
-            label=f"{axis}={value:g}" if axis else None,
+            label=f"{axis}={_fmt(value)}" if axis else None,
         )
     ax.set_xlabel("latent dim (sorted by KL within each setting)")
     ax.set_ylabel("KL per dim (nats)")
@@ -215,19 +237,11 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
 
 
 def rate_distortion(results: xr.Dataset, path: Path) -> Path:
-    axis = _colour_axis(results)
+    colour, add_colorbar = _run_colours(results)
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    kl, recon = results.kl.values.ravel(), results.recon.values.ravel()
-    colour = results[axis].broadcast_like(results.kl).values.ravel() if axis else None
-    scatter = ax.scatter(
-        kl,
-        recon,
-        c=colour,
-        cmap="plasma",
-        norm="log" if axis and _is_log_axis(results[axis].values) else None,
-    )
-    if axis:
-        fig.colorbar(scatter, ax=ax, label=axis)
+    for _, run in _runs(results):
+        ax.scatter(run.kl.values, run.recon.values, color=colour(run))
+    add_colorbar(fig, ax)
     ax.axhline(
         results.attrs["marginal_nll"], color="k", ls="--", lw=1, label="best z-independent decoder"
     )
@@ -243,24 +257,16 @@ def rate_distortion(results: xr.Dataset, path: Path) -> Path:
 
 def probe_curves(results: xr.Dataset, path: Path) -> Path:
     """Active units and I(x; z) over training (on a fixed training subsample)."""
-    colour_axis = _colour_axis(results)
+    colour, add_colorbar = _run_colours(results)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    values = results[colour_axis].values if colour_axis else None
-    log = values is not None and _is_log_axis(values)
-    norm = (matplotlib.colors.LogNorm if log else matplotlib.colors.Normalize)(
-        *(values.min(), values.max()) if values is not None else (0, 1)
-    )
-    cmap = plt.get_cmap("plasma")
     for _, run in _runs(results):
-        colour = cmap(norm(float(run[colour_axis]))) if colour_axis else None
-        axes[0].plot(results.step, run.active_units_trace, color=colour, alpha=0.8, lw=1)
-        axes[1].plot(results.step, run.mutual_info_trace, color=colour, alpha=0.8, lw=1)
+        axes[0].plot(results.step, run.active_units_trace, color=colour(run), alpha=0.8, lw=1)
+        axes[1].plot(results.step, run.mutual_info_trace, color=colour(run), alpha=0.8, lw=1)
     axes[0].set_ylabel("active units")
     axes[1].set_ylabel("I(x; z) (nats)")
     for ax in axes:
         ax.set_xlabel("training step")
-    if colour_axis:
-        fig.colorbar(matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap), ax=axes, label=colour_axis)
+    add_colorbar(fig, axes)
     fig.suptitle(_title(results, "active units and mutual information over training"))
     fig.savefig(path, dpi=110)
     plt.close(fig)
@@ -356,7 +362,7 @@ def report(workdir: str | Path) -> list[Path]:
         rate_distortion(results, workdir / "rate_distortion.png"),
         probe_curves(results, workdir / "au_mi_curves.png"),
     ]
-    if len(results.attrs["data_shape"]) == 3:  # images: show the symptoms as pictures
+    if "recon_examples" in results and len(results.attrs["data_shape"]) == 3:  # images
         figures += [
             picture_grid(
                 results,

@@ -80,7 +80,7 @@ def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
     model = models.build(config.model, dataset.meta)
     fns = train.make_train_fns(config, model, dataset)
     hparams = {k: jnp.zeros((), jnp.int32 if k == "seed" else jnp.float32) for k in config.hparams}
-    train_x = jax.ShapeDtypeStruct(dataset.train.shape, jnp.float32)
+    train_x = jax.ShapeDtypeStruct(dataset.train.shape, dataset.train.dtype)
     state = jax.eval_shape(fns.init, hparams, jax.random.PRNGKey(0), train_x)
     state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(state))
     num_logs = config.train.steps // config.train.log_every
@@ -310,8 +310,9 @@ def assemble(
         variables[name] = (grid_dims + extra_dims, stacked.reshape(grid_shape + stacked.shape[2:]))
     coords = {name: _coord(values) for name, values in {**static_axes, **grid.axes}.items()}
     coords.update(step=steps, latent=np.arange(latent))
-    shown = dataset.test[: diagnostics.NUM_SHOWN]
-    variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
+    if "recon_examples" in variables:
+        shown = dataset.test[: diagnostics.NUM_SHOWN]
+        variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
     results = xr.Dataset(variables, coords=coords)
     results.attrs.update(
         format_version=workdir_lib.FORMAT_VERSION,
@@ -319,6 +320,7 @@ def assemble(
         experiment=config.name,
         data_name=config.data.name,
         data_shape=list(dataset.meta["shape"]),
+        data_kind=dataset.meta["kind"],
         marginal_nll=diagnostics.marginal_nll(
             dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
         ),

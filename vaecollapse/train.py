@@ -85,13 +85,14 @@ def run_keys(key: Array) -> tuple[Array, Array, Array]:
 
 
 def make_loss_fn(model: VAE) -> Callable:
-    """loss(params, x, eps, beta, free_bits) -> (scalar loss, metrics).
+    """loss(params, x, eps, keep, beta, free_bits) -> (scalar loss, metrics).
 
-    loss = E_batch[−log p(x|z)] + β · Σ_j max(λ, E_batch KL_j)  (β-VAE with free bits).
+    loss = E_batch[−log p(x|z)] + β · Σ_j max(λ, E_batch KL_j)  (β-VAE with free bits);
+    ``keep`` is the context-dropout mask (ignored by factorised decoders).
     """
 
-    def loss_fn(params, x, eps, beta, free_bits):
-        mean, log_var, log_px = model.apply(params, x, eps)
+    def loss_fn(params, x, eps, keep, beta, free_bits):
+        mean, log_var, log_px = model.apply(params, x, eps, keep)
         kl_dims = objectives.gaussian_kl(mean, log_var)
         recon = -jnp.mean(log_px)
         loss = recon + beta * objectives.free_bits_kl(kl_dims, free_bits)
@@ -119,7 +120,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     schedule = config.train.schedule
     latent_dim = config.model.latent_dim
     num_train = dataset.train.shape[0]
-    example = jnp.zeros((1, *dataset.train.shape[1:]), jnp.float32)
+    example = jnp.zeros((1, *dataset.train.shape[1:]), dataset.train.dtype)
     diag = config.diagnostics
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
@@ -140,11 +141,12 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
 
     def one_step(state: TrainState, hparams: Hparams, step_key: Array, train_x: Array):
         key = jax.random.fold_in(step_key, state.step)
-        batch_key, eps_key = jax.random.split(key)
+        batch_key, eps_key, drop_key = jax.random.split(key, 3)
         x = train_x[jax.random.randint(batch_key, (batch_size,), 0, num_train)]
         eps = jax.random.normal(eps_key, (batch_size, latent_dim))
+        keep = jax.random.bernoulli(drop_key, 1.0 - hparams["context_dropout"], x.shape)
         beta = beta_at(schedule, state.step, hparams, total_steps)
-        (_, metrics), grads = grad_fn(state.params, x, eps, beta, hparams["free_bits"])
+        (_, metrics), grads = grad_fn(state.params, x, eps, keep, beta, hparams["free_bits"])
         direction, opt_state = tx.update(grads, state.opt_state, state.params)
         lr = hparams["learning_rate"] * lr_factor(state.step)
         params = jax.tree_util.tree_map(lambda p, u: p - lr * u, state.params, direction)

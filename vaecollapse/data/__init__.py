@@ -7,7 +7,8 @@ from typing import Any
 from vaecollapse.data import embedded, synthetic, tfds
 from vaecollapse.data.dataset import Dataset, validated
 
-OFFLINE = ("digits", "linear_gaussian")
+OFFLINE = ("digits", "linear_gaussian", "markov_topics")
+TOKEN_DATA = ("markov_topics",)
 NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS)
 
 __all__ = ["NAMES", "Dataset", "load"]
@@ -18,6 +19,8 @@ def load(config: Any) -> Dataset:
 
     Fields: ``name`` (see ``NAMES``); ``digits``: ``binarize``, ``test_fraction``,
     ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
+    ``markov_topics``: ``num_topics``, ``vocab_size``, ``length``, ``num_examples``,
+    ``seed``, ``concentration``;
     tfds names: ``data_dir``, ``binarize``.
 
     Raises:
@@ -35,6 +38,16 @@ def load(config: Any) -> Dataset:
             eigenvalues=tuple(config.eigenvalues),
             num_examples=int(config.num_examples),
             seed=int(config.seed),
+            test_fraction=config.get("test_fraction", 0.2),
+        )
+    elif name == "markov_topics":
+        dataset = synthetic.markov_topics(
+            num_topics=int(config.num_topics),
+            vocab_size=int(config.vocab_size),
+            length=int(config.length),
+            num_examples=int(config.num_examples),
+            seed=int(config.seed),
+            concentration=config.get("concentration", 0.1),
             test_fraction=config.get("test_fraction", 0.2),
         )
     elif name in tfds.IMAGE_DATASETS:

@@ -1,7 +1,11 @@
-"""Factorised decoders p(x|z) = Π_i p(x_i | z). Architecture only.
+"""Decoders p(x|z). Architecture only.
 
-Each maps z ``[B, latent_dim]`` to per-element output parameters of the data shape
-``[B, *shape]``: Bernoulli logits or Gaussian means, as `vae.VAE.likelihood` says.
+Every decoder is called as ``decoder(z, context, keep)`` and returns per-element output
+parameters (Bernoulli logits, Gaussian means or categorical logits, as
+`vae.VAE.likelihood` says). Factorised decoders, p(x|z) = Π_i p(x_i | z), ignore
+``context`` and ``keep``; autoregressive ones read ``context`` (the data, teacher
+forcing) causally, with the positions where ``keep`` is False hidden from them
+(context dropout; ``keep=None`` hides nothing).
 """
 
 from __future__ import annotations
@@ -11,6 +15,9 @@ from collections.abc import Sequence
 
 import flax.linen as nn
 import jax
+import jax.numpy as jnp
+
+from vaecollapse.models.initializers import orthogonal
 
 
 class MLPDecoder(nn.Module):
@@ -20,7 +27,8 @@ class MLPDecoder(nn.Module):
     shape: Sequence[int]
 
     @nn.compact
-    def __call__(self, z: jax.Array) -> jax.Array:
+    def __call__(self, z: jax.Array, context=None, keep=None) -> jax.Array:
+        del context, keep
         h = z
         for width in self.hidden:
             h = nn.relu(nn.Dense(width)(h))
@@ -33,5 +41,43 @@ class LinearDecoder(nn.Module):
     shape: Sequence[int]
 
     @nn.compact
-    def __call__(self, z: jax.Array) -> jax.Array:
+    def __call__(self, z: jax.Array, context=None, keep=None) -> jax.Array:
+        del context, keep
         return nn.Dense(math.prod(self.shape))(z).reshape(z.shape[0], *self.shape)
+
+
+class LSTMDecoder(nn.Module):
+    """Autoregressive LSTM language model conditioned on z (Bowman et al. 2016).
+
+    Input at step t is the previous token (a BOS token at t = 0) concatenated with z;
+    z also sets the initial state. Teacher forcing: ``context`` is the target sequence
+    ``[B, T]``; logits at t depend only on tokens < t. Context dropout ("word dropout"):
+    where ``keep[:, t]`` is False, token t is replaced by UNK as the input at t + 1.
+
+    Returns:
+      Logits ``[B, T, vocab_size]``.
+    """
+
+    vocab_size: int
+    embed_dim: int
+    hidden: int
+
+    @nn.compact
+    def __call__(self, z: jax.Array, context: jax.Array, keep: jax.Array | None) -> jax.Array:
+        batch, length = context.shape
+        bos, unk = self.vocab_size, self.vocab_size + 1
+        previous = jnp.concatenate(
+            [jnp.full((batch, 1), bos, context.dtype), context[:, :-1]], axis=1
+        )
+        if keep is not None:
+            kept = jnp.concatenate([jnp.ones((batch, 1), bool), keep[:, :-1]], axis=1)
+            previous = jnp.where(kept, previous, unk)
+        emb = nn.Embed(self.vocab_size + 2, self.embed_dim)(previous)
+        inputs = jnp.concatenate(
+            [emb, jnp.broadcast_to(z[:, None, :], (batch, length, z.shape[-1]))], axis=-1
+        )
+        c0, h0 = jnp.split(nn.tanh(nn.Dense(2 * self.hidden)(z)), 2, axis=-1)
+        out = nn.RNN(nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()))(
+            inputs, initial_carry=(c0, h0)
+        )
+        return nn.Dense(self.vocab_size)(out)

@@ -8,6 +8,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from vaecollapse.models.initializers import orthogonal
+
 
 class MLPEncoder(nn.Module):
     """x ``[B, *shape]`` → (μ, log σ²), each ``[B, latent_dim]``; ReLU MLP on flattened x."""
@@ -37,3 +39,30 @@ class LinearEncoder(nn.Module):
         mean = nn.Dense(self.latent_dim)(x.reshape(x.shape[0], -1))
         log_var = self.param("log_var", nn.initializers.zeros, (self.latent_dim,))
         return mean, jnp.broadcast_to(log_var, mean.shape)
+
+
+class LSTMEncoder(nn.Module):
+    """Tokens ``[B, T]`` → (μ, log σ²) ``[B, latent_dim]`` from a bidirectional LSTM's
+    final states (Bowman et al. 2016 use a single-layer LSTM; both directions here)."""
+
+    vocab_size: int
+    embed_dim: int
+    hidden: int
+    latent_dim: int
+
+    @nn.compact
+    def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
+        emb = nn.Embed(self.vocab_size, self.embed_dim)(x)
+        forward = nn.RNN(
+            nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()), return_carry=True
+        )
+        backward = nn.RNN(
+            nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()),
+            return_carry=True,
+            reverse=True,
+            keep_order=True,
+        )
+        (_, h_fwd), _ = forward(emb)
+        (_, h_bwd), _ = backward(emb)
+        out = nn.Dense(2 * self.latent_dim)(jnp.concatenate([h_fwd, h_bwd], axis=-1))
+        return out[:, : self.latent_dim], out[:, self.latent_dim :]
