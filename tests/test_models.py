@@ -1,5 +1,7 @@
 """Models: shapes, likelihoods against objectives, init under vmap."""
 
+import functools
+
 import chex
 import jax
 import jax.numpy as jnp
@@ -89,6 +91,7 @@ def _lstm(vocab=5, length=6):
     return model, params, x
 
 
+@functools.partial(jax.jit, static_argnums=0)
 def _decoder_logits(model, params, z, x, keep):
     return model.apply(params, z, x, keep, method=lambda m, z, x, k: m.decoder(z, x, k))
 
