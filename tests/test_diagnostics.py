@@ -85,6 +85,23 @@ class DiagnosticsTest(chex.TestCase):
         )
 
 
+def test_encoder_histograms_match_numpy():
+    rng = np.random.default_rng(0)
+    mean = rng.normal(0.0, 2.0, size=(50, 3)).astype(np.float32)
+    mean[0, 0] = 9.0  # beyond the last edge: counted in the outer bin
+    log_var = rng.normal(-1.0, 1.0, size=(50, 3)).astype(np.float32)
+    hist = jax.jit(diagnostics.encoder_histograms)(mean, log_var)
+    chex.assert_shape(hist["mu_hist"], (len(diagnostics.MU_EDGES) - 1,))
+    for name, values, edges in (
+        ("mu_hist", mean, diagnostics.MU_EDGES),
+        ("sigma_hist", np.exp(0.5 * log_var), diagnostics.SIGMA_EDGES),
+    ):
+        counts, _ = np.histogram(np.clip(values, edges[0], edges[-1]), bins=edges)
+        np.testing.assert_allclose(hist[name], counts / values.size, atol=1e-7)
+    collapsed = diagnostics.encoder_histograms(np.zeros((8, 2)), np.zeros((8, 2)))
+    assert collapsed["mu_hist"].max() == 1.0 and collapsed["sigma_hist"].max() == 1.0
+
+
 @pytest.mark.parametrize(
     "trace, expected",
     [

@@ -26,6 +26,7 @@ def test_report_files(small_sweep):
         "kl_per_dim.png",
         "rate_distortion.png",
         "au_mi_curves.png",
+        "encoder_histograms.png",
         "reconstructions.png",
         "interpolations.png",
         "summary.md",

@@ -77,6 +77,8 @@ def test_results_file_layout(tmp_path):
         "example": 8,
         "frame": 8,
         "pixel": 64,
+        "mu_bin": 40,
+        "sigma_bin": 40,
     }
     for name in (
         "kl",

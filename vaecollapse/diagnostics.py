@@ -104,6 +104,28 @@ def latent_sensitivity(model: VAE, params: Any, mean: Array, x: Array) -> Array:
 
 
 NUM_SHOWN = 8
+# Bin edges of the encoder histograms: the prior puts μ = 0, σ = 1.
+MU_EDGES = np.linspace(-4.0, 4.0, 41)
+SIGMA_EDGES = np.linspace(0.0, 2.0, 41)
+
+
+def encoder_histograms(mean: Array, log_var: Array) -> dict[str, Array]:
+    """Histograms over inputs and dims of μ_j(x) and σ_j(x) (fractions per bin).
+
+    A collapsed encoder puts every input at μ ≈ 0, σ ≈ 1 (one spike each); a healthy one
+    spreads μ and shrinks σ. Values beyond the edges (`MU_EDGES`, `SIGMA_EDGES`) are
+    counted in the outer bins.
+    """
+
+    def fractions(values, edges):
+        values = jnp.clip(values.ravel(), edges[0], edges[-1])
+        counts, _ = jnp.histogram(values, bins=jnp.asarray(edges))
+        return counts / values.size
+
+    return {
+        "mu_hist": fractions(mean, MU_EDGES),
+        "sigma_hist": fractions(jnp.exp(0.5 * log_var), SIGMA_EDGES),
+    }
 
 
 def decoded_examples(model: VAE, params: Any, x: Array, mean: Array) -> dict[str, Array]:
@@ -182,7 +204,9 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     Returns scalars ``kl``, ``recon``, ``elbo``, ``nll_iw``, ``active_units``,
     ``mutual_info``, ``mean_abs_mu``, ``std_mu``, ``mean_sigma``, ``std_sigma``,
     ``latent_sensitivity``, ``collapse_state``, ``collapse_onset_step`` and per-dim
-    ``kl_per_dim``, ``unit_activity``, ``dim_active`` ``[d]``; all nats per example.
+    ``kl_per_dim``, ``unit_activity``, ``dim_active`` ``[d]``; all nats per example;
+    ``mu_hist``/``sigma_hist`` (`encoder_histograms`); for factorised decoders the
+    pictures of `decoded_examples`.
     """
     d = config.diagnostics
     latent_dim = config.model.latent_dim
@@ -219,6 +243,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "kl_per_dim": kl_dims,
             "unit_activity": activity,
             "dim_active": dim_active,
+            **encoder_histograms(mean, log_var),
             **(pictures(params, eval_x, mean) if show_pictures else {}),
         }
 

@@ -3,7 +3,10 @@
 `report(workdir)` writes ``phase_diagram.png`` (KL, active units, MI and collapse
 state over the swept axes, mean over seeds with the seed spread), ``kl_curves.png``
 (KL over training, the "falls to ~0 early and stays" symptom), ``kl_per_dim.png``,
-``rate_distortion.png`` (Alemi et al. 2018) and ``summary.md`` (one row per run).
+``rate_distortion.png`` (Alemi et al. 2018), ``au_mi_curves.png``,
+``encoder_histograms.png`` (μ and σ across inputs), for images ``reconstructions.png``
+(against the data average) and ``interpolations.png``, and ``summary.md`` (one row per
+run).
 For ``linear_gaussian`` data the analytic collapse boundaries β = λ_i/σ² are drawn.
 """
 
@@ -273,6 +276,28 @@ def probe_curves(results: xr.Dataset, path: Path) -> Path:
     return path
 
 
+def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
+    """μ_j(x) and σ_j(x) across eval inputs and dims: the "μ ≈ 0, σ ≈ 1 for every x"
+    symptom shows as a spike at the prior's values."""
+    colour, add_colorbar = _run_colours(results)
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for _, run in _runs(results):
+        axes[0].step(results.mu_bin, run.mu_hist, where="mid", color=colour(run), alpha=0.7)
+        axes[1].step(results.sigma_bin, run.sigma_hist, where="mid", color=colour(run), alpha=0.7)
+    for ax, prior, name in zip(
+        axes, (0.0, 1.0), ("posterior mean μ", "posterior std σ"), strict=True
+    ):
+        ax.axvline(prior, color="k", ls=":", lw=1, label=f"prior: {name.split()[-1]} = {prior:g}")
+        ax.set_xlabel(f"{name} (per input and latent dim)")
+        ax.set_ylabel("fraction of (input, dim) pairs")
+        ax.legend(fontsize=8)
+    add_colorbar(fig, axes)
+    fig.suptitle(_title(results, "encoder outputs across inputs"))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
 def _first_seed(results: xr.Dataset) -> xr.Dataset:
     return results.isel(seed=0) if "seed" in results.dims else results
 
@@ -281,7 +306,12 @@ def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> P
     """One row of decoded images per grid point (first seed), the data on top."""
     shape = tuple(results.attrs["data_shape"])[:2]
     runs = list(_runs(_first_seed(results)))[:16]
-    rows = [("data", results.eval_images.values), *((lbl, r[variable].values) for lbl, r in runs)]
+    rows = [("data", results.eval_images.values)]
+    if variable == "recon_examples":  # what a decoder that ignores z outputs
+        rows.append(
+            ("data average", np.repeat(results.mean_image.values[None], len(rows[0][1]), 0))
+        )
+    rows += [(label, run[variable].values) for label, run in runs]
     fig, axes = plt.subplots(
         len(rows),
         rows[0][1].shape[0],
@@ -361,13 +391,14 @@ def report(workdir: str | Path) -> list[Path]:
         kl_per_dim_bars(results, workdir / "kl_per_dim.png"),
         rate_distortion(results, workdir / "rate_distortion.png"),
         probe_curves(results, workdir / "au_mi_curves.png"),
+        encoder_histograms(results, workdir / "encoder_histograms.png"),
     ]
     if "recon_examples" in results and len(results.attrs["data_shape"]) == 3:  # images
         figures += [
             picture_grid(
                 results,
                 "recon_examples",
-                "reconstructions (top: data)",
+                "reconstructions (top: data, then the data average)",
                 workdir / "reconstructions.png",
             ),
             picture_grid(

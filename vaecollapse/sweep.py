@@ -309,10 +309,18 @@ def assemble(
         extra_dims = _extra_dims(name, stacked.ndim - 2)
         variables[name] = (grid_dims + extra_dims, stacked.reshape(grid_shape + stacked.shape[2:]))
     coords = {name: _coord(values) for name, values in {**static_axes, **grid.axes}.items()}
-    coords.update(step=steps, latent=np.arange(latent))
+    centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
+    coords.update(
+        step=steps,
+        latent=np.arange(latent),
+        mu_bin=centres(diagnostics.MU_EDGES),
+        sigma_bin=centres(diagnostics.SIGMA_EDGES),
+    )
     if "recon_examples" in variables:
         shown = dataset.test[: diagnostics.NUM_SHOWN]
         variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
+        # the best z-independent output, E[x]: what a collapsed decoder reconstructs
+        variables["mean_image"] = (["pixel"], dataset.train.reshape(len(dataset.train), -1).mean(0))
     results = xr.Dataset(variables, coords=coords)
     results.attrs.update(
         format_version=workdir_lib.FORMAT_VERSION,
@@ -332,7 +340,12 @@ def assemble(
 _PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
 
 
-_PICTURES = {"recon_examples": ["example", "pixel"], "interpolation": ["frame", "pixel"]}
+_PICTURES = {
+    "recon_examples": ["example", "pixel"],
+    "interpolation": ["frame", "pixel"],
+    "mu_hist": ["mu_bin"],
+    "sigma_hist": ["sigma_bin"],
+}
 
 
 def _extra_dims(name: str, ndim: int) -> list[str]:
