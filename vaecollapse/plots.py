@@ -70,6 +70,14 @@ def _is_log_axis(values: np.ndarray) -> bool:
     return values.dtype.kind in "fi" and values.min() > 0 and values.max() / values.min() >= 20
 
 
+def _save(fig, path: Path, tight: bool = False, dpi: int = 110, **savefig) -> Path:
+    if tight:
+        fig.tight_layout()
+    fig.savefig(path, dpi=dpi, **savefig)
+    plt.close(fig)
+    return path
+
+
 def _title(results: xr.Dataset, what: str) -> str:
     return f"{results.attrs.get('experiment', '')}: {what}"
 
@@ -136,10 +144,7 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
                 ax.axvline(b, color="grey", lw=0.8, ls=":")
         ax.set_title(label)
     fig.suptitle(_title(results, "collapse phase diagram (mean ± std over seeds)"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, tight=True)
 
 
 def _colour_axis(results: xr.Dataset) -> str | None:
@@ -202,10 +207,7 @@ def kl_curves(results: xr.Dataset, path: Path) -> Path:
     ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
     add_colorbar(fig, ax)
     ax.set_title(_title(results, "KL over training"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, tight=True)
 
 
 def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
@@ -233,10 +235,7 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
     if axis:
         ax.legend(fontsize=8)
     ax.set_title(_title(results, "per-dimension KL (inactive units sit at 0)"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, tight=True)
 
 
 def rate_distortion(results: xr.Dataset, path: Path) -> Path:
@@ -252,10 +251,7 @@ def rate_distortion(results: xr.Dataset, path: Path) -> Path:
     ax.set_ylabel("distortion: reconstruction NLL (nats)")
     ax.legend(fontsize=8)
     ax.set_title(_title(results, "rate–distortion plane"))
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path, tight=True)
 
 
 def probe_curves(results: xr.Dataset, path: Path) -> Path:
@@ -271,9 +267,7 @@ def probe_curves(results: xr.Dataset, path: Path) -> Path:
         ax.set_xlabel("training step")
     add_colorbar(fig, axes)
     fig.suptitle(_title(results, "active units and mutual information over training"))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
@@ -293,9 +287,7 @@ def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
         ax.legend(fontsize=8)
     add_colorbar(fig, axes)
     fig.suptitle(_title(results, "encoder outputs across inputs"))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
 
 
 def _first_seed(results: xr.Dataset) -> xr.Dataset:
@@ -325,9 +317,7 @@ def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> P
             ax.set_yticks([])
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
     fig.suptitle(_title(results, what))
-    fig.savefig(path, dpi=90, bbox_inches="tight")
-    plt.close(fig)
-    return path
+    return _save(fig, path, dpi=90, bbox_inches="tight")
 
 
 SUMMARY_COLUMNS = (
