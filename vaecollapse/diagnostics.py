@@ -9,7 +9,6 @@ these; `make_evaluate` gathers them for one run, vmappable over a grid.
 
 from __future__ import annotations
 
-import functools
 import math
 from collections.abc import Callable
 from typing import Any
@@ -212,7 +211,6 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     latent_dim = config.model.latent_dim
     # decoded pictures need one decoder pass per image: factorised decoders only
     show_pictures = not model.autoregressive
-    pictures = functools.partial(decoded_examples, model)
 
     def evaluate(params, key, eval_x, kl_trace, steps):
         k_recon, k_mi, k_iw = jax.random.split(key, 3)
@@ -244,7 +242,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "unit_activity": activity,
             "dim_active": dim_active,
             **encoder_histograms(mean, log_var),
-            **(pictures(params, eval_x, mean) if show_pictures else {}),
+            **(decoded_examples(model, params, eval_x, mean) if show_pictures else {}),
         }
 
     return evaluate

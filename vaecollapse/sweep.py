@@ -340,7 +340,7 @@ def assemble(
 _PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
 
 
-_PICTURES = {
+_EXTRA_DIMS = {
     "recon_examples": ["example", "pixel"],
     "interpolation": ["frame", "pixel"],
     "mu_hist": ["mu_bin"],
@@ -351,8 +351,8 @@ _PICTURES = {
 def _extra_dims(name: str, ndim: int) -> list[str]:
     if name.endswith("_trace"):
         return ["step", "latent"][:ndim]
-    if name in _PICTURES:
-        return _PICTURES[name]
+    if name in _EXTRA_DIMS:
+        return _EXTRA_DIMS[name]
     return ["latent"] if name in _PER_DIM else []
 
 
