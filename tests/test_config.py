@@ -47,6 +47,9 @@ BAD_INPUTS = [
     (_set("run_group", -2), r"run_group=-2.*non-negative"),
     (_set("sweep_static.widgets", (1, 2)), r"sweep_static.widgets.*not a model/train field"),
     (_set("collapse_kl_eps", 0.0), r"collapse_kl_eps=0.0.*must be > 0"),
+    (_set("sweep.context_dropout", (0.0, 1.5)), r"sweep.context_dropout=1.5.*in \[0, 1\]"),
+    (_set("model.name", "lstm"), r"model.name='lstm'.*data 'digits' needs one of: mlp, linear"),
+    (_set("model.likelihood", "categorical"), r"likelihood='categorical'.*token data, only"),
 ]
 
 

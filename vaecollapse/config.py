@@ -192,8 +192,8 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         _fail(
             "model.name",
             c.model.name,
-            f"data {c.data.name!r} needs a model in "
-            f"{models.TOKEN_MODELS if tokens else ('mlp', 'linear')}",
+            f"data {c.data.name!r} needs one of: "
+            + ", ".join(n for n in models.NAMES if (n in models.TOKEN_MODELS) == tokens),
         )
     if tokens != (c.model.likelihood == "categorical"):
         _fail(
