@@ -17,7 +17,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.initializers import orthogonal
+from vaecollapse.models.initializers import lstm_cell
 
 
 class MLPDecoder(nn.Module):
@@ -77,7 +77,5 @@ class LSTMDecoder(nn.Module):
             [emb, jnp.broadcast_to(z[:, None, :], (batch, length, z.shape[-1]))], axis=-1
         )
         c0, h0 = jnp.split(nn.tanh(nn.Dense(2 * self.hidden)(z)), 2, axis=-1)
-        out = nn.RNN(nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()))(
-            inputs, initial_carry=(c0, h0)
-        )
+        out = nn.RNN(lstm_cell(self.hidden))(inputs, initial_carry=(c0, h0))
         return nn.Dense(self.vocab_size)(out)

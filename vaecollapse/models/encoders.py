@@ -8,7 +8,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.initializers import orthogonal
+from vaecollapse.models.initializers import lstm_cell
 
 
 class MLPEncoder(nn.Module):
@@ -53,11 +53,9 @@ class LSTMEncoder(nn.Module):
     @nn.compact
     def __call__(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
         emb = nn.Embed(self.vocab_size, self.embed_dim)(x)
-        forward = nn.RNN(
-            nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()), return_carry=True
-        )
+        forward = nn.RNN(lstm_cell(self.hidden), return_carry=True)
         backward = nn.RNN(
-            nn.OptimizedLSTMCell(self.hidden, recurrent_kernel_init=orthogonal()),
+            lstm_cell(self.hidden),
             return_carry=True,
             reverse=True,
             keep_order=True,

@@ -3,11 +3,13 @@
 jaxlib 0.10 runs LAPACK custom calls (QR, SVD, …) on XLA's CPU thread pool; several of
 them in one vmapped program (one orthogonal init per LSTM, per run) can wedge that pool
 on a small machine (a known jax 0.10 CPU deadlock). Initialisation runs inside the
-vmapped sweep, so recurrent kernels use this matmul-only orthogonal initialiser instead.
+vmapped sweep, so recurrent kernels use this matmul-only orthogonal initialiser instead
+(build cells with `lstm_cell`).
 """
 
 from __future__ import annotations
 
+import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
@@ -43,3 +45,9 @@ def orthogonal(scale: float = 1.0, iterations: int = 40) -> jax.nn.initializers.
         return (scale * q).reshape(shape).astype(dtype)
 
     return init
+
+
+def lstm_cell(features: int) -> nn.OptimizedLSTMCell:
+    """The LSTM cell every recurrent model here uses: Flax's, with `orthogonal` above
+    for the recurrent kernel (Flax's default QR-based one is what deadlocks)."""
+    return nn.OptimizedLSTMCell(features, recurrent_kernel_init=orthogonal())
