@@ -100,7 +100,7 @@ def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
 
     step_cfg = reference_config(steps, log_every=1)
     fns = train.make_train_fns(step_cfg, model, dataset)
-    train_x = jnp.asarray(dataset.train)
+    train_x = train.data_arrays(dataset.train, dataset.train_labels)
     init, step = jax.jit(fns.init), jax.jit(fns.advance, donate_argnums=0)
     warm = step(init(*one, train_x), *one, train_x)
     jax.block_until_ready(warm)

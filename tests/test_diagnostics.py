@@ -5,13 +5,13 @@ import math
 import chex
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
 
 from vaecollapse import diagnostics, models
+from vaecollapse.config import base_config
 
 
 class DiagnosticsTest(chex.TestCase):
@@ -119,9 +119,8 @@ def test_collapse_onset(trace, expected):
 
 
 def _linear_vae():
-    cfg = ml_collections.ConfigDict(
-        dict(name="linear", latent_dim=2, likelihood="gaussian", sigma2=0.3)
-    )
+    cfg = base_config().model
+    cfg.update(name="linear", latent_dim=2, likelihood="gaussian", sigma2=0.3)
     return models.build(cfg, {"shape": (3,)})
 
 

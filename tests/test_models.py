@@ -5,24 +5,23 @@ import functools
 import chex
 import jax
 import jax.numpy as jnp
-import ml_collections
 import numpy as np
 import pytest
 
 from vaecollapse import models, objectives
+from vaecollapse.config import base_config
 from vaecollapse.models import VAE
 
 
 def build(name, likelihood, shape):
-    cfg = ml_collections.ConfigDict(
-        dict(
-            name=name,
-            latent_dim=3,
-            encoder_hidden=(8,),
-            decoder_hidden=(8,),
-            likelihood=likelihood,
-            sigma2=0.5,
-        )
+    cfg = base_config().model
+    cfg.update(
+        name=name,
+        latent_dim=3,
+        encoder_hidden=(8,),
+        decoder_hidden=(8,),
+        likelihood=likelihood,
+        sigma2=0.5,
     )
     return models.build(cfg, {"shape": shape})
 
@@ -82,9 +81,8 @@ def test_unknown_model_name():
 
 
 def _lstm(vocab=5, length=6):
-    cfg = ml_collections.ConfigDict(
-        dict(name="lstm", latent_dim=3, embed_dim=4, hidden=8, likelihood="categorical", sigma2=1.0)
-    )
+    cfg = base_config().model
+    cfg.update(name="lstm", latent_dim=3, embed_dim=4, hidden=8, likelihood="categorical")
     model = models.build(cfg, {"shape": (length,), "vocab_size": vocab})
     x = jax.random.randint(jax.random.PRNGKey(0), (2, length), 0, vocab)
     params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((2, 3)))
@@ -145,3 +143,82 @@ def test_lstm_vae_init_and_grad_under_vmap_over_seeds():
     chex.assert_tree_all_finite(grads)
     kernels = jax.tree_util.tree_leaves(params)
     assert all(k.shape[0] == 4 for k in kernels)
+
+
+def _image_model(name, shape=(8, 8, 1)):
+    cfg = models_config(name)
+    model = models.build(cfg, {"shape": shape})
+    x = (jax.random.uniform(jax.random.PRNGKey(0), (2, *shape)) > 0.5).astype(jnp.float32)
+    params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((2, 3)))
+    return model, params, x
+
+
+def models_config(name):
+    cfg = base_config().model
+    cfg.update(name=name, latent_dim=3, conv_features=(4, 8), pixelcnn_features=8)
+    return cfg
+
+
+@pytest.mark.parametrize("drop", [0.0, 0.5, 1.0])
+def test_pixelcnn_is_causal_without_blind_spot_for_every_context_dropout(drop):
+    """d logits(p) / d x(q) is zero for every q at or after p in raster order; with
+    context dropout 0 every pixel in the receptive field above and to the left counts
+    (no blind spot); with 1 no pixel does."""
+    model, params, x = _image_model("pixelcnn")
+    z = jax.random.normal(jax.random.PRNGKey(2), (2, 3))
+    keep = jax.random.bernoulli(jax.random.PRNGKey(3), 1.0 - drop, x.shape)
+    jac = jax.jit(jax.jacfwd(lambda c: _decoder_logits(model, params, z, c, keep)))(x)
+    chex.assert_shape(jac, (2, 8, 8, 1, 2, 8, 8, 1))
+    jac = np.abs(np.asarray(jac))[0, :, :, 0, 0, :, :, 0].reshape(64, 64)  # [p, q], example 0
+    assert np.triu(jac).max() == 0.0  # q >= p: future and present pixels never leak
+    if drop == 0.0:
+        # pixel (3, 3) sees its 4 layers' field: rows 0-2 whole, row 3 left of it
+        seen = jac[3 * 8 + 3].reshape(8, 8) > 0
+        np.testing.assert_array_equal(seen[:3], True)
+        np.testing.assert_array_equal(seen[3], [True] * 3 + [False] * 5)
+        np.testing.assert_array_equal(seen[4:], False)
+    if drop == 1.0:
+        assert jac.max() == 0.0
+
+
+@pytest.mark.parametrize("name", ["conv", "pixelcnn"])
+def test_image_models_shapes_and_z_dependence(name):
+    model, params, x = _image_model(name)
+    mean, log_var, log_px = model.apply(params, x, jnp.zeros((2, 3)))
+    chex.assert_shape([mean, log_var], (2, 3))
+    chex.assert_shape(log_px, (2,))
+    a = _decoder_logits(model, params, jnp.zeros((2, 3)), x, None)
+    b = _decoder_logits(model, params, jnp.ones((2, 3)), x, None)
+    chex.assert_shape(a, (2, 8, 8, 1))
+    chex.assert_tree_all_finite((a, log_px))
+    assert not np.allclose(a, b)
+    expected = objectives.bernoulli_log_likelihood(_decoder_logits(model, params, mean, x, None), x)
+    np.testing.assert_allclose(log_px, expected.reshape(2, -1).sum(-1), rtol=1e-5)
+
+
+def test_image_models_reject_shapes_their_strides_cannot_take():
+    with pytest.raises(ValueError, match=r"len\(model.conv_features\)=4.*\(6, 6, 1\)"):
+        models.build(models_config("pixelcnn"), {"shape": (6, 6, 1)})
+
+
+@pytest.mark.parametrize("name", ["mlp", "pixelcnn"])
+def test_cvae_encoder_and_decoder_read_the_label(name):
+    cfg = models_config(name)
+    cfg.conditional = True
+    model = models.build(cfg, {"shape": (8, 8, 1), "num_classes": 10, "name": "digits"})
+    x = (jax.random.uniform(jax.random.PRNGKey(0), (2, 8, 8, 1)) > 0.5).astype(jnp.float32)
+    y0, y1 = jnp.array([0, 0]), jnp.array([7, 7])
+    params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((2, 3)), None, y0)
+    z = jnp.ones((2, 3))
+    decode = lambda y: model.apply(params, z, x, y, method=VAE.decode_mean)  # noqa: E731
+    chex.assert_shape(decode(y0), (2, 8, 8, 1))
+    assert np.abs(decode(y0) - decode(y1)).max() > 1e-4
+    encode = lambda y: model.apply(params, x, y, method=VAE.encode)[0]  # noqa: E731
+    assert np.abs(encode(y0) - encode(y1)).max() > 1e-4
+
+
+def test_cvae_needs_labelled_data():
+    cfg = models_config("mlp")
+    cfg.conditional = True
+    with pytest.raises(ValueError, match=r"conditional=True.*'linear_gaussian' has none"):
+        models.build(cfg, {"shape": (4,), "name": "linear_gaussian"})

@@ -187,6 +187,28 @@ class VQTest(chex.TestCase):
             objectives.dead_codes(jnp.array([0.0, 2.0]), threshold=1e-3), [True, False]
         )
 
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_dead_code_restart_revives_unused_codes(self):
+        codebook = jnp.array([[0.0, 0.0], [9.0, 9.0], [1.0, 1.0]])
+        counts = jnp.array([3.0, 0.0, 1.0])  # code 1 is dead
+        sums = codebook * counts[:, None]
+        z_e = jnp.array([[0.1, 0.2], [1.1, 0.9], [0.3, -0.2]])
+        restart = self.variant(
+            lambda c, n, s, z, k, on: objectives.restart_dead_codes(c, n, s, z, k, enabled=on)
+        )
+        key = jax.random.PRNGKey(0)
+        new_cb, new_counts, new_sums = restart(codebook, counts, sums, z_e, key, 1.0)
+        # the dead code now sits on one of the encoder outputs; the live ones are untouched
+        assert any(np.allclose(new_cb[1], z) for z in np.asarray(z_e))
+        np.testing.assert_allclose(np.asarray(new_cb)[[0, 2]], np.asarray(codebook)[[0, 2]])
+        np.testing.assert_allclose(new_counts, [3.0, 4.0 / 3.0, 1.0], rtol=1e-6)
+        np.testing.assert_allclose(new_sums[1], new_cb[1] * 4.0 / 3.0, rtol=1e-6)
+        # and, restarted, it wins the nearest-code assignment of that output
+        _, _, _, idx = objectives.vq_losses(z_e, new_cb, 0.25)
+        assert 1 in np.asarray(idx)
+        off = restart(codebook, counts, sums, z_e, key, 0.0)
+        chex.assert_trees_all_close(off, (codebook, counts, sums))
+
 
 if __name__ == "__main__":
     absltest.main()

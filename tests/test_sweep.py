@@ -246,3 +246,47 @@ def test_probe_traces(tmp_path):
     assert au.sel(beta=50.0)[-1] <= au.sel(beta=0.1)[-1]
     assert results.recon_examples.dims == ("beta", "example", "pixel")
     assert results.eval_images.shape == (8, 64)
+
+
+def _variant(**model):
+    c = tiny_config(seed=(0, 1))
+    c.train.steps = 20
+    c.model.update(**model)
+    return c
+
+
+@pytest.mark.parametrize(
+    "model, sweep_axis",
+    [
+        (
+            dict(name="pixelcnn", conv_features=(4,), pixelcnn_features=4, pixelcnn_layers=2),
+            ("context_dropout", (0.0, 1.0)),
+        ),
+        (
+            dict(bottleneck="vq", num_codes=8, codebook_update="loss"),
+            ("commitment_cost", (0.25, 1.0)),
+        ),
+        (
+            dict(bottleneck="vq", num_codes=8, codebook_update="ema", code_groups=3),
+            ("dead_code_restart", (0.0, 1.0)),
+        ),
+        (dict(conditional=True), ("beta", (1.0,))),
+    ],
+    ids=["pixelcnn", "vq-loss", "vq-ema-restart", "cvae"],
+)
+def test_every_model_trains_inside_the_vmapped_sweep(tmp_path, model, sweep_axis):
+    c = _variant(**model)
+    c.sweep[sweep_axis[0]] = sweep_axis[1]
+    results = sweep.run_sweep(c, tmp_path, progress=False)
+    for name in ("loss_trace", "recon", "elbo", "kl", "mutual_info"):
+        assert np.isfinite(results[name].values).all(), name
+    assert not results.diverged.values.any()
+    if model.get("bottleneck") == "vq":
+        used = results.codes_used.values
+        assert ((used >= 1) & (used <= 8)).all()
+        assert (results.codebook_perplexity.values <= used + 1e-4).all()
+        np.testing.assert_allclose(  # the point-mass ELBO: KL = groups · log K
+            results.elbo.values,
+            -(results.recon.values + model.get("code_groups", 1) * np.log(8)),
+            rtol=1e-5,
+        )

@@ -28,7 +28,12 @@ HPARAM_DEFAULTS: dict[str, float] = {
     "midpoint": 0.0,
     "steepness": 0.01,
     "context_dropout": 0.0,
+    "commitment_cost": 0.25,  # VQ-VAE: β_c of the commitment loss
+    "vq_decay": 0.99,  # VQ-VAE: EMA decay of code usage (and of the codebook, with ema)
+    "dead_code_restart": 0.0,  # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
 }
+BOTTLENECKS = ("gaussian", "vq")
+CODEBOOK_UPDATES = ("loss", "ema")
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
 OPTIMIZERS = ("adam", "sgd")
@@ -52,6 +57,15 @@ def base_config() -> ml_collections.ConfigDict:
             "decoder_hidden": (256,),
             "likelihood": "bernoulli",
             "sigma2": 1.0,
+            "conditional": False,  # CVAE on the data's labels
+            "bottleneck": "gaussian",  # or "vq" (VQ-VAE)
+            "num_codes": 64,  # vq: codebook size K
+            "code_groups": 1,  # vq: latent_dim / code_groups dims per code
+            "codebook_update": "loss",  # vq: "loss" (codebook loss) or "ema"
+            "conv_features": (16, 32),  # conv, pixelcnn encoder
+            "pixelcnn_features": 32,
+            "pixelcnn_layers": 4,
+            "pixelcnn_kernel": 3,
             "embed_dim": 16,  # lstm
             "hidden": 64,  # lstm
         }
@@ -111,6 +125,9 @@ def _check_hparam(name: str, value: Any, where: str) -> None:
         "ratio": (0 < value <= 1, "must be in (0, 1]"),
         "seed": (float(value).is_integer() and value >= 0, "must be a non-negative integer"),
         "context_dropout": (0 <= value <= 1, "must be in [0, 1]"),
+        "commitment_cost": (value >= 0, "must be >= 0"),
+        "vq_decay": (0 <= value < 1, "must be in [0, 1)"),
+        "dead_code_restart": (value in (0, 1), "must be 0 (off) or 1 (on)"),
     }
     ok, allowed = rules.get(name, (True, ""))
     if not ok:
@@ -203,6 +220,32 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(models.LIKELIHOODS)}")
     if not isinstance(c.model.latent_dim, int) or c.model.latent_dim <= 0:
         _fail("model.latent_dim", c.model.latent_dim, "must be a positive integer")
+    for field in ("pixelcnn_features", "pixelcnn_layers"):
+        if not isinstance(c.model[field], int) or c.model[field] <= 0:
+            _fail(f"model.{field}", c.model[field], "must be a positive integer")
+    if (
+        not isinstance(c.model.pixelcnn_kernel, int)
+        or c.model.pixelcnn_kernel < 3
+        or not (c.model.pixelcnn_kernel % 2)
+    ):
+        _fail("model.pixelcnn_kernel", c.model.pixelcnn_kernel, "must be an odd integer >= 3")
+    if c.model.bottleneck not in BOTTLENECKS:
+        _fail("model.bottleneck", c.model.bottleneck, f"allowed: {', '.join(BOTTLENECKS)}")
+    if c.model.codebook_update not in CODEBOOK_UPDATES:
+        _fail(
+            "model.codebook_update",
+            c.model.codebook_update,
+            f"allowed: {', '.join(CODEBOOK_UPDATES)}",
+        )
+    for field in ("num_codes", "code_groups"):
+        if not isinstance(c.model[field], int) or c.model[field] <= 0:
+            _fail(f"model.{field}", c.model[field], "must be a positive integer")
+    if c.model.latent_dim % c.model.code_groups:
+        _fail(
+            "model.code_groups",
+            c.model.code_groups,
+            f"must divide model.latent_dim={c.model.latent_dim}",
+        )
     if not c.model.sigma2 > 0:
         _fail("model.sigma2", c.model.sigma2, "must be > 0")
     if c.train.schedule not in schedules.SCHEDULES:

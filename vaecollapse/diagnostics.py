@@ -73,32 +73,43 @@ def mutual_information(mean: Array, log_var: Array, key: Array, chunk: int = 256
 
 
 def importance_weighted_nll(
-    model: VAE, params: Any, x: Array, mean: Array, log_var: Array, key: Array, num_samples: int
+    model: VAE,
+    params: Any,
+    x: Array,
+    mean: Array,
+    log_var: Array,
+    key: Array,
+    num_samples: int,
+    keep: Array | None = None,
+    label: Array | None = None,
 ) -> Array:
     """−log p̂(x) from the IWAE bound with k = ``num_samples`` (Burda et al. 2016).
 
-    One sample at a time over k (memory ``N × d``). Returns the mean over x, nats.
+    One sample at a time over k (memory ``N × d``). ``keep``/``label``: the decoder's
+    context-dropout mask and CVAE condition. Returns the mean over x, nats.
     """
 
     def log_weight(k):
         z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k, mean.shape)
-        log_joint = model.apply(params, x, z, method=VAE.log_prob) + _diag_gauss_logpdf(
-            z, 0.0, jnp.zeros_like(z)
-        )
+        log_px = model.apply(params, x, z, keep, label, method=VAE.log_prob)
+        log_joint = log_px + _diag_gauss_logpdf(z, 0.0, jnp.zeros_like(z))
         return log_joint - _diag_gauss_logpdf(z, mean, log_var)
 
     log_w = jax.lax.map(log_weight, jax.random.split(key, num_samples))
     return -jnp.mean(objectives.iwae_bound(log_w, jnp.zeros_like(log_w)))
 
 
-def latent_sensitivity(model: VAE, params: Any, mean: Array, x: Array) -> Array:
+def latent_sensitivity(
+    model: VAE, params: Any, mean: Array, x: Array, label: Array | None = None
+) -> Array:
     """Mean |E[x|z=μ(x_n)] − E[x|z=μ(x_{n+1})]| per output element.
 
     How much the decoder's output moves when z is swapped between inputs; ≈ 0 when
     the decoder ignores z (the "interpolations all look alike" symptom). An
-    autoregressive decoder keeps its context x_n in both, so only z changes.
+    autoregressive decoder keeps its context x_n (and a CVAE its label) in both, so only
+    z changes.
     """
-    decode = lambda z: model.apply(params, z, x, method=VAE.decode_mean)  # noqa: E731
+    decode = lambda z: model.apply(params, z, x, label, method=VAE.decode_mean)  # noqa: E731
     return jnp.mean(jnp.abs(decode(mean) - decode(jnp.roll(mean, 1, axis=0))))
 
 
@@ -127,21 +138,26 @@ def encoder_histograms(mean: Array, log_var: Array) -> dict[str, Array]:
     }
 
 
-def decoded_examples(model: VAE, params: Any, x: Array, mean: Array) -> dict[str, Array]:
+def decoded_examples(
+    model: VAE, params: Any, x: Array, mean: Array, label: Array | None = None
+) -> dict[str, Array]:
     """Pictures of the symptoms, flattened to ``[NUM_SHOWN, pixels]``.
 
     ``recon_examples``: E[x | μ(x_i)] for the first eval inputs (collapse: all alike,
     the "average output"); ``interpolation``: E[x | z] along the line from μ(x_0) to
-    μ(x_j), x_j the eval input farthest from x_0 (collapse: no change along it).
+    μ(x_j), x_j the eval input farthest from x_0 (collapse: no change along it); a CVAE
+    decodes each with its own input's label, the path with x_0's.
     """
     flat = x.reshape(x.shape[0], -1)
     far = jnp.argmax(jnp.sum(jnp.square(flat - flat[0]), axis=-1))
     t = jnp.linspace(0.0, 1.0, NUM_SHOWN)[:, None]
     path = (1.0 - t) * mean[0] + t * mean[far]
-    decode = lambda z: model.apply(params, z, method=VAE.decode_mean)  # noqa: E731
+    decode = lambda z, y: model.apply(params, z, None, y, method=VAE.decode_mean)  # noqa: E731
+    shown = None if label is None else label[:NUM_SHOWN]
+    path_label = None if label is None else jnp.repeat(label[:1], NUM_SHOWN)
     return {
-        "recon_examples": decode(mean[:NUM_SHOWN]).reshape(NUM_SHOWN, -1),
-        "interpolation": decode(path).reshape(NUM_SHOWN, -1),
+        "recon_examples": decode(mean[:NUM_SHOWN], shown).reshape(NUM_SHOWN, -1),
+        "interpolation": decode(path, path_label).reshape(NUM_SHOWN, -1),
     }
 
 
@@ -180,6 +196,21 @@ def codebook_usage(indices: Array, num_codes: int) -> tuple[Array, Array]:
     return jnp.exp(entropy), jnp.sum(counts > 0).astype(jnp.int32)
 
 
+def vq_information(indices: Array, num_codes: int) -> Array:
+    """Σ_g H(c_g): code entropies of a VQ-VAE's groups over the inputs, nats.
+
+    A deterministic encoder's I(x; c) equals H(c) ≤ Σ_g H(c_g) (equal when groups are
+    independent); each H(c_g) = log perplexity of `codebook_usage`. 0 when every input
+    gets the same code word (collapse), at most groups · log K.
+
+    Args:
+      indices: ``[N, groups]`` code indices.
+    """
+    return sum(
+        jnp.log(codebook_usage(indices[:, g], num_codes)[0]) for g in range(indices.shape[1])
+    )
+
+
 def collapse_state(num_active: Array, latent_dim: int) -> Array:
     """0 healthy (every dim active), 1 partial, 2 full (no active dim)."""
     return jnp.where(num_active == 0, FULL, jnp.where(num_active < latent_dim, PARTIAL, HEALTHY))
@@ -198,51 +229,106 @@ def collapse_onset_step(kl_trace: Array, steps: Array, eps: float) -> Array:
 
 
 def make_evaluate(config: Any, model: VAE) -> Callable:
-    """``evaluate(params, key, eval_x, kl_trace, steps) -> dict`` for one run.
+    """``evaluate(params, key, hparams, kl_trace, eval_data, steps) -> dict`` for one run.
+
+    ``eval_data`` is ``(x, labels)``. The decoder is evaluated as it was trained: with
+    the run's ``context_dropout`` hiding context positions at random (each mask gives a
+    normalised autoregressive model, so recon, ELBO and IW-NLL stay bounds).
 
     Returns scalars ``kl``, ``recon``, ``elbo``, ``nll_iw``, ``active_units``,
     ``mutual_info``, ``mean_abs_mu``, ``std_mu``, ``mean_sigma``, ``std_sigma``,
     ``latent_sensitivity``, ``collapse_state``, ``collapse_onset_step`` and per-dim
     ``kl_per_dim``, ``unit_activity``, ``dim_active`` ``[d]``; all nats per example;
     ``mu_hist``/``sigma_hist`` (`encoder_histograms`); for factorised decoders the
-    pictures of `decoded_examples`.
+    pictures of `decoded_examples`; ``codebook_perplexity``, ``codes_used`` (NaN, −1
+    for a Gaussian posterior).
+
+    A VQ-VAE has no KL per dim (``kl_per_dim`` NaN): ``kl`` and ``mutual_info`` hold its
+    code information `vq_information`; activity and pictures use the code word z_q, the
+    μ statistics and histogram the encoder output z_e, σ = 0 (a point mass).
     """
     d = config.diagnostics
     latent_dim = config.model.latent_dim
     # decoded pictures need one decoder pass per image: factorised decoders only
     show_pictures = not model.autoregressive
+    vq = model.quantizer
 
-    def evaluate(params, key, eval_x, kl_trace, steps):
+    def gaussian_terms(params, eval_x, label, keep, key):
+        """(z-statistics source, log σ², posterior-specific results) of a Gaussian q."""
         k_recon, k_mi, k_iw = jax.random.split(key, 3)
-        mean, log_var = model.apply(params, eval_x, method=VAE.encode)
+        mean, log_var = model.apply(params, eval_x, label, method=VAE.encode)
         z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k_recon, mean.shape)
-        recon = -jnp.mean(model.apply(params, eval_x, z, method=VAE.log_prob))
+        recon = -jnp.mean(model.apply(params, eval_x, z, keep, label, method=VAE.log_prob))
         kl_dims = kl_per_dim(mean, log_var)
-        activity = unit_activity(mean)
+        return (
+            mean,
+            mean,
+            log_var,
+            {
+                "kl": jnp.sum(kl_dims),
+                "recon": recon,
+                "elbo": -(recon + jnp.sum(kl_dims)),
+                "nll_iw": importance_weighted_nll(
+                    model, params, eval_x, mean, log_var, k_iw, d.iw_samples, keep, label
+                ),
+                "mutual_info": mutual_information(mean, log_var, k_mi, d.mi_chunk),
+                "kl_per_dim": kl_dims,
+                "codebook_perplexity": jnp.float32(jnp.nan),
+                "codes_used": jnp.int32(-1),
+            },
+        )
+
+    def vq_terms(params, eval_x, label, keep, key):
+        """The same for a VQ-VAE: a point-mass posterior on the code word z_q, KL to the
+        uniform code prior groups · log K (a constant), I(x; c) = `vq_information`."""
+        del key
+        z_e, z_q, log_px, _, _, indices = model.apply(
+            params, eval_x, keep, label, method=VAE.vq_forward
+        )
+        recon = -jnp.mean(log_px)
+        bound = recon + vq.groups * math.log(vq.num_codes)  # −ELBO; = −IWAE bound for a point mass
+        perplexity, used = codebook_usage(indices, vq.num_codes)
+        rate = vq_information(indices, vq.num_codes)
+        return (
+            z_e,
+            z_q,
+            jnp.full_like(z_e, -50.0),
+            {
+                "kl": rate,
+                "recon": recon,
+                "elbo": -bound,
+                "nll_iw": bound,
+                "mutual_info": rate,
+                "kl_per_dim": jnp.full(latent_dim, jnp.nan),
+                "codebook_perplexity": perplexity,
+                "codes_used": used,
+            },
+        )
+
+    def evaluate(params, key, hparams, kl_trace, eval_data, steps):
+        eval_x, label = eval_data
+        k_terms, k_keep = jax.random.split(key)
+        keep = jax.random.bernoulli(k_keep, 1.0 - hparams["context_dropout"], eval_x.shape)
+        terms = vq_terms if vq is not None else gaussian_terms
+        mean, z, log_var, out = terms(params, eval_x, label, keep, k_terms)
+        activity = unit_activity(z)
         dim_active = activity > d.au_threshold
         num_active = jnp.sum(dim_active).astype(jnp.int32)
         sigma = jnp.exp(0.5 * log_var)
         return {
-            "kl": jnp.sum(kl_dims),
-            "recon": recon,
-            "elbo": -(recon + jnp.sum(kl_dims)),
-            "nll_iw": importance_weighted_nll(
-                model, params, eval_x, mean, log_var, k_iw, d.iw_samples
-            ),
+            **out,
             "active_units": num_active,
-            "mutual_info": mutual_information(mean, log_var, k_mi, d.mi_chunk),
             "mean_abs_mu": jnp.mean(jnp.abs(mean)),
             "std_mu": jnp.mean(jnp.std(mean, axis=0)),
             "mean_sigma": jnp.mean(sigma),
             "std_sigma": jnp.mean(jnp.std(sigma, axis=0)),
-            "latent_sensitivity": latent_sensitivity(model, params, mean, eval_x),
+            "latent_sensitivity": latent_sensitivity(model, params, z, eval_x, label),
             "collapse_state": collapse_state(num_active, latent_dim),
             "collapse_onset_step": collapse_onset_step(kl_trace, steps, config.collapse_kl_eps),
-            "kl_per_dim": kl_dims,
             "unit_activity": activity,
             "dim_active": dim_active,
             **encoder_histograms(mean, log_var),
-            **(decoded_examples(model, params, eval_x, mean) if show_pictures else {}),
+            **(decoded_examples(model, params, eval_x, z, label) if show_pictures else {}),
         }
 
     return evaluate

@@ -162,3 +162,37 @@ def vq_ema_update(
 def dead_codes(counts: Array, *, threshold: Array = 1e-3) -> Array:
     """Boolean ``[K]``: codes whose EMA usage count is below ``threshold`` (dead)."""
     return counts < threshold
+
+
+def restart_dead_codes(
+    codebook: Array,
+    counts: Array,
+    sums: Array,
+    z_e: Array,
+    key: Array,
+    *,
+    enabled: Array,
+    threshold: float = 1e-2,
+):
+    """Move dead codes (EMA usage below ``threshold``) onto random encoder outputs.
+
+    A code no input picks gets no gradient and no EMA update, so it stays dead; restarting
+    it at a current encoder output (as in Jukebox, Dhariwal et al. 2020) brings it back
+    where the data are. Restarted codes get the mean usage count, so they are not
+    restarted again at once. ``enabled`` (a 0/1 scalar array, vmappable) switches it.
+
+    Args:
+      codebook: ``[K, d]``.  counts: EMA usage ``[K]``.  sums: EMA sums ``[K, d]``.
+      z_e: encoder outputs ``[n, d]``.  key: PRNG key choosing the outputs.
+
+    Returns:
+      ``(codebook, counts, sums)`` with the dead codes restarted.
+    """
+    dead = dead_codes(counts, threshold=threshold) & (enabled > 0.5)
+    picks = z_e[jax.random.randint(key, (codebook.shape[0],), 0, z_e.shape[0])]
+    usage = jnp.mean(counts)
+    return (
+        jnp.where(dead[:, None], picks, codebook),
+        jnp.where(dead, usage, counts),
+        jnp.where(dead[:, None], picks * usage, sums),
+    )

@@ -80,8 +80,11 @@ def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
     model = models.build(config.model, dataset.meta)
     fns = train.make_train_fns(config, model, dataset)
     hparams = {k: jnp.zeros((), jnp.int32 if k == "seed" else jnp.float32) for k in config.hparams}
-    train_x = jax.ShapeDtypeStruct(dataset.train.shape, dataset.train.dtype)
-    state = jax.eval_shape(fns.init, hparams, jax.random.PRNGKey(0), train_x)
+    train_data = (
+        jax.ShapeDtypeStruct(dataset.train.shape, dataset.train.dtype),
+        jax.ShapeDtypeStruct(dataset.train.shape[:1], jnp.int32),
+    )
+    state = jax.eval_shape(fns.init, hparams, jax.random.PRNGKey(0), train_data)
     state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(state))
     num_logs = config.train.steps // config.train.log_every
     return 4 * state_bytes + 4 * num_logs * (4 + config.model.latent_dim)
@@ -150,23 +153,23 @@ class ChunkRunner:
         evaluate = diagnostics.make_evaluate(config, model)
         self.runs = NamedSharding(mesh, P("runs"))
         replicated = NamedSharding(mesh, P())
-        self.train_x = jax.device_put(jnp.asarray(dataset.train), replicated)
-        self.eval_x = jax.device_put(
-            jnp.asarray(dataset.test[: config.train.eval_examples]), replicated
+        self.train_data = jax.device_put(
+            train.data_arrays(dataset.train, dataset.train_labels), replicated
+        )
+        n_eval = config.train.eval_examples
+        self.eval_data = jax.device_put(
+            train.data_arrays(
+                dataset.test[:n_eval],
+                None if dataset.test_labels is None else dataset.test_labels[:n_eval],
+            ),
+            replicated,
         )
         self.num_logs = config.train.steps // config.train.log_every
         self.steps = (np.arange(self.num_logs, dtype=np.int32) + 1) * config.train.log_every
         group = config.run_group
         self.init = map_runs(fns.init, mesh, group, shared=1)
         self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
-        self.evaluate = map_runs(
-            lambda params, key, kl_trace, eval_x, steps: evaluate(
-                params, key, eval_x, kl_trace, steps
-            ),
-            mesh,
-            group,
-            shared=2,
-        )
+        self.evaluate = map_runs(evaluate, mesh, group, shared=2)
 
     def run(self, hparams: dict[str, np.ndarray], ckpt_dir: Path, progress: tqdm) -> dict:
         """Train and evaluate one chunk of runs, resuming from ``ckpt_dir`` if present."""
@@ -174,7 +177,7 @@ class ChunkRunner:
         size = len(hparams["seed"])
         h = jax.device_put({k: jnp.asarray(v) for k, v in hparams.items()}, self.runs)
         keys = jax.device_put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
-        state = self.init(h, keys, self.train_x)
+        state = self.init(h, keys, self.train_data)
         trace = _empty_trace(size, self.num_logs, cfg.model.latent_dim)
         manager = ocp.CheckpointManager(
             ckpt_dir.absolute(),
@@ -192,7 +195,7 @@ class ChunkRunner:
             progress.update(size * start * cfg.train.log_every)
         logs_per_ckpt = max(1, cfg.checkpoint_every // cfg.train.log_every)
         for i in range(start, self.num_logs):
-            state, row = self.advance(state, h, keys, self.train_x)
+            state, row = self.advance(state, h, keys, self.train_data)
             for name, value in jax.device_get(row).items():
                 trace[name][:, i] = value
             progress.update(size * cfg.train.log_every)
@@ -201,7 +204,7 @@ class ChunkRunner:
         manager.close()
         eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
         kl_trace = jax.device_put(jnp.asarray(trace["kl"]), self.runs)
-        metrics = self.evaluate(state.params, eval_keys, kl_trace, self.eval_x, self.steps)
+        metrics = self.evaluate(state.params, eval_keys, h, kl_trace, self.eval_data, self.steps)
         out = {f"{k}_trace": v for k, v in trace.items()}
         out.update(jax.device_get(metrics))
         out["diverged"] = np.asarray(state.diverged)

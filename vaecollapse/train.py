@@ -15,6 +15,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from vaecollapse import diagnostics, objectives, schedules
@@ -23,6 +24,13 @@ from vaecollapse.models import VAE
 
 Array = jax.Array
 Hparams = dict[str, Array]
+Data = tuple[Array, Array]  # (examples [N, *shape], int32 labels [N]; zeros when unlabelled)
+
+
+def data_arrays(x, labels) -> Data:
+    """The ``(x, labels)`` pair the pure functions take; labels are zeros when absent."""
+    labels = np.zeros(len(x), np.int32) if labels is None else labels
+    return jnp.asarray(x), jnp.asarray(labels, jnp.int32)
 
 
 class TrainState(NamedTuple):
@@ -34,13 +42,14 @@ class TrainState(NamedTuple):
     step: Array  # int32, number of optimisation steps taken
     diverged: Array  # bool
     diverged_step: Array  # int32, first step whose update was non-finite; −1 if none
+    codebook_stats: Any  # VQ-VAE (EMA usage counts [K], EMA sums [K, d/G]); dummies otherwise
 
 
 class TrainFns(NamedTuple):
     """Pure pieces of a run; shapes are fixed by the config they were made from.
 
-    init(hparams, key, train_x) -> TrainState
-    advance(state, hparams, key, train_x) -> (state, trace): ``log_every`` steps; the
+    init(hparams, key, train_data) -> TrainState
+    advance(state, hparams, key, train_data) -> (state, trace): ``log_every`` steps; the
       trace holds that interval's means of ``loss``, ``recon``, ``kl`` (unweighted),
       ``beta`` (in force) and ``kl_per_dim`` ``[d]``, and ``active_units`` and
       ``mutual_info`` at its end on the first ``diagnostics.trace_examples`` training
@@ -85,24 +94,49 @@ def run_keys(key: Array) -> tuple[Array, Array, Array]:
 
 
 def make_loss_fn(model: VAE) -> Callable:
-    """loss(params, x, eps, keep, beta, free_bits) -> (scalar loss, metrics).
+    """loss(params, x, label, eps, keep, hparams, beta) -> (scalar loss, (metrics, extras)).
 
-    loss = E_batch[−log p(x|z)] + β · Σ_j max(λ, E_batch KL_j)  (β-VAE with free bits);
-    ``keep`` is the context-dropout mask (ignored by factorised decoders).
+    Gaussian posterior: loss = E_batch[−log p(x|z)] + β · Σ_j max(λ, E_batch KL_j)
+    (β-VAE with free bits λ = ``hparams['free_bits']``). VQ-VAE (van den Oord et al.
+    2017): loss = E_batch[−log p(x|z_q)] + codebook loss (unless updated by EMA) +
+    β_c · commitment, β_c = ``hparams['commitment_cost']``; its ``kl`` metric is the
+    batch's `diagnostics.vq_information`, the rate of the deterministic encoder, and
+    ``extras`` carries the flat encoder outputs and code indices for the codebook update.
+    ``keep`` is the context-dropout mask (ignored by factorised decoders), ``label`` the
+    condition of a CVAE (ignored by unconditional models).
     """
+    if model.quantizer is not None:
+        return _make_vq_loss_fn(model)
 
-    def loss_fn(params, x, eps, keep, beta, free_bits):
-        mean, log_var, log_px = model.apply(params, x, eps, keep)
+    def loss_fn(params, x, label, eps, keep, hparams, beta):
+        mean, log_var, log_px = model.apply(params, x, eps, keep, label)
         kl_dims = objectives.gaussian_kl(mean, log_var)
         recon = -jnp.mean(log_px)
-        loss = recon + beta * objectives.free_bits_kl(kl_dims, free_bits)
+        loss = recon + beta * objectives.free_bits_kl(kl_dims, hparams["free_bits"])
         kl_per_dim = jnp.mean(kl_dims, axis=0)
-        return loss, {
-            "loss": loss,
-            "recon": recon,
-            "kl": jnp.sum(kl_per_dim),
-            "kl_per_dim": kl_per_dim,
-        }
+        metrics = {"loss": loss, "recon": recon, "kl": jnp.sum(kl_per_dim)}
+        return loss, ({**metrics, "kl_per_dim": kl_per_dim}, {})
+
+    return loss_fn
+
+
+def _make_vq_loss_fn(model: VAE) -> Callable:
+    groups, num_codes = model.quantizer.groups, model.quantizer.num_codes
+    learn_codebook = model.quantizer.update == "loss"
+
+    def loss_fn(params, x, label, eps, keep, hparams, beta):
+        del eps, beta
+        z_e, _, log_px, codebook_loss, commitment, indices = model.apply(
+            params, x, keep, label, method=VAE.vq_forward
+        )
+        recon = -jnp.mean(log_px)
+        loss = recon + hparams["commitment_cost"] * jnp.mean(commitment)
+        if learn_codebook:
+            loss = loss + jnp.mean(codebook_loss)
+        rate = diagnostics.vq_information(indices, num_codes)
+        metrics = {"loss": loss, "recon": recon, "kl": rate}
+        extras = {"z_e": z_e.reshape(-1, z_e.shape[-1] // groups), "indices": indices.reshape(-1)}
+        return loss, ({**metrics, "kl_per_dim": jnp.full(z_e.shape[-1], jnp.nan)}, extras)
 
     return loss_fn
 
@@ -121,15 +155,22 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     latent_dim = config.model.latent_dim
     num_train = dataset.train.shape[0]
     example = jnp.zeros((1, *dataset.train.shape[1:]), dataset.train.dtype)
+    example_label = jnp.zeros((1,), jnp.int32)
     diag = config.diagnostics
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
+    vq = model.quantizer
 
-    def init(hparams: Hparams, key: Array, train_x: Array) -> TrainState:
-        del train_x  # shapes come from the static config
+    def init(hparams: Hparams, key: Array, train_data: Data) -> TrainState:
+        del train_data  # shapes come from the static config
         init_key, _, _ = run_keys(key)
-        params = model.init(init_key, example, jnp.zeros((1, latent_dim)))
+        params = model.init(init_key, example, jnp.zeros((1, latent_dim)), None, example_label)
+        if vq is None:
+            stats = (jnp.ones(1), jnp.zeros((1, 1)))
+        else:  # every code starts as if used once, at its initial position
+            codebook = params["params"]["quantizer"]["codebook"]
+            stats = (jnp.ones(codebook.shape[0]), codebook)
         return TrainState(
             params=params,
             previous_params=params,
@@ -137,19 +178,40 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             step=jnp.int32(0),
             diverged=jnp.bool_(False),
             diverged_step=jnp.int32(-1),
+            codebook_stats=stats,
         )
 
-    def one_step(state: TrainState, hparams: Hparams, step_key: Array, train_x: Array):
+    def update_codebook(params, stats, extras, hparams, key):
+        """VQ-VAE: EMA of code usage (and of the codebook itself with ``ema``), then
+        dead-code restarts where ``hparams['dead_code_restart']`` is 1."""
+        counts, sums, ema_codebook = objectives.vq_ema_update(
+            *stats, extras["z_e"], extras["indices"], decay=hparams["vq_decay"]
+        )
+        codebook = params["params"]["quantizer"]["codebook"]
+        if vq.update == "ema":
+            codebook = ema_codebook
+        codebook, counts, sums = objectives.restart_dead_codes(
+            codebook, counts, sums, extras["z_e"], key, enabled=hparams["dead_code_restart"]
+        )
+        inner = {**params["params"], "quantizer": {"codebook": codebook}}
+        return {**params, "params": inner}, (counts, sums)
+
+    def one_step(state: TrainState, hparams: Hparams, step_key: Array, train_data: Data):
         key = jax.random.fold_in(step_key, state.step)
         batch_key, eps_key, drop_key = jax.random.split(key, 3)
-        x = train_x[jax.random.randint(batch_key, (batch_size,), 0, num_train)]
+        index = jax.random.randint(batch_key, (batch_size,), 0, num_train)
+        x, label = train_data[0][index], train_data[1][index]
         eps = jax.random.normal(eps_key, (batch_size, latent_dim))
         keep = jax.random.bernoulli(drop_key, 1.0 - hparams["context_dropout"], x.shape)
         beta = beta_at(schedule, state.step, hparams, total_steps)
-        (_, metrics), grads = grad_fn(state.params, x, eps, keep, beta, hparams["free_bits"])
+        (_, (metrics, extras)), grads = grad_fn(state.params, x, label, eps, keep, hparams, beta)
         direction, opt_state = tx.update(grads, state.opt_state, state.params)
         lr = hparams["learning_rate"] * lr_factor(state.step)
         params = jax.tree_util.tree_map(lambda p, u: p - lr * u, state.params, direction)
+        stats = state.codebook_stats
+        if vq is not None:
+            restart_key = jax.random.fold_in(drop_key, 1)
+            params, stats = update_codebook(params, stats, extras, hparams, restart_key)
         # The loss is evaluated at state.params: if it is non-finite those params are
         # already bad, so the run is frozen at previous_params, the last finite state.
         finite = jnp.isfinite(metrics["loss"]) & _all_finite(grads)
@@ -165,28 +227,37 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             step=state.step + 1,
             diverged=frozen,
             diverged_step=jnp.where(newly_bad, state.step, state.diverged_step),
+            codebook_stats=keep(state.codebook_stats, stats),
         )
         return new_state, {**metrics, "beta": beta}
 
-    def probe(params: Any, x: Array, key: Array) -> dict[str, Array]:
-        """Active units and I(x; z) on a fixed training subsample, at each logged step."""
-        mean, log_var = model.apply(params, x, method=VAE.encode)
+    def probe(params: Any, x: Array, label: Array, key: Array) -> dict[str, Array]:
+        """Active units and I(x; z) on a fixed training subsample, at each logged step
+        (VQ-VAE: active units of z_q and the code entropy, `diagnostics.vq_information`)."""
+        if vq is not None:
+            _, z_q, _, _, _, indices = model.apply(params, x, None, label, method=VAE.vq_forward)
+            return {
+                "active_units": diagnostics.active_units(z_q, diag.au_threshold),
+                "mutual_info": diagnostics.vq_information(indices, vq.num_codes),
+            }
+        mean, log_var = model.apply(params, x, label, method=VAE.encode)
         return {
             "active_units": diagnostics.active_units(mean, diag.au_threshold),
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, diag.mi_chunk),
         }
 
-    def advance(state: TrainState, hparams: Hparams, key: Array, train_x: Array):
+    def advance(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
         _, step_key, probe_key = run_keys(key)
         state, metrics = jax.lax.scan(
-            lambda s, _: one_step(s, hparams, step_key, train_x), state, None, length=log_every
+            lambda s, _: one_step(s, hparams, step_key, train_data),
+            state,
+            None,
+            length=log_every,
         )
         metrics = jax.tree_util.tree_map(lambda m: jnp.mean(m, axis=0), metrics)
-        probe_x = train_x[: diag.trace_examples]
-        return state, {
-            **metrics,
-            **probe(state.params, probe_x, jax.random.fold_in(probe_key, state.step)),
-        }
+        probe_x, probe_label = (a[: diag.trace_examples] for a in train_data)
+        probe_key = jax.random.fold_in(probe_key, state.step)
+        return state, {**metrics, **probe(state.params, probe_x, probe_label, probe_key)}
 
     return TrainFns(init=init, advance=advance)
 
@@ -199,12 +270,12 @@ def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
     """
     fns = make_train_fns(config, model, dataset)
     num_logs = config.train.steps // config.train.log_every
-    train_x = jnp.asarray(dataset.train)
+    train_data = data_arrays(dataset.train, dataset.train_labels)
 
     def train(hparams: Hparams, key: Array):
-        state = fns.init(hparams, key, train_x)
+        state = fns.init(hparams, key, train_data)
         return jax.lax.scan(
-            lambda s, _: fns.advance(s, hparams, key, train_x), state, None, length=num_logs
+            lambda s, _: fns.advance(s, hparams, key, train_data), state, None, length=num_logs
         )
 
     return train

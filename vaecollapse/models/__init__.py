@@ -4,12 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from vaecollapse.models.decoders import LinearDecoder, LSTMDecoder, MLPDecoder
-from vaecollapse.models.encoders import LinearEncoder, LSTMEncoder, MLPEncoder
+from vaecollapse.models.decoders import ConvDecoder, LinearDecoder, LSTMDecoder, MLPDecoder
+from vaecollapse.models.encoders import ConvEncoder, LinearEncoder, LSTMEncoder, MLPEncoder
+from vaecollapse.models.pixelcnn import GatedPixelCNN
 from vaecollapse.models.vae import LIKELIHOODS, VAE
+from vaecollapse.models.vq import VectorQuantizer
 
-NAMES = ("mlp", "linear", "lstm")
-AUTOREGRESSIVE = ("lstm",)
+NAMES = ("mlp", "linear", "conv", "pixelcnn", "lstm")
+AUTOREGRESSIVE = ("pixelcnn", "lstm")
+IMAGE_ONLY = ("conv", "pixelcnn")  # need [H, W, C] data with H, W divisible by 2^len(conv)
 TOKEN_MODELS = ("lstm",)
 
 __all__ = ["LIKELIHOODS", "NAMES", "VAE", "build"]
@@ -20,6 +23,12 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
 
     Fields: ``name`` (``mlp`` | ``linear`` | ``lstm``), ``latent_dim``, ``likelihood``,
     ``sigma2``; ``mlp``: ``encoder_hidden``, ``decoder_hidden`` (tuples of widths);
+    ``conv``: ``conv_features`` (channels per stride-2 layer; the decoder mirrors them);
+    ``pixelcnn``: a ``conv`` encoder and a gated PixelCNN decoder (van den Oord et al.
+    2016) with ``pixelcnn_features``, ``pixelcnn_layers``, ``pixelcnn_kernel``;
+    ``bottleneck``: ``gaussian`` or ``vq`` (VQ-VAE: ``num_codes``, ``code_groups``,
+    ``codebook_update``);
+    ``conditional``: a CVAE on the data's labels (``data_meta['num_classes']``);
     ``lstm`` (token data, ``data_meta['vocab_size']``): ``embed_dim``, ``hidden`` — a
     bidirectional-LSTM encoder and an LSTM language-model decoder (Bowman et al. 2016).
     """
@@ -30,16 +39,44 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
     elif config.name == "linear":
         encoder = LinearEncoder(latent_dim=config.latent_dim)
         decoder = LinearDecoder(shape=shape)
+    elif config.name in IMAGE_ONLY:
+        features = tuple(config.conv_features)
+        scale = 2 ** len(features)
+        if len(shape) != 3 or shape[0] % scale or shape[1] % scale:
+            raise ValueError(
+                f"model.name={config.name!r} needs images [H, W, C] with H and W divisible "
+                f"by 2**len(model.conv_features)={scale}; the data's shape is {shape}"
+            )
+        encoder = ConvEncoder(features=features, latent_dim=config.latent_dim)
+        if config.name == "conv":
+            decoder = ConvDecoder(features=features[::-1], shape=shape)
+        else:
+            decoder = GatedPixelCNN(
+                config.pixelcnn_features, config.pixelcnn_layers, config.pixelcnn_kernel
+            )
     elif config.name == "lstm":
         vocab = data_meta["vocab_size"]
         encoder = LSTMEncoder(vocab, config.embed_dim, config.hidden, config.latent_dim)
         decoder = LSTMDecoder(vocab, config.embed_dim, config.hidden)
     else:
         raise ValueError(f"model.name={config.name!r} is unknown; allowed: {', '.join(NAMES)}")
+    num_classes = 0
+    if config.conditional:
+        num_classes = data_meta.get("num_classes") or 0
+        if not num_classes:
+            raise ValueError(
+                "model.conditional=True is invalid for these data: a CVAE needs labels, "
+                f"and data {data_meta.get('name')!r} has none"
+            )
+    quantizer = None
+    if config.bottleneck == "vq":
+        quantizer = VectorQuantizer(config.num_codes, config.code_groups, config.codebook_update)
     return VAE(
         encoder,
         decoder,
         likelihood=config.likelihood,
         sigma2=float(config.sigma2),
         autoregressive=config.name in AUTOREGRESSIVE,
+        num_classes=num_classes,
+        quantizer=quantizer,
     )

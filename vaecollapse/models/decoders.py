@@ -18,6 +18,7 @@ import jax
 import jax.numpy as jnp
 
 from vaecollapse.models.initializers import lstm_cell
+from vaecollapse.models.layers import TapConv, square_taps, upsample
 
 
 class MLPDecoder(nn.Module):
@@ -33,6 +34,27 @@ class MLPDecoder(nn.Module):
         for width in self.hidden:
             h = nn.relu(nn.Dense(width)(h))
         return nn.Dense(math.prod(self.shape))(h).reshape(z.shape[0], *self.shape)
+
+
+class ConvDecoder(nn.Module):
+    """z → ``[B, H, W, C]`` logits/means, factorised: a dense layer to an
+    ``[H/2^L, W/2^L, features[0]]`` map, then L × (nearest ×2 upsampling, 3×3 ReLU
+    convolution with ``features[l]`` channels) — resize-convolution, Odena et al. 2016 —
+    then a 3×3 convolution to C channels (the mirror of `ConvEncoder`)."""
+
+    features: Sequence[int]
+    shape: Sequence[int]
+
+    @nn.compact
+    def __call__(self, z: jax.Array, context=None, keep=None) -> jax.Array:
+        del context, keep
+        height, width, channels = self.shape
+        scale = 2 ** len(self.features)
+        h = nn.Dense((height // scale) * (width // scale) * self.features[0])(z)
+        h = nn.relu(h).reshape(z.shape[0], height // scale, width // scale, self.features[0])
+        for feat in self.features:
+            h = nn.relu(TapConv(feat, square_taps(3))(upsample(h)))
+        return TapConv(channels, square_taps(3))(h)
 
 
 class LinearDecoder(nn.Module):

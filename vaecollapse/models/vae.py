@@ -27,6 +27,12 @@ class VAE(nn.Module):
         ``categorical`` (logits over tokens).
       sigma2: decoder noise variance σ² for the Gaussian likelihoods.
       autoregressive: the decoder reads the data as context (teacher forcing).
+      quantizer: a `vq.VectorQuantizer` makes a VQ-VAE: z is the quantised encoder mean
+        (`vq_forward`), log σ² is unused. None: the Gaussian posterior.
+      num_classes: > 0 makes a conditional VAE (Sohn et al. 2015): q(z|x, y) and
+        p(x|z, y), the label y entering both through one learned embedding (the encoder
+        head reads it beside its features, the decoder beside z); 0: unconditional,
+        labels ignored.
     """
 
     encoder: nn.Module
@@ -34,29 +40,48 @@ class VAE(nn.Module):
     likelihood: str = "bernoulli"
     sigma2: float = 1.0
     autoregressive: bool = False
+    num_classes: int = 0
+    label_dim: int = 16
+    quantizer: nn.Module | None = None
 
     def setup(self):
         if self.likelihood == "gaussian_learned":
             self.log_sigma2 = self.param(
                 "log_sigma2", nn.initializers.constant(math.log(self.sigma2)), ()
             )
+        if self.num_classes:
+            self.label_embed = nn.Embed(self.num_classes, self.label_dim)
 
-    def encode(self, x: jax.Array) -> tuple[jax.Array, jax.Array]:
-        """(μ, log σ²) of q(z|x), each ``[B, d]``."""
-        return self.encoder(x)
+    def _condition(self, label: jax.Array | None) -> jax.Array | None:
+        """The label's embedding ``[B, label_dim]`` for a CVAE, else None."""
+        return self.label_embed(label) if self.num_classes else None
+
+    def _decoder_input(self, z: jax.Array, label: jax.Array | None) -> jax.Array:
+        cond = self._condition(label)
+        return z if cond is None else jnp.concatenate([z, cond], axis=-1)
+
+    def encode(self, x: jax.Array, label: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
+        """(μ, log σ²) of q(z|x) (q(z|x, y) for a CVAE), each ``[B, d]``."""
+        return self.encoder(x, self._condition(label))
 
     def _decoder_log_var(self) -> jax.Array:
         if self.likelihood == "gaussian_learned":
             return self.log_sigma2
         return jnp.float32(math.log(self.sigma2))
 
-    def log_prob(self, x: jax.Array, z: jax.Array, keep: jax.Array | None = None) -> jax.Array:
-        """log p(x | z) summed over the data dims: ``[B]`` nats.
+    def log_prob(
+        self,
+        x: jax.Array,
+        z: jax.Array,
+        keep: jax.Array | None = None,
+        label: jax.Array | None = None,
+    ) -> jax.Array:
+        """log p(x | z) (log p(x | z, y) for a CVAE) summed over the data dims: ``[B]`` nats.
 
         ``keep`` (same leading shape as ``x``) hides context positions from an
         autoregressive decoder (context dropout); ``None`` hides nothing.
         """
-        out = self.decoder(z, x, keep)
+        out = self.decoder(self._decoder_input(z, label), x, keep)
         if self.likelihood == "bernoulli":
             elementwise = objectives.bernoulli_log_likelihood(out, x)
         elif self.likelihood == "categorical":
@@ -65,24 +90,48 @@ class VAE(nn.Module):
             elementwise = objectives.gaussian_log_likelihood(x, out, self._decoder_log_var())
         return jnp.sum(elementwise.reshape(x.shape[0], -1), axis=-1)
 
-    def decode_mean(self, z: jax.Array, context: jax.Array | None = None) -> jax.Array:
+    def decode_mean(
+        self, z: jax.Array, context: jax.Array | None = None, label: jax.Array | None = None
+    ) -> jax.Array:
         """E[x | z] per element (Bernoulli probabilities, Gaussian means, or token
         probabilities ``[B, T, V]``); autoregressive decoders condition on ``context``."""
-        out = self.decoder(z, context, None)
+        out = self.decoder(self._decoder_input(z, label), context, None)
         if self.likelihood == "bernoulli":
             return jax.nn.sigmoid(out)
         return jax.nn.softmax(out) if self.likelihood == "categorical" else out
 
-    def __call__(self, x: jax.Array, eps: jax.Array, keep: jax.Array | None = None):
+    def vq_forward(
+        self, x: jax.Array, keep: jax.Array | None = None, label: jax.Array | None = None
+    ):
+        """One VQ-VAE pass: z = quantise(μ(x)) (straight-through).
+
+        Returns:
+          ``(z_e [B, d], z_q [B, d], log p(x|z_q) [B], codebook_loss [B],
+          commitment [B], indices [B, groups])``.
+        """
+        z_e, _ = self.encode(x, label)
+        z_q, codebook_loss, commitment, indices = self.quantizer(z_e)
+        return z_e, z_q, self.log_prob(x, z_q, keep, label), codebook_loss, commitment, indices
+
+    def __call__(
+        self,
+        x: jax.Array,
+        eps: jax.Array,
+        keep: jax.Array | None = None,
+        label: jax.Array | None = None,
+    ):
         """One reparameterised pass: z = μ + σ·eps.
 
         Args:
           x: ``[B, *shape]``.  eps: ``[B, d]`` standard-normal noise.
           keep: optional context-dropout mask for autoregressive decoders.
+          label: int ``[B]`` condition of a CVAE (ignored otherwise).
 
         Returns:
           ``(mean [B, d], log_var [B, d], log p(x|z) [B])``.
         """
-        mean, log_var = self.encode(x)
+        mean, log_var = self.encode(x, label)
+        if self.quantizer is not None:  # initialisation creates the codebook
+            self.quantizer(mean)
         z = mean + jnp.exp(0.5 * log_var) * eps
-        return mean, log_var, self.log_prob(x, z, keep)
+        return mean, log_var, self.log_prob(x, z, keep, label)
