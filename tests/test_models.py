@@ -80,9 +80,10 @@ def test_unknown_model_name():
         build("pixelcnn9", "bernoulli", (4,))
 
 
-def _lstm(vocab=5, length=6):
+def _lstm(vocab=5, length=6, name="lstm"):
     cfg = base_config().model
-    cfg.update(name="lstm", latent_dim=3, embed_dim=4, hidden=8, likelihood="categorical")
+    cfg.update(name=name, latent_dim=3, embed_dim=4, hidden=8, likelihood="categorical")
+    cfg.update(transformer_width=8, transformer_heads=2)
     model = models.build(cfg, {"shape": (length,), "vocab_size": vocab})
     x = jax.random.randint(jax.random.PRNGKey(0), (2, length), 0, vocab)
     params = model.init(jax.random.PRNGKey(1), x, jnp.zeros((2, 3)))
@@ -94,12 +95,13 @@ def _decoder_logits(model, params, z, x, keep):
     return model.apply(params, z, x, keep, method=lambda m, z, x, k: m.decoder(z, x, k))
 
 
+@pytest.mark.parametrize("name", ["lstm", "transformer"])
 @pytest.mark.parametrize("drop", [0.0, 0.5, 1.0])
-def test_lstm_decoder_is_causal_for_every_context_dropout(drop):
+def test_token_decoders_are_causal_for_every_context_dropout(drop, name):
     """Changing token s never changes logits at positions <= s (tokens are integers,
     so the check is by perturbation rather than gradient); with context dropout 1 no
     token changes any logit."""
-    model, params, x = _lstm()
+    model, params, x = _lstm(name=name)
     z = jax.random.normal(jax.random.PRNGKey(2), (2, 3))
     keep = jax.random.bernoulli(jax.random.PRNGKey(3), 1.0 - drop, x.shape)
     base = _decoder_logits(model, params, z, x, keep)
@@ -113,8 +115,9 @@ def test_lstm_decoder_is_causal_for_every_context_dropout(drop):
             np.testing.assert_allclose(out, base, atol=1e-6)  # no context at all
 
 
-def test_lstm_decoder_uses_z_and_shapes():
-    model, params, x = _lstm()
+@pytest.mark.parametrize("name", ["lstm", "transformer"])
+def test_token_decoders_use_z_and_shapes(name):
+    model, params, x = _lstm(name=name)
     z1, z2 = jnp.zeros((2, 3)), jnp.ones((2, 3))
     a = _decoder_logits(model, params, z1, x, None)
     b = _decoder_logits(model, params, z2, x, None)

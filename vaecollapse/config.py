@@ -33,6 +33,16 @@ HPARAM_DEFAULTS: dict[str, float] = {
     "dead_code_restart": 0.0,  # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
 }
 BOTTLENECKS = ("gaussian", "vq")
+POSITIVE_MODEL_FIELDS = (
+    "latent_dim",
+    "num_codes",
+    "code_groups",
+    "pixelcnn_features",
+    "pixelcnn_layers",
+    "transformer_width",
+    "transformer_layers",
+    "transformer_heads",
+)
 CODEBOOK_UPDATES = ("loss", "ema")
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
@@ -68,6 +78,9 @@ def base_config() -> ml_collections.ConfigDict:
             "pixelcnn_kernel": 3,
             "embed_dim": 16,  # lstm
             "hidden": 64,  # lstm
+            "transformer_width": 64,
+            "transformer_layers": 2,
+            "transformer_heads": 4,
         }
     )
     c.train = ml_collections.ConfigDict(
@@ -218,17 +231,22 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         )
     if c.model.likelihood not in models.LIKELIHOODS:
         _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(models.LIKELIHOODS)}")
-    if not isinstance(c.model.latent_dim, int) or c.model.latent_dim <= 0:
-        _fail("model.latent_dim", c.model.latent_dim, "must be a positive integer")
-    for field in ("pixelcnn_features", "pixelcnn_layers"):
+    for field in POSITIVE_MODEL_FIELDS:
         if not isinstance(c.model[field], int) or c.model[field] <= 0:
             _fail(f"model.{field}", c.model[field], "must be a positive integer")
-    if (
-        not isinstance(c.model.pixelcnn_kernel, int)
-        or c.model.pixelcnn_kernel < 3
-        or not (c.model.pixelcnn_kernel % 2)
+    for field, divisor in (
+        ("latent_dim", "code_groups"),
+        ("transformer_width", "transformer_heads"),
     ):
-        _fail("model.pixelcnn_kernel", c.model.pixelcnn_kernel, "must be an odd integer >= 3")
+        if c.model[field] % c.model[divisor]:
+            _fail(
+                f"model.{field}",
+                c.model[field],
+                f"must be a multiple of model.{divisor}={c.model[divisor]}",
+            )
+    kernel = c.model.pixelcnn_kernel
+    if not isinstance(kernel, int) or kernel < 3 or not kernel % 2:
+        _fail("model.pixelcnn_kernel", kernel, "must be an odd integer >= 3")
     if c.model.bottleneck not in BOTTLENECKS:
         _fail("model.bottleneck", c.model.bottleneck, f"allowed: {', '.join(BOTTLENECKS)}")
     if c.model.codebook_update not in CODEBOOK_UPDATES:
@@ -236,15 +254,6 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
             "model.codebook_update",
             c.model.codebook_update,
             f"allowed: {', '.join(CODEBOOK_UPDATES)}",
-        )
-    for field in ("num_codes", "code_groups"):
-        if not isinstance(c.model[field], int) or c.model[field] <= 0:
-            _fail(f"model.{field}", c.model[field], "must be a positive integer")
-    if c.model.latent_dim % c.model.code_groups:
-        _fail(
-            "model.code_groups",
-            c.model.code_groups,
-            f"must divide model.latent_dim={c.model.latent_dim}",
         )
     if not c.model.sigma2 > 0:
         _fail("model.sigma2", c.model.sigma2, "must be > 0")

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import objectives
+from vaecollapse import objectives, sampling
 from vaecollapse.models import VAE
 
 Array = jax.Array
@@ -139,26 +139,46 @@ def encoder_histograms(mean: Array, log_var: Array) -> dict[str, Array]:
 
 
 def decoded_examples(
-    model: VAE, params: Any, x: Array, mean: Array, label: Array | None = None
+    model: VAE, params: Any, x: Array, mean: Array, key: Array, label: Array | None = None
 ) -> dict[str, Array]:
     """Pictures of the symptoms, flattened to ``[NUM_SHOWN, pixels]``.
 
-    ``recon_examples``: E[x | μ(x_i)] for the first eval inputs (collapse: all alike,
-    the "average output"); ``interpolation``: E[x | z] along the line from μ(x_0) to
-    μ(x_j), x_j the eval input farthest from x_0 (collapse: no change along it); a CVAE
-    decodes each with its own input's label, the path with x_0's.
+    ``recon_examples``: decoded μ(x_i) for the first eval inputs (collapse: all alike,
+    the "average output"); ``interpolation``: decoded points on the line from μ(x_0) to
+    μ(x_j), x_j the eval input farthest from x_0 (collapse: no change along it);
+    ``prior_samples``: decoded z ~ N(0, I). A CVAE decodes each with its own input's
+    label, the path and the prior samples with x_0's.
+
+    Factorised decoders show E[x | z]. Autoregressive ones are sampled ancestrally
+    (`sampling.ancestral_sample`) with the same noise in every cell, so a decoder that
+    ignores z draws the same picture everywhere; images show E[x_i | z, x_<i] along the
+    draw, token sequences the drawn tokens.
     """
     flat = x.reshape(x.shape[0], -1)
     far = jnp.argmax(jnp.sum(jnp.square(flat - flat[0]), axis=-1))
     t = jnp.linspace(0.0, 1.0, NUM_SHOWN)[:, None]
     path = (1.0 - t) * mean[0] + t * mean[far]
-    decode = lambda z, y: model.apply(params, z, None, y, method=VAE.decode_mean)  # noqa: E731
+    k_noise, k_prior = jax.random.split(key)
+    vocab = getattr(model.decoder, "vocab_size", 0)
+    noise = sampling.sample_noise(model, k_noise, (1, *x.shape[1:]), vocab)
+    noise = jnp.broadcast_to(noise, (NUM_SHOWN, *noise.shape[1:]))
+    tokens = model.likelihood == "categorical"
+
+    def decode(z, y):
+        if not model.autoregressive:
+            return model.apply(params, z, None, y, method=VAE.decode_mean)
+        draw, expected = sampling.ancestral_sample(model, params, z, noise, y)
+        return draw if tokens else expected
+
     shown = None if label is None else label[:NUM_SHOWN]
-    path_label = None if label is None else jnp.repeat(label[:1], NUM_SHOWN)
-    return {
-        "recon_examples": decode(mean[:NUM_SHOWN], shown).reshape(NUM_SHOWN, -1),
-        "interpolation": decode(path, path_label).reshape(NUM_SHOWN, -1),
+    first = None if label is None else jnp.repeat(label[:1], NUM_SHOWN)
+    prior = jax.random.normal(k_prior, (NUM_SHOWN, mean.shape[-1]))
+    pictures = {
+        "recon_examples": decode(mean[:NUM_SHOWN], shown),
+        "interpolation": decode(path, first),
+        "prior_samples": decode(prior, first),
     }
+    return {k: v.reshape(NUM_SHOWN, -1) for k, v in pictures.items()}
 
 
 def marginal_nll(train: np.ndarray, test: np.ndarray, kind: str) -> float:
@@ -239,8 +259,8 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     ``mutual_info``, ``mean_abs_mu``, ``std_mu``, ``mean_sigma``, ``std_sigma``,
     ``latent_sensitivity``, ``collapse_state``, ``collapse_onset_step`` and per-dim
     ``kl_per_dim``, ``unit_activity``, ``dim_active`` ``[d]``; all nats per example;
-    ``mu_hist``/``sigma_hist`` (`encoder_histograms`); for factorised decoders the
-    pictures of `decoded_examples`; ``codebook_perplexity``, ``codes_used`` (NaN, −1
+    ``mu_hist``/``sigma_hist`` (`encoder_histograms`); the pictures of
+    `decoded_examples`; ``codebook_perplexity``, ``codes_used`` (NaN, −1
     for a Gaussian posterior).
 
     A VQ-VAE has no KL per dim (``kl_per_dim`` NaN): ``kl`` and ``mutual_info`` hold its
@@ -249,8 +269,6 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     """
     d = config.diagnostics
     latent_dim = config.model.latent_dim
-    # decoded pictures need one decoder pass per image: factorised decoders only
-    show_pictures = not model.autoregressive
     vq = model.quantizer
 
     def gaussian_terms(params, eval_x, label, keep, key):
@@ -307,7 +325,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
 
     def evaluate(params, key, hparams, kl_trace, eval_data, steps):
         eval_x, label = eval_data
-        k_terms, k_keep = jax.random.split(key)
+        k_terms, k_keep, k_show = jax.random.split(key, 3)
         keep = jax.random.bernoulli(k_keep, 1.0 - hparams["context_dropout"], eval_x.shape)
         terms = vq_terms if vq is not None else gaussian_terms
         mean, z, log_var, out = terms(params, eval_x, label, keep, k_terms)
@@ -328,7 +346,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "unit_activity": activity,
             "dim_active": dim_active,
             **encoder_histograms(mean, log_var),
-            **(decoded_examples(model, params, eval_x, z, label) if show_pictures else {}),
+            **decoded_examples(model, params, eval_x, z, k_show, label),
         }
 
     return evaluate

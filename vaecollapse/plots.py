@@ -45,6 +45,8 @@ def load_results(workdir: str | Path) -> xr.Dataset:
             f"{str(path)!r} has results format_version={version}; this vaecollapse reads "
             f"format_version <= {FORMAT_VERSION}: upgrade vaecollapse"
         )
+    # netCDF stores a one-element list attribute as a scalar
+    results.attrs["data_shape"] = [int(n) for n in np.atleast_1d(results.attrs["data_shape"])]
     return results
 
 
@@ -371,6 +373,34 @@ def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _as_text(tokens: np.ndarray) -> str:
+    """Token ids as letters (a = 0, …) when the vocabulary fits, else numbers."""
+    ids = [int(t) for t in tokens]
+    if max(ids) < 26:
+        return "".join(chr(ord("a") + i) for i in ids)
+    return " ".join(map(str, ids))
+
+
+def text_samples(results: xr.Dataset) -> str:
+    """Markdown: per grid point (first seed), the eval sequences, their reconstructions,
+    the interpolation and prior samples as text (drawn with the same noise everywhere,
+    so a decoder that ignores z repeats one line)."""
+    lines = ["", "## Sequences as text (a = token 0, b = token 1, …)", ""]
+    data = [_as_text(row) for row in results.eval_images.values]
+    for label, run in list(_runs(_first_seed(results)))[:16]:
+        lines += [f"### {label}", "", "| data | reconstruction | interpolation | prior sample |"]
+        lines.append("|---|---|---|---|")
+        columns = [data] + [
+            [_as_text(row) for row in run[v].values]
+            for v in ("recon_examples", "interpolation", "prior_samples")
+        ]
+        lines += [
+            "| " + " | ".join(f"`{c}`" for c in row) + " |" for row in zip(*columns, strict=True)
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
 def report(workdir: str | Path) -> list[Path]:
     """Draw every figure and ``summary.md`` for ``workdir/results.nc``; return the paths."""
     workdir = Path(workdir)
@@ -397,7 +427,13 @@ def report(workdir: str | Path) -> list[Path]:
                 "decoding the line from z(x₀) to z(x₁)",
                 workdir / "interpolations.png",
             ),
+            picture_grid(
+                results, "prior_samples", "samples from the prior", workdir / "prior_samples.png"
+            ),
         ]
     summary = workdir / "summary.md"
-    summary.write_text(summary_markdown(results, figures))
+    text = summary_markdown(results, figures)
+    if results.attrs["data_kind"] == "tokens":
+        text += text_samples(results)
+    summary.write_text(text)
     return [*figures, summary]

@@ -319,9 +319,9 @@ def assemble(
         mu_bin=centres(diagnostics.MU_EDGES),
         sigma_bin=centres(diagnostics.SIGMA_EDGES),
     )
-    if "recon_examples" in variables:
-        shown = dataset.test[: diagnostics.NUM_SHOWN]
-        variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
+    shown = dataset.test[: diagnostics.NUM_SHOWN]
+    variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
+    if dataset.meta["kind"] != "tokens":
         # the best z-independent output, E[x]: what a collapsed decoder reconstructs
         variables["mean_image"] = (["pixel"], dataset.train.reshape(len(dataset.train), -1).mean(0))
     results = xr.Dataset(variables, coords=coords)
@@ -346,6 +346,7 @@ _PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
 _EXTRA_DIMS = {
     "recon_examples": ["example", "pixel"],
     "interpolation": ["frame", "pixel"],
+    "prior_samples": ["example", "pixel"],
     "mu_hist": ["mu_bin"],
     "sigma_hist": ["sigma_bin"],
 }

@@ -7,13 +7,14 @@ from typing import Any
 from vaecollapse.models.decoders import ConvDecoder, LinearDecoder, LSTMDecoder, MLPDecoder
 from vaecollapse.models.encoders import ConvEncoder, LinearEncoder, LSTMEncoder, MLPEncoder
 from vaecollapse.models.pixelcnn import GatedPixelCNN
+from vaecollapse.models.transformer import TransformerDecoder
 from vaecollapse.models.vae import LIKELIHOODS, VAE
 from vaecollapse.models.vq import VectorQuantizer
 
-NAMES = ("mlp", "linear", "conv", "pixelcnn", "lstm")
-AUTOREGRESSIVE = ("pixelcnn", "lstm")
+NAMES = ("mlp", "linear", "conv", "pixelcnn", "lstm", "transformer")
+AUTOREGRESSIVE = ("pixelcnn", "lstm", "transformer")
 IMAGE_ONLY = ("conv", "pixelcnn")  # need [H, W, C] data with H, W divisible by 2^len(conv)
-TOKEN_MODELS = ("lstm",)
+TOKEN_MODELS = ("lstm", "transformer")
 
 __all__ = ["LIKELIHOODS", "NAMES", "VAE", "build"]
 
@@ -30,7 +31,9 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
     ``codebook_update``);
     ``conditional``: a CVAE on the data's labels (``data_meta['num_classes']``);
     ``lstm`` (token data, ``data_meta['vocab_size']``): ``embed_dim``, ``hidden`` — a
-    bidirectional-LSTM encoder and an LSTM language-model decoder (Bowman et al. 2016).
+    bidirectional-LSTM encoder and an LSTM language-model decoder (Bowman et al. 2016);
+    ``transformer``: the same encoder and a causal Transformer decoder with z as a memory
+    slot (``transformer_width``, ``transformer_layers``, ``transformer_heads``).
     """
     shape = tuple(data_meta["shape"])
     if config.name == "mlp":
@@ -54,10 +57,15 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
             decoder = GatedPixelCNN(
                 config.pixelcnn_features, config.pixelcnn_layers, config.pixelcnn_kernel
             )
-    elif config.name == "lstm":
+    elif config.name in TOKEN_MODELS:
         vocab = data_meta["vocab_size"]
         encoder = LSTMEncoder(vocab, config.embed_dim, config.hidden, config.latent_dim)
-        decoder = LSTMDecoder(vocab, config.embed_dim, config.hidden)
+        if config.name == "lstm":
+            decoder = LSTMDecoder(vocab, config.embed_dim, config.hidden)
+        else:
+            decoder = TransformerDecoder(
+                vocab, config.transformer_width, config.transformer_layers, config.transformer_heads
+            )
     else:
         raise ValueError(f"model.name={config.name!r} is unknown; allowed: {', '.join(NAMES)}")
     num_classes = 0

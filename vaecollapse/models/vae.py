@@ -100,6 +100,27 @@ class VAE(nn.Module):
             return jax.nn.sigmoid(out)
         return jax.nn.softmax(out) if self.likelihood == "categorical" else out
 
+    def sample_step(
+        self,
+        z: jax.Array,
+        context: jax.Array,
+        noise: jax.Array,
+        label: jax.Array | None = None,
+    ) -> tuple[jax.Array, jax.Array]:
+        """Draw every element of x from p(x_i | z, context_<i) with the given noise.
+
+        ``noise``: uniform ``[B, *shape]`` (Bernoulli: x_i = [u_i < p_i]), Gumbel
+        ``[B, T, V]`` (categorical: x_i = argmax(log p_i + g_i)) or standard normal
+        (Gaussian: x_i = μ_i + σ·n_i). Returns ``(draw, E[x_i | z, context_<i])``; looping
+        it over positions is ancestral sampling (`vaecollapse.sampling`).
+        """
+        mean = self.decode_mean(z, context, label)
+        if self.likelihood == "bernoulli":
+            return (noise < mean).astype(jnp.float32), mean
+        if self.likelihood == "categorical":
+            return jnp.argmax(jnp.log(mean + 1e-30) + noise, axis=-1).astype(jnp.int32), mean
+        return mean + jnp.exp(0.5 * self._decoder_log_var()) * noise, mean
+
     def vq_forward(
         self, x: jax.Array, keep: jax.Array | None = None, label: jax.Array | None = None
     ):
