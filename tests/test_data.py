@@ -91,12 +91,23 @@ def test_bad_config_errors(config, match):
         data.load(config)
 
 
-@pytest.mark.parametrize("name", ["mnist", "binarized_mnist", "fashion_mnist"])
+@pytest.mark.parametrize("name", ["mnist", "binarized_mnist", "fashion_mnist", "ptb_text_only"])
 def test_tfds_offline_error_is_fast_and_clear(name, tmp_path):
     with pytest.raises(ValueError) as err:
         data.load(cfg(name=name, data_dir=str(tmp_path)))
     message = str(err.value)
     assert name in message and "not downloaded" in message and "digits" in message
+
+
+def test_tokenize_by_hand():
+    train = ["the cat sat", "the dog sat on the mat", "a cat"]
+    test = ["the bird sat", ""]
+    tr, te, words = data.tfds.tokenize(train, test, vocab_size=5, length=4)
+    # counts: the 3, sat 2, cat 2, then a/dog/mat/on 1 -> kept: the, cat, sat (ties alphabetical)
+    assert words == ["<eos>", "<unk>", "the", "cat", "sat"]
+    np.testing.assert_array_equal(tr, [[2, 3, 4, 0], [2, 1, 4, 0], [1, 3, 0, 0]])
+    np.testing.assert_array_equal(te, [[2, 1, 4, 0], [0, 0, 0, 0]])
+    assert tr.dtype == np.int32
 
 
 def test_non_finite_data_rejected():

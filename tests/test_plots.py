@@ -29,17 +29,21 @@ def test_report_files(small_sweep):
         "encoder_histograms.png",
         "reconstructions.png",
         "interpolations.png",
+        "prior_samples.png",
         "summary.md",
     }
     for p in paths:
         assert p.stat().st_size > 1000
-    rows = [
-        line
-        for line in (small_sweep / "summary.md").read_text().splitlines()
-        if line.startswith("| ") and not line.startswith("| beta")
-    ]
+    per_run, per_point = (small_sweep / "summary.md").read_text().split("## Mean ± std over 2")
+    rows = [r for r in per_run.splitlines() if r.startswith("| ") and not r.startswith("| beta")]
     assert len(rows) == 8  # 2 β × 2 λ × 2 seeds
     assert any("full" in r for r in rows) or any("partial" in r for r in rows)
+    points = [r for r in per_point.splitlines() if r.startswith("| 0.1") or r.startswith("| 30")]
+    assert len(points) == 4  # 2 β × 2 λ, seeds aggregated
+    results = plots.load_results(small_sweep)
+    kl = results.kl.sel(beta=30.0, free_bits=0.0).values
+    expected = f"| 30 | 0 | {kl.mean():.3g} ± {kl.std():.2g} |"
+    assert any(r.startswith(expected) for r in points), (expected, points)
 
 
 def test_report_cli_and_newer_format(small_sweep, tmp_path):

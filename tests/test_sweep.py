@@ -290,3 +290,43 @@ def test_every_model_trains_inside_the_vmapped_sweep(tmp_path, model, sweep_axis
             -(results.recon.values + model.get("code_groups", 1) * np.log(8)),
             rtol=1e-5,
         )
+
+
+def test_variants_equal_the_sweeps_they_stand_for(tmp_path):
+    """Named variants (hyperparameter ones vmapped together, a static one compiled apart)
+    give the same runs as ordinary sweeps with those values."""
+    c = tiny_config(seed=(0, 1))
+    c.variants = (
+        ("small_beta", (("beta", 0.5),)),
+        ("warmup", (("schedule", "linear_warmup"), ("warmup_steps", 20.0))),
+        ("big_beta", (("beta", 2.0),)),
+    )
+    assert [len(m) for _, m in config_lib.variant_groups(c)] == [2, 1]
+    results = sweep.run_sweep(c, tmp_path / "variants", progress=False)
+    assert list(results.kl.dims) == ["variant", "seed"]
+    assert list(results.variant.values) == ["small_beta", "warmup", "big_beta"]
+    plain = sweep.run_sweep(
+        tiny_config(beta=(0.5, 2.0), seed=(0, 1)), tmp_path / "plain", progress=False
+    )
+    warm = tiny_config(seed=(0, 1))
+    warm.train.schedule, warm.hparams.warmup_steps = "linear_warmup", 20.0
+    warm = sweep.run_sweep(warm, tmp_path / "warm", progress=False)
+    assert_results_close(results.sel(variant="small_beta"), plain.sel(beta=0.5))
+    assert_results_close(results.sel(variant="big_beta"), plain.sel(beta=2.0))
+    assert_results_close(results.sel(variant="warmup"), warm)
+
+
+@pytest.mark.parametrize(
+    "variants, match",
+    [
+        ((("a", ()), ("a", ())), r"variant names must be unique"),
+        ((("a", (("beta", -1.0),)),), r"variants\['a'\].beta=-1.0.*>= 0"),
+        ((("a", (("colour", 1),)),), r"colour.*not a model/train field"),
+        ((("a", (("seed", 3),)),), r"variants\['a'\].seed=3.*also a dynamic sweep axis"),
+    ],
+)
+def test_bad_variants_are_named(variants, match):
+    c = tiny_config(seed=(0, 1))
+    c.variants = variants
+    with pytest.raises(ValueError, match=match):
+        config_lib.validate(c)

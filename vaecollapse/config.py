@@ -97,6 +97,11 @@ def base_config() -> ml_collections.ConfigDict:
     c.hparams = ml_collections.ConfigDict(dict(HPARAM_DEFAULTS))
     c.sweep = ml_collections.ConfigDict()
     c.sweep_static = ml_collections.ConfigDict()
+    # Named variants ((name, ((field, value), ...)), ...): a list of grid points that is not
+    # a product (e.g. one remedy each), crossed with the config.sweep axes. Fields are
+    # hyperparameters (vmapped: variants differing only there share one compile) or
+    # model/train fields (static: one compile per distinct set).
+    c.variants = ()
     c.sweep_chunk = 0  # max runs per compiled call; 0: as many as fit in half the free memory
     c.run_group = 4  # runs vmapped together per device; groups run in turn (0: all at once)
     c.checkpoint_every = 500
@@ -148,9 +153,31 @@ def _check_hparam(name: str, value: Any, where: str) -> None:
 
 
 def static_points(config: ml_collections.ConfigDict) -> list[dict[str, Any]]:
-    """Every combination of the ``sweep_static`` axes, as ``{axis: value}`` dicts."""
+    """Every combination of the ``sweep_static`` axes, as ``{axis: value}`` dicts; with
+    ``variants``, each distinct set of their static fields (first-appearance order)."""
+    if config.variants:
+        return [point for point, _ in variant_groups(config)]
     axes = dict(config.sweep_static.items())
     return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
+
+
+def variant_groups(
+    config: ml_collections.ConfigDict,
+) -> list[tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]]:
+    """``variants`` grouped by their static fields: ``[(static point, [(name, hparam
+    overrides), ...]), ...]``; the variants of one group run in one compiled sweep."""
+    groups: list[tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = []
+    for name, fields in config.variants:
+        fields = dict(fields)
+        static = {k: v for k, v in fields.items() if k not in HPARAM_DEFAULTS}
+        dynamic = {k: v for k, v in fields.items() if k in HPARAM_DEFAULTS}
+        for point, members in groups:
+            if point == static:
+                members.append((name, dynamic))
+                break
+        else:
+            groups.append((static, [(name, dynamic)]))
+    return groups
 
 
 def static_section(config: ml_collections.ConfigDict, axis: str) -> str:
@@ -200,6 +227,7 @@ def validate(config: ml_collections.ConfigDict) -> None:
             _fail(f"sweep_static.{axis}", values, "must be a non-empty tuple of values")
         if axis in config.sweep:
             _fail(f"sweep_static.{axis}", values, "is also a dynamic sweep axis")
+    _validate_variants(config)
     for c in iter_static_configs(config):
         _validate_static(c)
     if not isinstance(config.run_group, int) or config.run_group < 0:
@@ -210,6 +238,30 @@ def validate(config: ml_collections.ConfigDict) -> None:
         _fail("checkpoint_every", config.checkpoint_every, "must be a positive integer")
     if not config.collapse_kl_eps > 0:
         _fail("collapse_kl_eps", config.collapse_kl_eps, "must be > 0 (nats)")
+
+
+def _validate_variants(config: ml_collections.ConfigDict) -> None:
+    if not config.variants:
+        return
+    if config.sweep_static:
+        _fail("variants", "...", "cannot be combined with sweep_static (put those in variants)")
+    if "variant" in config.sweep:
+        _fail("sweep.variant", config.sweep.variant, "'variant' is the variants' axis name")
+    names = []
+    for entry in config.variants:
+        if not isinstance(entry, tuple | list) or len(entry) != 2:
+            _fail("variants", entry, "each entry must be (name, ((field, value), ...))")
+        name, fields = entry
+        names.append(name)
+        for field, value in fields:
+            if field in config.sweep:
+                _fail(f"variants[{name!r}].{field}", value, "is also a dynamic sweep axis")
+            if field in HPARAM_DEFAULTS:
+                _check_hparam(field, value, f"variants[{name!r}].{field}")
+            else:
+                static_section(config, field)
+    if len(set(names)) != len(names):
+        _fail("variants", names, "variant names must be unique")
 
 
 def _validate_static(c: ml_collections.ConfigDict) -> None:

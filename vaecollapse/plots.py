@@ -122,6 +122,11 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
                     color="k" if image.norm(value) > 0.6 else "w",  # readable on viridis
                 )
             fig.colorbar(image, ax=ax, label=label)
+        elif len(axes) == 1 and mean[axes[0]].dtype.kind in "US":  # named variants: bars
+            names = [str(v) for v in mean[axes[0]].values]
+            ax.bar(names, mean.values, yerr=std.values, capsize=3, color="tab:blue")
+            ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+            ax.set_ylabel(label)
         elif len(axes) == 1:
             x_axis = axes[0]
             ax.errorbar(mean[x_axis].values, mean.values, yerr=std.values, marker="o", capsize=3)
@@ -338,6 +343,58 @@ SUMMARY_COLUMNS = (
 )
 
 
+SEED_COLUMNS = (
+    ("kl", "KL"),
+    ("active_units", "AU"),
+    ("mutual_info", "MI"),
+    ("recon", "recon"),
+    ("elbo", "ELBO"),
+    ("nll_iw", "IW-NLL"),
+    ("codebook_perplexity", "perplexity"),
+    ("codes_used", "codes used"),
+    ("collapse_onset_step", "onset"),
+)
+
+
+def seed_table(results: xr.Dataset) -> str:
+    """Markdown: mean ± std over seeds per point of the other axes, with the count of
+    seeds in each collapse state (VQ columns only where a VQ-VAE ran)."""
+    if results.sizes.get("seed", 1) < 2:
+        return ""
+    axes = swept_axes(results)
+    columns = [
+        (name, title)
+        for name, title in SEED_COLUMNS
+        if name in results and np.isfinite(results[name].values.astype(float)).any()
+    ]
+    header = [*axes, *(title for _, title in columns), "state (seeds)"]
+    lines = [
+        "",
+        f"## Mean ± std over {results.sizes['seed']} seeds",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
+    stacked = results.stack(point=axes) if axes else results.expand_dims(point=[0])
+    for i in range(stacked.sizes["point"]):
+        run = stacked.isel(point=i)
+        cells = [_fmt(run[d].values) for d in axes]
+        for name, _ in columns:
+            values = run[name].values.astype(float)
+            if np.isfinite(values).all():
+                cells.append(f"{values.mean():.3g} ± {values.std():.2g}")
+            else:
+                cells.append("—")
+        states = run.collapse_state.values.astype(int)
+        cells.append(
+            ", ".join(
+                f"{STATE_NAMES[k]} {int((states == k).sum())}" for k in sorted(set(states.tolist()))
+            )
+        )
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
 def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
     grid_dims = list(results.kl.dims)
     header = [*grid_dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
@@ -432,7 +489,7 @@ def report(workdir: str | Path) -> list[Path]:
             ),
         ]
     summary = workdir / "summary.md"
-    text = summary_markdown(results, figures)
+    text = summary_markdown(results, figures) + seed_table(results)
     if results.attrs["data_kind"] == "tokens":
         text += text_samples(results)
     summary.write_text(text)

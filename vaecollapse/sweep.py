@@ -60,17 +60,35 @@ class Grid:
         return tuple(len(v) for v in self.axes.values())
 
 
-def make_grid(config: ml_collections.ConfigDict) -> Grid:
+def make_grid(
+    config: ml_collections.ConfigDict,
+    variants: list[tuple[str, dict[str, Any]]] | None = None,
+) -> Grid:
+    """The runs of the ``config.sweep`` product — crossed, when given, with named
+    ``variants`` (a leading ``variant`` axis whose hyperparameter overrides apply first)."""
     axes = {name: tuple(values) for name, values in config.sweep.items()}
-    combos = list(itertools.product(*axes.values())) or [()]
+    overrides = dict(variants or [])
+    if variants is not None:
+        axes = {"variant": tuple(overrides), **axes}
+    points = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
     hparams = {}
     for name, default in config.hparams.items():
-        if name in axes:
-            column = [combo[list(axes).index(name)] for combo in combos]
-        else:
-            column = [default] * len(combos)
+        column = [
+            p.get(name, overrides.get(p.get("variant"), {}).get(name, default)) for p in points
+        ]
         hparams[name] = np.asarray(column, np.int32 if name == "seed" else np.float32)
     return Grid(axes=axes, hparams=hparams)
+
+
+def sweep_plan(config: ml_collections.ConfigDict) -> list[tuple[dict[str, Any], Grid]]:
+    """(static point, its vmapped grid) for every compile of the sweep."""
+    if config.variants:
+        return [
+            (point, make_grid(config, members))
+            for point, members in config_lib.variant_groups(config)
+        ]
+    grid = make_grid(config)
+    return [(point, grid) for point in config_lib.static_points(config)]
 
 
 def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
@@ -240,23 +258,23 @@ def run_sweep(
             f"{len(dataset.train)} training examples of data {config.data.name!r}"
         )
     started = time.time()
-    grid = make_grid(config)
-    points = config_lib.static_points(config)
+    plan = sweep_plan(config)
     devices = jax.devices()
     mesh = Mesh(np.array(devices), ("runs",))
     per_run = max(run_bytes(c, dataset) for c in config_lib.iter_static_configs(config))
     budget = memory_budget(devices)
-    size = chunk_size(config, grid.num_runs, len(devices), per_run, budget)
-    num_chunks = math.ceil(grid.num_runs / size)
+    sizes = [chunk_size(config, g.num_runs, len(devices), per_run, budget) for _, g in plan]
+    num_chunks = [math.ceil(g.num_runs / size) for (_, g), size in zip(plan, sizes, strict=True)]
     if progress:
         print(
-            f"vaecollapse: {grid.num_runs} runs × {len(points)} static point(s) on "
-            f"{len(devices)} {devices[0].device_kind} device(s); ~{per_run / 2**20:.2f} MiB per "
-            f"run, budget {budget / 2**20:.0f} MiB -> {num_chunks} chunk(s) of {size} runs"
+            f"vaecollapse: {sum(g.num_runs for _, g in plan)} runs in {len(plan)} static "
+            f"point(s) on {len(devices)} {devices[0].device_kind} device(s); "
+            f"~{per_run / 2**20:.2f} MiB per run, budget {budget / 2**20:.0f} MiB -> "
+            f"{sum(num_chunks)} chunk(s) of <= {max(sizes)} runs"
             + ("" if config.sweep_chunk else " (set sweep_chunk to override)"),
             file=sys.stderr,
         )
-    total = len(points) * num_chunks * size * config.train.steps
+    total = sum(n * size for n, size in zip(num_chunks, sizes, strict=True)) * config.train.steps
     with (
         workdir_lib.claim(workdir, config, overwrite=overwrite) as wd,
         tqdm(
@@ -264,12 +282,13 @@ def run_sweep(
         ) as bar,
     ):
         per_point = []
-        for p, point in enumerate(points):
+        for p, (point, grid) in enumerate(plan):
             static_cfg = config_lib.with_static(config, point)
             runner = None  # compiled lazily: a fully finished point needs no compile
             chunks = []
-            for c in range(num_chunks):
-                bar.set_description(f"point {p + 1}/{len(points)} chunk {c + 1}/{num_chunks}")
+            size = sizes[p]
+            for c in range(num_chunks[p]):
+                bar.set_description(f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}")
                 done = wd / "chunks" / f"point{p}_chunk{c}.npz"
                 if done.exists():
                     chunks.append(workdir_lib.load_npz(done))
@@ -284,7 +303,7 @@ def run_sweep(
             per_point.append(
                 {k: np.concatenate([ch[k] for ch in chunks])[: grid.num_runs] for k in chunks[0]}
             )
-        results = assemble(config, grid, points, per_point, dataset)
+        results = assemble(config, plan, per_point, dataset)
         results.attrs["wall_time_s"] = time.time() - started
         results.attrs["device_kind"] = devices[0].device_kind
         results.attrs["num_devices"] = len(devices)
@@ -293,25 +312,45 @@ def run_sweep(
     return results
 
 
+def _grid_axes(config: ml_collections.ConfigDict, plan) -> dict[str, tuple]:
+    """Every results axis of the grid, in order: static axes then dynamic ones, or
+    ``variant`` then the dynamic ones."""
+    sweep_axes = {name: tuple(values) for name, values in config.sweep.items()}
+    if config.variants:
+        return {"variant": tuple(name for name, _ in config.variants), **sweep_axes}
+    return {**dict(config.sweep_static.items()), **plan[0][1].axes}
+
+
+def _runs_in_grid_order(config, plan, per_point, name, latent) -> np.ndarray:
+    """One variable of every run, ``[runs, ...]`` in the C order of `_grid_axes`."""
+    arrays = [_pad_latent(p[name], name, latent) for p in per_point]
+    if not config.variants:
+        return np.concatenate(arrays)
+    by_variant = {}  # each point's runs are variant-major
+    for (_, grid), array in zip(plan, arrays, strict=True):
+        rows = array.reshape(len(grid.axes["variant"]), -1, *array.shape[1:])
+        by_variant.update(zip(grid.axes["variant"], rows, strict=True))
+    return np.concatenate([by_variant[name] for name, _ in config.variants])
+
+
 def assemble(
     config: ml_collections.ConfigDict,
-    grid: Grid,
-    points: list[dict[str, Any]],
+    plan: list[tuple[dict[str, Any], Grid]],
     per_point: list[dict[str, np.ndarray]],
     dataset: data.Dataset,
 ) -> xr.Dataset:
-    """Labelled results: static axes, then dynamic axes, then ``step``/``latent``."""
-    static_axes = dict(config.sweep_static.items())
+    """Labelled results: the grid axes (`_grid_axes`), then ``step``/``latent``/…"""
+    axes = _grid_axes(config, plan)
     latent = max(p["kl_per_dim"].shape[-1] for p in per_point)
     steps = (np.arange(config.train.steps // config.train.log_every) + 1) * config.train.log_every
-    grid_dims = list(static_axes) + list(grid.axes)
-    grid_shape = tuple(len(v) for v in static_axes.values()) + grid.shape
+    grid_dims = list(axes)
+    grid_shape = tuple(len(v) for v in axes.values())
     variables = {}
     for name in per_point[0]:
-        stacked = np.stack([_pad_latent(p[name], name, latent) for p in per_point])
-        extra_dims = _extra_dims(name, stacked.ndim - 2)
-        variables[name] = (grid_dims + extra_dims, stacked.reshape(grid_shape + stacked.shape[2:]))
-    coords = {name: _coord(values) for name, values in {**static_axes, **grid.axes}.items()}
+        runs = _runs_in_grid_order(config, plan, per_point, name, latent)
+        extra_dims = _extra_dims(name, runs.ndim - 1)
+        variables[name] = (grid_dims + extra_dims, runs.reshape(grid_shape + runs.shape[1:]))
+    coords = {name: _coord(values) for name, values in axes.items()}
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
     coords.update(
         step=steps,
@@ -353,6 +392,7 @@ _EXTRA_DIMS = {
 
 
 def _extra_dims(name: str, ndim: int) -> list[str]:
+    """Names of a variable's dims after the grid's (``ndim`` of them)."""
     if name.endswith("_trace"):
         return ["step", "latent"][:ndim]
     if name in _EXTRA_DIMS:

@@ -8,8 +8,8 @@ from vaecollapse.data import embedded, synthetic, tfds
 from vaecollapse.data.dataset import Dataset, validated
 
 OFFLINE = ("digits", "linear_gaussian", "markov_topics")
-TOKEN_DATA = ("markov_topics",)
-NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS)
+TOKEN_DATA = ("markov_topics", *tfds.TEXT_DATASETS)
+NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS) + tuple(tfds.TEXT_DATASETS)
 
 __all__ = ["NAMES", "Dataset", "load"]
 
@@ -21,7 +21,8 @@ def load(config: Any) -> Dataset:
     ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
     ``markov_topics``: ``num_topics``, ``vocab_size``, ``length``, ``num_examples``,
     ``seed``, ``concentration``;
-    tfds names: ``data_dir``, ``binarize``.
+    tfds image names: ``data_dir``, ``binarize``; tfds text names (``ptb_text_only``,
+    ``lm1b``): ``data_dir``, ``vocab_size``, ``length``.
 
     Raises:
       ValueError: unknown name, bad fields, non-finite data or tfds data not prepared.
@@ -53,6 +54,13 @@ def load(config: Any) -> Dataset:
     elif name in tfds.IMAGE_DATASETS:
         dataset = tfds.load_images(
             name, data_dir=config.get("data_dir", None), binarize=config.get("binarize", True)
+        )
+    elif name in tfds.TEXT_DATASETS:
+        dataset = tfds.load_text(
+            name,
+            data_dir=config.get("data_dir", None),
+            vocab_size=int(config.get("vocab_size", 1000)),
+            length=int(config.get("length", 16)),
         )
     else:
         raise ValueError(f"data.name={name!r} is unknown; allowed: {', '.join(NAMES)}")

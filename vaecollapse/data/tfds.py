@@ -17,7 +17,10 @@ IMAGE_DATASETS = {
     "fashion_mnist": ("image", False),
     "binarized_mnist": ("image", True),
 }
+# name -> feature holding the sentence
+TEXT_DATASETS = {"ptb_text_only": "text", "lm1b": "text"}
 OFFLINE_CHOICES = ("digits", "linear_gaussian", "markov_topics")
+PAD, UNK = 0, 1  # token ids of end-of-sentence padding and out-of-vocabulary words
 
 
 def _not_prepared_error(name: str, data_dir: str | None) -> ValueError:
@@ -29,6 +32,83 @@ def _not_prepared_error(name: str, data_dir: str | None) -> ValueError:
     )
 
 
+def _prepared_sources(name: str, data_dir: str | None):
+    """(builder, split -> numpy data source) of a prepared dataset; fail fast otherwise."""
+    import tensorflow_datasets as tfds  # imported lazily: slow, and unneeded offline
+
+    try:
+        builder = tfds.builder(name, data_dir=data_dir)
+        prepared = builder.is_prepared()
+    except Exception as err:  # tfds raises assorted errors for missing data
+        raise _not_prepared_error(name, data_dir) from err
+    if not prepared:
+        raise _not_prepared_error(name, data_dir)
+    return builder, builder.as_data_source()
+
+
+def tokenize(
+    train: list[str], test: list[str], *, vocab_size: int, length: int
+) -> tuple[np.ndarray, np.ndarray, list[str]]:
+    """Whitespace-tokenise sentences into fixed-length int32 ``[N, length]`` sequences.
+
+    The vocabulary is ``PAD`` (end of sentence, also the padding), ``UNK`` and the
+    ``vocab_size − 2`` most frequent training words (ties broken alphabetically). Each
+    sentence keeps its first ``length − 1`` words and ends with at least one ``PAD``.
+
+    Returns:
+      ``(train tokens, test tokens, words)``; ``words[i]`` is the text of token i.
+    """
+    counts: dict[str, int] = {}
+    for sentence in train:
+        for word in sentence.split():
+            counts[word] = counts.get(word, 0) + 1
+    ranked = sorted(counts, key=lambda w: (-counts[w], w))[: vocab_size - 2]
+    words = ["<eos>", "<unk>", *ranked]
+    index = {w: i for i, w in enumerate(words)}
+
+    def encode(sentences):
+        out = np.full((len(sentences), length), PAD, np.int32)
+        for row, sentence in enumerate(sentences):
+            ids = [index.get(w, UNK) for w in sentence.split()[: length - 1]]
+            out[row, : len(ids)] = ids
+        return out
+
+    return encode(train), encode(test), words
+
+
+def load_text(
+    name: str, *, data_dir: str | None = None, vocab_size: int = 1000, length: int = 16
+) -> Dataset:
+    """Load a tfds text dataset (one sentence per example) as `tokenize`d sequences.
+
+    Args:
+      name: one of ``TEXT_DATASETS``.  data_dir: tfds data directory.
+      vocab_size: tokens kept, PAD and UNK included.  length: tokens per sequence.
+    """
+    _, sources = _prepared_sources(name, data_dir)
+    feature = TEXT_DATASETS[name]
+
+    def sentences(split):
+        source = sources[split]
+        return [_decode(source[i][feature]) for i in range(len(source))]
+
+    train, test, words = tokenize(
+        sentences("train"), sentences("test"), vocab_size=vocab_size, length=length
+    )
+    meta = {
+        "name": name,
+        "kind": "tokens",
+        "shape": (length,),
+        "vocab_size": vocab_size,
+        "words": words,
+    }
+    return Dataset(train, test, meta)
+
+
+def _decode(text) -> str:
+    return text.decode("utf-8") if isinstance(text, bytes) else str(text)
+
+
 def load_images(name: str, *, data_dir: str | None = None, binarize: bool = True) -> Dataset:
     """Load a tfds image dataset as ``[N, H, W, 1]`` float32 in [0, 1].
 
@@ -37,17 +117,8 @@ def load_images(name: str, *, data_dir: str | None = None, binarize: bool = True
       data_dir: tfds data directory (``None``: tfds's default).
       binarize: threshold at 0.5 for datasets stored as grey levels.
     """
-    import tensorflow_datasets as tfds  # imported lazily: slow, and unneeded offline
-
     feature, stored_binary = IMAGE_DATASETS[name]
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-        prepared = builder.is_prepared()
-    except Exception as err:  # tfds raises assorted errors for missing data
-        raise _not_prepared_error(name, data_dir) from err
-    if not prepared:
-        raise _not_prepared_error(name, data_dir)
-    sources = builder.as_data_source()
+    builder, sources = _prepared_sources(name, data_dir)
     splits = {}
     for split in ("train", "test"):
         source = sources[split]

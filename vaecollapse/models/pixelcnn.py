@@ -11,9 +11,10 @@ keep that order without the original PixelCNN's blind spot:
   restricted to columns left of the centre first, up to the centre after), plus the
   vertical stack's features at the same position, which depend on rows above only.
 
-Each layer is gated, y = tanh(W_f ∗ x + V_f z) ⊙ σ(W_g ∗ x + V_g z) (eq. 4 of the paper,
-z the conditioning vector), with a residual connection in the horizontal stack. The
-masked kernels are `TapConv`s over exactly the unmasked offsets (`causal_taps`).
+Each layer is gated, y = tanh(W_f ∗ x + V_f z + b_f) ⊙ σ(W_g ∗ x + V_g z + b_g) (eq. 4 of
+the paper, z the conditioning vector; b a learned per-pixel bias, as eq. 5's location map),
+with a residual connection in the horizontal stack. The masked kernels are `TapConv`s over
+exactly the unmasked offsets (`causal_taps`).
 
 Context dropout ("masking the conditioning pixels"): where ``keep`` is False a pixel is
 hidden from every later pixel's prediction; the input is ``[x·keep, keep]`` so a hidden
@@ -66,7 +67,10 @@ class GatedPixelCNN(nn.Module):
         v = h = x
         for layer in range(self.layers):
             first = layer == 0
-            cond = nn.Dense(2 * f)(z)[:, None, None, :]
+            # z and a learned per-pixel bias (data-independent, so causality holds; it lets
+            # the decoder place pixels when context dropout hides every input)
+            where = self.param(f"position_{layer}", nn.initializers.zeros, (*x.shape[1:3], 2 * f))
+            cond = nn.Dense(2 * f)(z)[:, None, None, :] + where
             v_pre = TapConv(2 * f, causal_taps(k, first, "vertical"))(v)
             h_pre = TapConv(2 * f, causal_taps(k, first, "horizontal"))(h) + nn.Dense(2 * f)(v_pre)
             v = _gate(v_pre + cond)
