@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install test test-all lint demo linear-phase text-collapse bench clean
+.PHONY: install test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
 
 install: $(STAMP)
 
@@ -32,8 +32,34 @@ demo: install
 linear-phase: install
 	$(RUN) experiments/linear_phase.py --workdir runs/linear_phase
 
+image-phase: install
+	$(RUN) experiments/image_phase.py --workdir runs/image_phase
+
+remedies: install
+	$(RUN) experiments/remedies.py --workdir runs/remedies
+
 text-collapse: install
 	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse
+
+symptoms: install
+	$(RUN) experiments/symptoms.py --workdir runs/symptoms
+
+# every experiment, then the README's figures copied from their workdirs
+EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms
+experiments: install
+	@start=$$(date +%s); \
+	for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$e || exit 1; done; \
+	echo "make experiments: $$(( $$(date +%s) - start )) s"
+	$(MAKE) --no-print-directory figures
+
+figures:
+	mkdir -p docs/figures
+	for e in demo linear_phase image_phase remedies text_collapse symptoms; do \
+	  for f in phase_diagram kl_curves encoder_histograms reconstructions interpolations; do \
+	    [ -f runs/$$e/$$f.png ] && cp runs/$$e/$$f.png docs/figures/$${e}_$$f.png || true; \
+	  done; \
+	  cp runs/$$e/summary.md docs/figures/$${e}_summary.md; \
+	done
 
 bench: install
 	$(PY) benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json benchmarks/sweep_throughput.json

@@ -13,12 +13,17 @@ gflops, peak_gflops, utilization}. FLOPs are counted from the model's matmuls
 (forward 2·B·in·out per dense layer, backward twice that); the peak is one large
 float32 matmul timed in the same process.
 
-    python benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json out.json
+    python benchmarks/sweep_throughput.py --runs 1 8 64 256 --steps 300 --json out.json
+    python benchmarks/sweep_throughput.py --experiment image_phase --runs 1 8 --steps 50
+
+With ``--experiment NAME`` the model, data and batch size of ``experiments/NAME.py``
+replace the reference (no FLOP count then).
 """
 
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import itertools
 import json
 import resource
@@ -34,18 +39,38 @@ from vaecollapse import config as config_lib
 from vaecollapse import data, devices, models, sweep, train
 
 
-def reference_config(steps: int, log_every: int):
+def reference_config():
     c = config_lib.base_config()
     c.model.latent_dim = 16
     c.model.encoder_hidden = (256,)
     c.model.decoder_hidden = (256,)
-    c.train.steps = steps
-    c.train.log_every = log_every
     c.train.batch_size = 64
     return c
 
 
-def flops_per_step(c) -> float:
+def experiment_config(name: str):
+    """The config of ``experiments/<name>.py`` (its model, data and batch size)."""
+    spec = importlib.util.spec_from_file_location(name, f"experiments/{name}.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.get_config()
+
+
+def with_steps(c, steps: int, log_every: int):
+    """``c`` trained for ``steps`` steps, logging every ``log_every``. With one step per
+    log (the Python loop), the per-log probe runs on 2 examples, so the loop is charged
+    for training steps only, as a Flax-example loop would be."""
+    c = config_lib.finalize(c)
+    c.train.steps, c.train.log_every = steps, log_every
+    if log_every == 1:
+        c.diagnostics.trace_examples, c.diagnostics.mi_chunk = 2, 2
+    return c
+
+
+def flops_per_step(c) -> float | None:
+    """Analytic FLOPs of one training step of the reference MLP; None for other models."""
+    if c.model.name != "mlp":
+        return None
     widths_enc = [64, *c.model.encoder_hidden, 2 * c.model.latent_dim]
     widths_dec = [c.model.latent_dim, *c.model.decoder_hidden, 64]
     macs = sum(a * b for w in (widths_enc, widths_dec) for a, b in itertools.pairwise(w))
@@ -72,8 +97,8 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
-    c = reference_config(steps, log_every=steps)
+def measure(base, n: int, steps: int, dataset, peak: float, group: int) -> dict:
+    c = with_steps(base, steps, log_every=steps)
     model = models.build(c.model, dataset.meta)
     h = hparams_for(n)
     keys = jax.vmap(jax.random.PRNGKey)(h["seed"])
@@ -98,7 +123,7 @@ def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
         jax.block_until_ready(single(*jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys))))
     t_sequential = time.perf_counter() - start
 
-    step_cfg = reference_config(steps, log_every=1)
+    step_cfg = with_steps(base, steps, log_every=1)
     fns = train.make_train_fns(step_cfg, model, dataset)
     train_x = train.data_arrays(dataset.train, dataset.train_labels)
     init, step = jax.jit(fns.init), jax.jit(fns.advance, donate_argnums=0)
@@ -115,8 +140,10 @@ def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
 
     run_steps = n * steps
     vm_rate = run_steps / t_vmapped
-    gflops = vm_rate * flops_per_step(c) / 1e9
+    flops = flops_per_step(c)
+    gflops = None if flops is None else vm_rate * flops / 1e9
     return {
+        "model": c.name if c.name != "vaecollapse" else "reference",
         "runs": n,
         "steps": steps,
         "devices": jax.device_count(),
@@ -130,7 +157,7 @@ def measure(n: int, steps: int, dataset, peak: float, group: int) -> dict:
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gflops": gflops,
         "peak_gflops": peak,
-        "utilization": gflops / peak,
+        "utilization": None if gflops is None else gflops / peak,
     }
 
 
@@ -141,16 +168,23 @@ def main() -> None:
     parser.add_argument("--json", default="benchmarks/sweep_throughput.json")
     parser.add_argument("--cpu-devices", type=int, default=0, help="0: one per core")
     parser.add_argument("--run-group", type=int, default=4, help="0: vmap all runs at once")
+    parser.add_argument(
+        "--experiment",
+        default="",
+        help="measure the model/data of experiments/NAME.py instead of the reference",
+    )
     args = parser.parse_args()
     devices.use_cpu_cores(args.cpu_devices or None)
-    dataset = data.load(reference_config(args.steps, args.steps).data)
+    base = experiment_config(args.experiment) if args.experiment else reference_config()
+    dataset = data.load(base.data)
     peak = matmul_peak_gflops()
     records = []
     for n in args.runs:
-        record = measure(n, args.steps, dataset, peak, args.run_group)
+        record = measure(base, n, args.steps, dataset, peak, args.run_group)
         records.append(record)
         print(
-            json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in record.items()})
+            json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in record.items()}),
+            flush=True,
         )
     with open(args.json, "w") as f:
         json.dump(records, f, indent=1)

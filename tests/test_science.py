@@ -16,6 +16,12 @@ def load_experiment(name):
     return namespace["get_config"]()
 
 
+def run_quick(name, tmp_path):
+    config = load_experiment(name)
+    config.quick = True
+    return sweep.run_sweep(config_lib.finalize(config), tmp_path, progress=False)
+
+
 @pytest.mark.slow
 def test_linear_vae_matches_closed_form(tmp_path):
     """Learned per-dim KL (sorted) within 10 % of ½ log(λ/βσ²) on active dims, < 0.05 nats
@@ -40,10 +46,42 @@ def test_linear_vae_matches_closed_form(tmp_path):
 
 @pytest.mark.slow
 def test_demo_quick_collapses_at_large_beta(tmp_path):
-    config = load_experiment("demo")
-    config.quick = True
-    results = sweep.run_sweep(config_lib.finalize(config), tmp_path, progress=False)
+    results = run_quick("demo", tmp_path)
     plain = results.sel(free_bits=0.0)
     assert int(plain.collapse_state.sel(beta=10.0).max()) == 2
     assert int(plain.collapse_state.sel(beta=0.1).max()) == 0
     assert float(results.kl.sel(beta=10.0, free_bits=1.0).min()) > 1.0  # free bits rescue
+
+
+@pytest.mark.slow
+def test_remedies_quick_each_remedy_beats_the_collapsed_baseline(tmp_path):
+    """The plain PixelCNN VAE collapses (KL < 0.15 nats, at most 1 active unit); every
+    remedy the issue names has more KL and more active units on the same seed."""
+    results = run_quick("remedies", tmp_path).isel(seed=0)
+    plain = results.sel(variant="plain")
+    assert float(plain.kl) < 0.15 and int(plain.active_units) <= 1
+    for remedy in ("kl_annealing", "cyclical", "kl_ae", "free_bits", "weaker_decoder"):
+        cured = results.sel(variant=remedy)
+        assert float(cured.kl) > float(plain.kl), remedy
+        assert int(cured.active_units) > int(plain.active_units), remedy
+    vq = results.sel(variant="vq_vae")
+    assert int(vq.codes_used) > 1 and int(vq.active_units) > int(plain.active_units)
+
+
+@pytest.mark.slow
+def test_image_phase_quick_collapse_sets_in_with_beta(tmp_path):
+    """Full context: healthy at β = 0.25, collapsed (no active unit) at β = 4."""
+    results = run_quick("image_phase", tmp_path).sel(context_dropout=0.0).isel(seed=0)
+    assert int(results.collapse_state.sel(beta=0.25)) == 0
+    assert int(results.collapse_state.sel(beta=4.0)) == 2
+    assert float(results.kl.sel(beta=4.0)) < 0.05 < float(results.kl.sel(beta=0.25))
+
+
+@pytest.mark.slow
+def test_symptoms_quick_shows_every_symptom_on_the_collapsed_model_only(tmp_path):
+    results = run_quick("symptoms", tmp_path).isel(seed=0)
+    bad, good = results.sel(variant="collapsed"), results.sel(variant="healthy")
+    assert float(bad.kl) < 0.15 and int(bad.active_units) <= 1  # KL ≈ 0, inactive units
+    assert float(bad.mean_sigma) > 0.85 and float(bad.mean_abs_mu) < 0.1  # q(z|x) ≈ p(z)
+    assert float(bad.latent_sensitivity) < 0.25 * float(good.latent_sensitivity)
+    assert int(good.active_units) == 8 and float(good.mutual_info) > 5 * float(bad.mutual_info)

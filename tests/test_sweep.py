@@ -249,7 +249,8 @@ def test_probe_traces(tmp_path):
 
 
 def _variant(**model):
-    c = tiny_config(seed=(0, 1))
+    tokens = model.get("name") == "transformer"
+    c = (tiny_text_config if tokens else tiny_config)(seed=(0, 1))
     c.train.steps = 20
     c.model.update(**model)
     return c
@@ -271,8 +272,13 @@ def _variant(**model):
             ("dead_code_restart", (0.0, 1.0)),
         ),
         (dict(conditional=True), ("beta", (1.0,))),
+        (dict(name="conv", conv_features=(4, 8), conditional=True), ("beta", (1.0,))),
+        (
+            dict(name="transformer", transformer_width=8, transformer_heads=2),
+            ("context_dropout", (0.0, 0.5)),
+        ),
     ],
-    ids=["pixelcnn", "vq-loss", "vq-ema-restart", "cvae"],
+    ids=["pixelcnn", "vq-loss", "vq-ema-restart", "cvae", "conv-cvae", "transformer"],
 )
 def test_every_model_trains_inside_the_vmapped_sweep(tmp_path, model, sweep_axis):
     c = _variant(**model)
