@@ -12,21 +12,14 @@ the tfds data are prepared.
     vaecollapse run experiments/image_phase.py --workdir /tmp/ip --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.config import pixelcnn_digits
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = pixelcnn_digits()
     c.name = "image_phase"
-    c.model.name = "pixelcnn"
-    c.model.latent_dim = 8
-    c.model.conv_features = (16, 32)
-    c.model.pixelcnn_features = 16
-    c.model.pixelcnn_layers = 3
-    c.train.steps = 1000
-    c.train.log_every = 50
-    c.train.eval_examples = 256
+    c.train.steps = 600
     c.sweep.beta = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
     c.sweep.context_dropout = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
     c.sweep.seed = (0, 1, 2)

@@ -22,23 +22,16 @@ table (mean ± std over seeds) and `remedies.png` its bars.
     vaecollapse run experiments/remedies.py --workdir /tmp/remedies --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.config import pixelcnn_digits
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = pixelcnn_digits()
     c.name = "remedies"
-    c.model.name = "pixelcnn"
-    c.model.latent_dim = 8
-    c.model.conv_features = (16, 32)
-    c.model.pixelcnn_features = 16
-    c.model.pixelcnn_layers = 3
     c.model.num_codes = 16
     c.model.code_groups = 4
     c.train.steps = 1000
-    c.train.log_every = 50
-    c.train.eval_examples = 256
     c.hparams.warmup_steps = 500.0
     c.sweep.seed = (0, 1, 2)
     c.variants = (

@@ -19,21 +19,14 @@ decoder that ignores z draws one picture eight times.
     vaecollapse run experiments/symptoms.py --workdir /tmp/symptoms --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.config import pixelcnn_digits
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = pixelcnn_digits()
     c.name = "symptoms"
-    c.model.name = "pixelcnn"
-    c.model.latent_dim = 8
-    c.model.conv_features = (16, 32)
-    c.model.pixelcnn_features = 16
-    c.model.pixelcnn_layers = 3
     c.train.steps = 1000
-    c.train.log_every = 50
-    c.train.eval_examples = 256
     c.sweep.seed = (0, 1, 2)
     c.variants = (("collapsed", ()), ("healthy", (("free_bits", 0.5),)))
     c.quick_overrides = (("train.steps", 300), ("sweep.seed", (0,)))

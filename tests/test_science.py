@@ -85,3 +85,12 @@ def test_symptoms_quick_shows_every_symptom_on_the_collapsed_model_only(tmp_path
     assert float(bad.mean_sigma) > 0.85 and float(bad.mean_abs_mu) < 0.1  # q(z|x) ≈ p(z)
     assert float(bad.latent_sensitivity) < 0.25 * float(good.latent_sensitivity)
     assert int(good.active_units) == 8 and float(good.mutual_info) > 5 * float(bad.mutual_info)
+
+
+@pytest.mark.slow
+def test_text_collapse_quick_plain_decoder_collapses_free_bits_prevent_it(tmp_path):
+    results = run_quick("text_collapse", tmp_path).isel(seed=0).sel(schedule="constant")
+    plain = results.sel(context_dropout=0.0, free_bits=0.0)
+    assert float(plain.kl) < 0.1 and float(plain.mutual_info) < 0.1
+    cured = results.sel(context_dropout=0.0, free_bits=0.25)
+    assert float(cured.kl) > 0.5 and float(cured.mutual_info) > 0.5

@@ -112,6 +112,23 @@ def base_config() -> ml_collections.ConfigDict:
     return c
 
 
+def pixelcnn_digits() -> ml_collections.ConfigDict:
+    """`base_config` with the collapse-prone model of the image experiments: a gated
+    PixelCNN VAE (8 latent dims, conv encoder 16-32, 3 gated layers of 16 channels) on
+    binarised 8×8 digits, 256 eval examples, logged every 50 steps."""
+    c = base_config()
+    c.model.update(
+        name="pixelcnn",
+        latent_dim=8,
+        conv_features=(16, 32),
+        pixelcnn_features=16,
+        pixelcnn_layers=3,
+    )
+    c.train.log_every = 50
+    c.train.eval_examples = 256
+    return c
+
+
 def finalize(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     """Apply ``quick_overrides`` when ``config.quick`` is set; return the config to run."""
     out = ml_collections.ConfigDict(config.to_dict())

@@ -68,6 +68,20 @@ class LinearDecoder(nn.Module):
         return nn.Dense(math.prod(self.shape))(z).reshape(z.shape[0], *self.shape)
 
 
+def previous_tokens(context: jax.Array, keep: jax.Array | None, vocab_size: int) -> jax.Array:
+    """The input of each position of a token decoder: ``[B, T]`` ids of the previous token
+    (BOS = ``vocab_size`` at t = 0), with token t replaced by UNK = ``vocab_size + 1``
+    as the input at t + 1 where ``keep[:, t]`` is False (word dropout)."""
+    batch = context.shape[0]
+    previous = jnp.concatenate(
+        [jnp.full((batch, 1), vocab_size, context.dtype), context[:, :-1]], axis=1
+    )
+    if keep is None:
+        return previous
+    kept = jnp.concatenate([jnp.ones((batch, 1), bool), keep[:, :-1]], axis=1)
+    return jnp.where(kept, previous, vocab_size + 1)
+
+
 class LSTMDecoder(nn.Module):
     """Autoregressive LSTM language model conditioned on z (Bowman et al. 2016).
 
@@ -87,13 +101,7 @@ class LSTMDecoder(nn.Module):
     @nn.compact
     def __call__(self, z: jax.Array, context: jax.Array, keep: jax.Array | None) -> jax.Array:
         batch, length = context.shape
-        bos, unk = self.vocab_size, self.vocab_size + 1
-        previous = jnp.concatenate(
-            [jnp.full((batch, 1), bos, context.dtype), context[:, :-1]], axis=1
-        )
-        if keep is not None:
-            kept = jnp.concatenate([jnp.ones((batch, 1), bool), keep[:, :-1]], axis=1)
-            previous = jnp.where(kept, previous, unk)
+        previous = previous_tokens(context, keep, self.vocab_size)
         emb = nn.Embed(self.vocab_size + 2, self.embed_dim)(previous)
         inputs = jnp.concatenate(
             [emb, jnp.broadcast_to(z[:, None, :], (batch, length, z.shape[-1]))], axis=-1

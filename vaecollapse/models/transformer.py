@@ -14,6 +14,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
+from vaecollapse.models.decoders import previous_tokens
+
 
 class TransformerDecoder(nn.Module):
     """z ``[B, d]``, context tokens ``[B, T]`` → logits ``[B, T, vocab_size]``."""
@@ -26,13 +28,7 @@ class TransformerDecoder(nn.Module):
     @nn.compact
     def __call__(self, z: jax.Array, context: jax.Array, keep: jax.Array | None) -> jax.Array:
         batch, length = context.shape
-        bos, unk = self.vocab_size, self.vocab_size + 1
-        previous = jnp.concatenate(
-            [jnp.full((batch, 1), bos, context.dtype), context[:, :-1]], axis=1
-        )
-        if keep is not None:
-            kept = jnp.concatenate([jnp.ones((batch, 1), bool), keep[:, :-1]], axis=1)
-            previous = jnp.where(kept, previous, unk)
+        previous = previous_tokens(context, keep, self.vocab_size)
         tokens = nn.Embed(self.vocab_size + 2, self.width)(previous)
         positions = self.param("positions", nn.initializers.normal(0.02), (length + 1, self.width))
         h = jnp.concatenate([nn.Dense(self.width)(z)[:, None, :], tokens], axis=1) + positions
