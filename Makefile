@@ -61,8 +61,14 @@ figures:
 	  cp runs/$$e/summary.md docs/figures/$${e}_summary.md; \
 	done
 
+# throughput of the reference model and of each experiment's model, then the scaling plot
+BENCH := $(PY) benchmarks/sweep_throughput.py
 bench: install
-	$(PY) benchmarks/sweep_throughput.py --runs 1 8 64 --steps 300 --json benchmarks/sweep_throughput.json
+	$(BENCH) --runs 1 8 64 256 --steps 300 --json benchmarks/sweep_throughput.json
+	$(BENCH) --experiment linear_phase --runs 1 8 64 --steps 300 --json benchmarks/linear_phase.json
+	$(BENCH) --experiment image_phase --runs 1 8 --steps 50 --json benchmarks/image_phase.json
+	$(BENCH) --experiment text_collapse --runs 1 4 --steps 50 --json benchmarks/text_collapse.json
+	$(PY) benchmarks/scaling.py benchmarks/*.json --out benchmarks/scaling.png
 
 clean:
 	rm -rf runs .pytest_cache

@@ -336,3 +336,26 @@ def test_bad_variants_are_named(variants, match):
     c.variants = variants
     with pytest.raises(ValueError, match=match):
         config_lib.validate(c)
+
+
+def test_one_device_to_host_transfer_per_logged_interval(tmp_path, monkeypatch):
+    """The explicit device→host transfers are counted: one per logged interval (the trace
+    row) and one per chunk (the results); implicit ones are forbidden (the guard bites on
+    accelerators; on CPU, host and device share memory). And the compiled step loop
+    holds no host callback (a `jax.debug.print` or `io_callback` in a step would)."""
+    calls = []
+    real_get = jax.device_get
+    monkeypatch.setattr(jax, "device_get", lambda tree: calls.append(1) or real_get(tree))
+    c = tiny_config(beta=(0.5, 2.0))
+    c.checkpoint_every = 10_000  # no mid-chunk checkpoint (orbax copies state to host)
+    with jax.transfer_guard_device_to_host("disallow"):
+        sweep.run_sweep(c, tmp_path, progress=False)
+    num_logs = c.train.steps // c.train.log_every
+    assert len(calls) == num_logs + 1
+    dataset = data.load(c.data)
+    hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    hparams["seed"] = jnp.int32(0)
+    run = train.make_train(c, models.build(c.model, dataset.meta), dataset)
+    program = jax.jit(run).lower(hparams, jax.random.PRNGKey(0)).as_text()
+    assert "scan" in program or "while" in program
+    assert "callback" not in program
