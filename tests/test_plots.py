@@ -3,10 +3,12 @@
 import subprocess
 import sys
 
+import ml_collections
+import numpy as np
 import pytest
 from conftest import tiny_config
 
-from vaecollapse import plots, sweep
+from vaecollapse import analytic, plots, sweep
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +64,27 @@ def test_report_cli_and_newer_format(small_sweep, tmp_path):
     results.to_netcdf(tmp_path / "new" / "results.nc")
     with pytest.raises(ValueError, match="format_version=99"):
         plots.report(tmp_path / "new")
+
+
+def test_linear_report_compares_with_the_closed_form(tmp_path):
+    """For linear-Gaussian data the report adds learned-vs-optimal KL per dim, and the
+    summary's largest gap is the NumPy maximum over runs and (sorted) dims."""
+    c = tiny_config(beta=(0.5, 4.0), seed=(0, 1))
+    c.data = ml_collections.ConfigDict(
+        dict(name="linear_gaussian", eigenvalues=(8.0, 2.0, 0.5), num_examples=800, seed=0)
+    )
+    c.model.update(name="linear", likelihood="gaussian", sigma2=1.0)
+    sweep.run_sweep(c, tmp_path, progress=False)
+    names = {p.name for p in plots.report(tmp_path)}
+    assert "analytic_kl.png" in names
+    results = plots.load_results(tmp_path)
+    optimal = np.stack(
+        [
+            np.sort(analytic.linear_vae_kl_per_dim(np.array([8.0, 2.0, 0.5]), 1.0, b))[::-1]
+            for b in (0.5, 4.0)
+        ]
+    )
+    np.testing.assert_allclose(plots.analytic_kl(results).values, optimal, rtol=1e-6)
+    learned = -np.sort(-results.kl_per_dim.values, axis=-1)  # [beta, seed, latent]
+    gap = np.abs(learned - optimal[:, None, :]).max()
+    assert f"**{gap:.4f} nats**" in (tmp_path / "summary.md").read_text()

@@ -22,6 +22,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
+from vaecollapse import analytic
 from vaecollapse.workdir import FORMAT_VERSION
 
 STATE_NAMES = {0: "healthy", 1: "partial", 2: "full"}
@@ -93,6 +94,56 @@ def _analytic_boundaries(results: xr.Dataset) -> list[float]:
     latent = config["model"]["latent_dim"]
     eig = sorted(config["data"]["eigenvalues"], reverse=True)[:latent]
     return [e / sigma2 for e in eig]
+
+
+def analytic_kl(results: xr.Dataset, betas=None) -> xr.DataArray | None:
+    """Optimal KL per latent dim (`analytic.linear_vae_kl_per_dim`, largest first) at each
+    grid point's β, aligned with ``kl_per_dim``; None unless the data are linear-Gaussian
+    and β is swept. Learned dims are compared after sorting (the optimum is unique only up
+    to a permutation of the dims). ``betas``: other β values to evaluate it at."""
+    config = json.loads(results.attrs["config"])
+    if config["data"]["name"] != "linear_gaussian" or "beta" not in results.dims:
+        return None
+    latent = results.sizes["latent"]
+    eig = np.asarray(config["data"]["eigenvalues"])
+
+    def optimal(beta):
+        kl = analytic.linear_vae_kl_per_dim(eig, config["model"]["sigma2"], float(beta))
+        return np.sort(np.asarray(kl))[::-1][:latent]
+
+    betas = results.beta.values if betas is None else np.asarray(betas)
+    values = np.stack([optimal(b) for b in betas])
+    return xr.DataArray(values, coords={"beta": betas, "latent": results.latent.values})
+
+
+def learned_kl_sorted(results: xr.Dataset) -> xr.DataArray:
+    """``kl_per_dim`` sorted largest first along ``latent`` for every run."""
+    values = -np.sort(-results.kl_per_dim.values, axis=-1)
+    return results.kl_per_dim.copy(data=values)
+
+
+def analytic_comparison(results: xr.Dataset, path: Path) -> Path:
+    """Learned KL per dim (every run) against the linear VAE's closed form, over β."""
+    optimal = analytic_kl(results)
+    betas = results.beta.values
+    curve = analytic_kl(results, np.geomspace(betas.min() / 2, betas.max() * 2, 200))
+    learned = learned_kl_sorted(results)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for j in range(results.sizes["latent"]):
+        colour = f"C{j}"
+        ax.plot(curve.beta, curve.isel(latent=j), "-", color=colour, label=f"dim {j} optimum")
+        runs = learned.isel(latent=j)
+        others = [d for d in runs.dims if d != "beta"]
+        flat = runs.transpose("beta", *others).values.reshape(runs.sizes["beta"], -1)
+        for column in flat.T:
+            ax.plot(results.beta, column, "o", color=colour, ms=3, alpha=0.6)
+    ax.set_xscale("log")
+    ax.set_xlabel("β")
+    ax.set_ylabel("KL per dim (nats), sorted")
+    deviation = float(np.nanmax(np.abs(learned - optimal)))
+    ax.set_title(f"learned (dots) vs closed form (lines); max |Δ| = {deviation:.3f} nats")
+    ax.legend(fontsize=7)
+    return _save(fig, path, tight=True)
 
 
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
@@ -365,7 +416,9 @@ def seed_table(results: xr.Dataset) -> str:
     columns = [
         (name, title)
         for name, title in SEED_COLUMNS
-        if name in results and np.isfinite(results[name].values.astype(float)).any()
+        if name in results
+        and np.isfinite(results[name].values.astype(float)).any()
+        and not (name == "codes_used" and (results[name].values < 0).all())  # no VQ-VAE ran
     ]
     header = [*axes, *(title for _, title in columns), "state (seeds)"]
     lines = [
@@ -438,6 +491,22 @@ def _as_text(tokens: np.ndarray) -> str:
     return " ".join(map(str, ids))
 
 
+def analytic_note(results: xr.Dataset) -> str:
+    """Markdown: the largest gap between learned and optimal KL per dim (linear data)."""
+    optimal = analytic_kl(results)
+    if optimal is None:
+        return ""
+    gap = np.abs(learned_kl_sorted(results) - optimal)
+    worst = gap.where(gap == gap.max(), drop=True)
+    where = ", ".join(f"{d}={_fmt(worst[d].values[0])}" for d in worst.dims)
+    return (
+        "\n## Against the closed form (Lucas et al. 2019)\n\n"
+        f"Largest |learned − optimal| KL per dim over every run and dim: "
+        f"**{float(gap.max()):.4f} nats** (at {where}); mean {float(gap.mean()):.4f} nats. "
+        "See `analytic_kl.png`.\n"
+    )
+
+
 def text_samples(results: xr.Dataset) -> str:
     """Markdown: per grid point (first seed), the eval sequences, their reconstructions,
     the interpolation and prior samples as text (drawn with the same noise everywhere,
@@ -470,6 +539,8 @@ def report(workdir: str | Path) -> list[Path]:
         probe_curves(results, workdir / "au_mi_curves.png"),
         encoder_histograms(results, workdir / "encoder_histograms.png"),
     ]
+    if analytic_kl(results) is not None:
+        figures.append(analytic_comparison(results, workdir / "analytic_kl.png"))
     if "recon_examples" in results and len(results.attrs["data_shape"]) == 3:  # images
         figures += [
             picture_grid(
@@ -489,7 +560,7 @@ def report(workdir: str | Path) -> list[Path]:
             ),
         ]
     summary = workdir / "summary.md"
-    text = summary_markdown(results, figures) + seed_table(results)
+    text = summary_markdown(results, figures) + seed_table(results) + analytic_note(results)
     if results.attrs["data_kind"] == "tokens":
         text += text_samples(results)
     summary.write_text(text)
