@@ -55,7 +55,7 @@ experiments: install
 figures:
 	mkdir -p docs/figures
 	for e in demo linear_phase image_phase remedies text_collapse symptoms; do \
-	  for f in phase_diagram kl_curves encoder_histograms reconstructions interpolations; do \
+	  for f in phase_diagram kl_curves encoder_histograms reconstructions interpolations analytic_kl; do \
 	    [ -f runs/$$e/$$f.png ] && cp runs/$$e/$$f.png docs/figures/$${e}_$$f.png || true; \
 	  done; \
 	  cp runs/$$e/summary.md docs/figures/$${e}_summary.md; \
