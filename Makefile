@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml
 
 # pytest exits 5 when it collects no test: not a failure; any other non-zero is.
 test: install
-	$(PY) -m pytest -m "not slow" -q; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
+	$(PY) -m pytest -m "not slow" -q --durations=10; rc=$$?; [ $$rc -eq 5 ] && exit 0; exit $$rc
 
 test-all: install
 	$(PY) -m pytest -q
