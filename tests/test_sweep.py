@@ -63,6 +63,8 @@ def test_vmapped_run_equals_single_run(tmp_path, make_config, axis):
     )
     np.testing.assert_allclose(trace["beta"], hparams["beta"])
     assert int(state.step) == c.train.steps and not bool(state.diverged)
+    if c.data.name == "markov_topics":  # the generating factor's information, log K topics
+        np.testing.assert_allclose(results.attrs["mi_bound"], np.log(2), rtol=1e-6)
 
 
 def test_results_file_layout(tmp_path):

@@ -375,6 +375,8 @@ def assemble(
         ),
         versions=json.dumps(_versions()),
     )
+    if "mi_bound" in dataset.meta:  # I(x; generating factor), e.g. log K topics
+        results.attrs["mi_bound"] = dataset.meta["mi_bound"]
     return results
 
 
