@@ -39,8 +39,11 @@ def tiny_text_config(**sweep):
 
 @pytest.mark.parametrize(
     "make_config, axis",
-    [(tiny_config, "beta"), (tiny_text_config, "context_dropout")],
-    ids=["mlp", "lstm"],
+    [
+        pytest.param(tiny_config, "beta", id="mlp"),
+        # the recurrent path, ~1 min to compile on 2 cores: in `make test-all`
+        pytest.param(tiny_text_config, "context_dropout", id="lstm", marks=pytest.mark.slow),
+    ],
 )
 def test_vmapped_run_equals_single_run(tmp_path, make_config, axis):
     c = make_config(**{axis: (0.0, 0.5) if axis == "context_dropout" else (0.5, 2.0)}, seed=(0, 1))
@@ -261,9 +264,10 @@ def _variant(**model):
 @pytest.mark.parametrize(
     "model, sweep_axis",
     [
-        (
+        pytest.param(  # slow: PixelCNN also trains in the image_phase/remedies claims
             dict(name="pixelcnn", conv_features=(4,), pixelcnn_features=4, pixelcnn_layers=2),
             ("context_dropout", (0.0, 1.0)),
+            marks=pytest.mark.slow,
         ),
         (
             dict(bottleneck="vq", num_codes=8, codebook_update="loss"),
@@ -274,9 +278,10 @@ def _variant(**model):
             ("dead_code_restart", (0.0, 1.0)),
         ),
         (dict(name="conv", conv_features=(4, 8), conditional=True), ("beta", (1.0,))),
-        (
+        pytest.param(  # slow: the Transformer also trains in the text_collapse claim
             dict(name="transformer", transformer_width=8, transformer_heads=2),
             ("context_dropout", (0.0, 0.5)),
+            marks=pytest.mark.slow,
         ),
     ],
     ids=["pixelcnn", "vq-loss", "vq-ema-restart", "conv-cvae", "transformer"],
