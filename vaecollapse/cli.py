@@ -27,6 +27,12 @@ flags.DEFINE_bool("multihost", False, "Call jax.distributed.initialize() (multi-
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
 flags.DEFINE_integer("cpu_devices", 0, "CPU devices to shard runs over (0: one per core).")
 flags.DEFINE_bool(
+    "fast_cpu_kernels",
+    True,
+    "Keep XLA:CPU's YNNPACK to plain dots, faster for a sweep's small matmuls "
+    "(devices.FAST_CPU_FLAGS); no effect on accelerators.",
+)
+flags.DEFINE_bool(
     "compile_cache", True, "Cache compiled programs on disk (re-runs skip compiling)."
 )
 flags.DEFINE_string("compile_cache_dir", None, "Compilation cache directory (default: user cache).")
@@ -64,6 +70,8 @@ def _run(argv: list[str]) -> None:
     from vaecollapse import devices, plots, sweep
 
     devices.use_cpu_cores(FLAGS.cpu_devices or None)
+    if FLAGS.fast_cpu_kernels:
+        devices.use_fast_cpu_kernels()
     if FLAGS.compile_cache:
         devices.enable_compile_cache(FLAGS.compile_cache_dir)
 

@@ -1,4 +1,5 @@
-"""Runtime set-up: one JAX device per CPU core, and the persistent compilation cache.
+"""Runtime set-up: one JAX device per CPU core, XLA:CPU kernel choice, and the
+persistent compilation cache.
 
 XLA runs the small, batched matmuls of a vmapped sweep on one core per device, so a
 2-core host with one CPU device leaves a core idle. Splitting the host into one CPU
@@ -13,6 +14,27 @@ import os
 from pathlib import Path
 
 import jax
+import jaxlib
+
+# XLA:CPU in jaxlib 0.10 hands dots, with the reductions and elementwise ops around them,
+# to YNNPACK fusions. For a sweep's small batched matmuls (64×64×256 per run) XLA's own
+# loop fusions around plain YNNPACK dots are faster: 1.15–1.4× on the reference model
+# (`benchmarks/sweep_throughput.py`, README "Performance"). The flag is experimental, and
+# XLA aborts on a flag it does not know, so it is set only on the jaxlib it was measured on.
+FAST_CPU_FLAGS = {(0, 10): "--xla_cpu_experimental_ynn_fusion_type=individual_dot"}
+
+
+def use_fast_cpu_kernels() -> bool:
+    """Add this jaxlib's entry of `FAST_CPU_FLAGS` to ``XLA_FLAGS`` before JAX starts,
+    unless ``XLA_FLAGS`` already names that option. Returns whether the flag is in force.
+    Accelerators ignore it. Must run before the first JAX computation."""
+    flag = FAST_CPU_FLAGS.get(tuple(int(p) for p in jaxlib.__version__.split(".")[:2]))
+    current = os.environ.get("XLA_FLAGS", "")
+    if flag is None:
+        return False
+    if flag.split("=")[0] not in current:
+        os.environ["XLA_FLAGS"] = f"{current} {flag}".strip()
+    return flag in os.environ["XLA_FLAGS"]
 
 
 def use_cpu_cores(count: int | None = None) -> None:
