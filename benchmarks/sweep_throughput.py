@@ -167,7 +167,15 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=300)
     parser.add_argument("--json", default="benchmarks/sweep_throughput.json")
     parser.add_argument("--cpu-devices", type=int, default=0, help="0: one per core")
-    parser.add_argument("--run-group", type=int, default=4, help="0: vmap all runs at once")
+    parser.add_argument(
+        "--run-group", type=int, default=None, help="0: vmap all at once (default: config's)"
+    )
+    parser.add_argument(
+        "--fast-cpu-kernels",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="devices.use_fast_cpu_kernels, as `vaecollapse run` does by default",
+    )
     parser.add_argument(
         "--experiment",
         default="",
@@ -175,12 +183,17 @@ def main() -> None:
     )
     args = parser.parse_args()
     devices.use_cpu_cores(args.cpu_devices or None)
+    fast_kernels = args.fast_cpu_kernels and devices.use_fast_cpu_kernels()
     base = experiment_config(args.experiment) if args.experiment else reference_config()
     dataset = data.load(base.data)
     peak = matmul_peak_gflops()
     records = []
     for n in args.runs:
-        record = measure(base, n, args.steps, dataset, peak, args.run_group)
+        group = base.run_group if args.run_group is None else args.run_group
+        record = {
+            **measure(base, n, args.steps, dataset, peak, group),
+            "fast_cpu_kernels": fast_kernels,
+        }
         records.append(record)
         print(
             json.dumps({k: round(v, 3) if isinstance(v, float) else v for k, v in record.items()}),

@@ -48,6 +48,7 @@ BAD_INPUTS = [
     (_set("hparams.dead_code_restart", 0.5), r"dead_code_restart=0.5.*0 \(off\) or 1"),
     (_set("hparams.vq_decay", 1.0), r"vq_decay=1.0.*\[0, 1\)"),
     (_set("model.sigma2", 0.0), r"model.sigma2=0.0.*must be > 0"),
+    (_set("model.compute_dtype", "float16"), r"compute_dtype='float16'.*float32, bfloat16"),
     (_set("sweep_chunk", -1), r"sweep_chunk=-1.*non-negative integer"),
     (_set("checkpoint_every", 0), r"checkpoint_every=0.*positive integer"),
     (_set("run_group", -2), r"run_group=-2.*non-negative"),

@@ -44,6 +44,7 @@ POSITIVE_MODEL_FIELDS = (
     "transformer_heads",
 )
 CODEBOOK_UPDATES = ("loss", "ema")
+COMPUTE_DTYPES = ("float32", "bfloat16")
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
 OPTIMIZERS = ("adam", "sgd")
@@ -81,6 +82,10 @@ def base_config() -> ml_collections.ConfigDict:
             "transformer_width": 64,
             "transformer_layers": 2,
             "transformer_heads": 4,
+            # dtype of the training step's matmuls and activations; parameters, optimiser
+            # state, loss and evaluation stay float32 (bfloat16: for accelerators)
+            "compute_dtype": "float32",
+            "remat": False,  # pixelcnn: recompute each gated layer in the backward pass
         }
     )
     c.train = ml_collections.ConfigDict(
@@ -324,6 +329,8 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
             c.model.codebook_update,
             f"allowed: {', '.join(CODEBOOK_UPDATES)}",
         )
+    if c.model.compute_dtype not in COMPUTE_DTYPES:
+        _fail("model.compute_dtype", c.model.compute_dtype, f"allowed: {', '.join(COMPUTE_DTYPES)}")
     if not c.model.sigma2 > 0:
         _fail("model.sigma2", c.model.sigma2, "must be > 0")
     if c.train.schedule not in schedules.SCHEDULES:

@@ -251,7 +251,8 @@ def collapse_onset_step(kl_trace: Array, steps: Array, eps: float) -> Array:
 def make_evaluate(config: Any, model: VAE) -> Callable:
     """``evaluate(params, key, hparams, kl_trace, eval_data, steps) -> dict`` for one run.
 
-    ``eval_data`` is ``(x, labels)``. The decoder is evaluated as it was trained: with
+    ``eval_data`` is ``(x, labels)``; it runs in float32 whatever ``compute_dtype``
+    trained the run. The decoder is evaluated as it was trained: with
     the run's ``context_dropout`` hiding context positions at random (each mask gives a
     normalised autoregressive model, so recon, ELBO and IW-NLL stay bounds).
 
@@ -267,6 +268,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     code information `vq_information`; activity and pictures use the code word z_q, the
     μ statistics and histogram the encoder output z_e, σ = 0 (a point mass).
     """
+    model = model.clone(dtype=jnp.float32)  # evaluation in float32 whatever trained
     d = config.diagnostics
     latent_dim = config.model.latent_dim
     vq = model.quantizer

@@ -21,6 +21,7 @@ import optax
 from vaecollapse import diagnostics, objectives, schedules
 from vaecollapse.data import Dataset
 from vaecollapse.models import VAE
+from vaecollapse.models.vae import cast_floating
 
 Array = jax.Array
 Hparams = dict[str, Array]
@@ -105,11 +106,12 @@ def make_loss_fn(model: VAE) -> Callable:
     ``keep`` is the context-dropout mask (ignored by factorised decoders), ``label`` the
     condition of a CVAE (ignored by unconditional models).
     """
+    apply = _compute_dtype_apply(model)
     if model.quantizer is not None:
-        return _make_vq_loss_fn(model)
+        return _make_vq_loss_fn(model, apply)
 
     def loss_fn(params, x, label, eps, keep, hparams, beta):
-        mean, log_var, log_px = model.apply(params, x, eps, keep, label)
+        mean, log_var, log_px = apply(params, x, eps, keep, label)
         kl_dims = objectives.gaussian_kl(mean, log_var)
         recon = -jnp.mean(log_px)
         loss = recon + beta * objectives.free_bits_kl(kl_dims, hparams["free_bits"])
@@ -120,13 +122,23 @@ def make_loss_fn(model: VAE) -> Callable:
     return loss_fn
 
 
-def _make_vq_loss_fn(model: VAE) -> Callable:
+def _compute_dtype_apply(model: VAE) -> Callable:
+    """``model.apply`` with the float32 parameters cast to ``model.dtype`` (mixed
+    precision: gradients flow back to the float32 parameters through the cast)."""
+    if jnp.dtype(model.dtype) == jnp.float32:
+        return model.apply
+    return lambda params, *args, **kwargs: model.apply(
+        cast_floating(params, model.dtype), *args, **kwargs
+    )
+
+
+def _make_vq_loss_fn(model: VAE, apply: Callable) -> Callable:
     groups, num_codes = model.quantizer.groups, model.quantizer.num_codes
     learn_codebook = model.quantizer.update == "loss"
 
     def loss_fn(params, x, label, eps, keep, hparams, beta):
         del eps, beta
-        z_e, _, log_px, codebook_loss, commitment, indices = model.apply(
+        z_e, _, log_px, codebook_loss, commitment, indices = apply(
             params, x, keep, label, method=VAE.vq_forward
         )
         recon = -jnp.mean(log_px)
@@ -186,6 +198,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
     vq = model.quantizer
+    probe_model = model.clone(dtype=jnp.float32)
 
     def init(hparams: Hparams, key: Array, train_data: Data) -> TrainState:
         del train_data  # shapes come from the static config
@@ -257,12 +270,14 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         """Active units and I(x; z) on a fixed training subsample, at each logged step
         (VQ-VAE: active units of z_q and the code entropy, `diagnostics.vq_information`)."""
         if vq is not None:
-            _, z_q, _, _, _, indices = model.apply(params, x, None, label, method=VAE.vq_forward)
+            _, z_q, _, _, _, indices = probe_model.apply(
+                params, x, None, label, method=VAE.vq_forward
+            )
             return {
                 "active_units": diagnostics.active_units(z_q, diag.au_threshold),
                 "mutual_info": diagnostics.vq_information(indices, vq.num_codes),
             }
-        mean, log_var = model.apply(params, x, label, method=VAE.encode)
+        mean, log_var = probe_model.apply(params, x, label, method=VAE.encode)
         return {
             "active_units": diagnostics.active_units(mean, diag.au_threshold),
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, diag.mi_chunk),

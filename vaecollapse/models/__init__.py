@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import jax.numpy as jnp
+
 from vaecollapse.models.decoders import ConvDecoder, LinearDecoder, LSTMDecoder, MLPDecoder
 from vaecollapse.models.encoders import ConvEncoder, LinearEncoder, LSTMEncoder, MLPEncoder
 from vaecollapse.models.pixelcnn import GatedPixelCNN
@@ -30,6 +32,8 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
     ``bottleneck``: ``gaussian`` or ``vq`` (VQ-VAE: ``num_codes``, ``code_groups``,
     ``codebook_update``);
     ``conditional``: a CVAE on the data's labels (``data_meta['num_classes']``);
+    ``compute_dtype``: dtype the networks compute in (`VAE.dtype`); ``remat``: PixelCNN
+    gated layers recomputed in the backward pass (``jax.checkpoint``);
     ``lstm`` (token data, ``data_meta['vocab_size']``): ``embed_dim``, ``hidden`` — a
     bidirectional-LSTM encoder and an LSTM language-model decoder (Bowman et al. 2016);
     ``transformer``: the same encoder and a causal Transformer decoder with z as a memory
@@ -55,7 +59,10 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
             decoder = ConvDecoder(features=features[::-1], shape=shape)
         else:
             decoder = GatedPixelCNN(
-                config.pixelcnn_features, config.pixelcnn_layers, config.pixelcnn_kernel
+                config.pixelcnn_features,
+                config.pixelcnn_layers,
+                config.pixelcnn_kernel,
+                remat=config.remat,
             )
     elif config.name in TOKEN_MODELS:
         vocab = data_meta["vocab_size"]
@@ -87,4 +94,5 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
         autoregressive=config.name in AUTOREGRESSIVE,
         num_classes=num_classes,
         quantizer=quantizer,
+        dtype=jnp.dtype(config.compute_dtype),
     )

@@ -46,6 +46,31 @@ def _gate(pre: jax.Array) -> jax.Array:
     return jnp.tanh(f) * nn.sigmoid(g)
 
 
+class GatedLayer(nn.Module):
+    """One gated layer (van den Oord et al. 2016, eq. 2 with z and a learned per-pixel
+    bias in the gates): vertical stack v, horizontal stack h ``[B, H, W, ·]`` → (v', h').
+
+    h' = h + W·(tanh(f) ⊙ σ(g)) from the second layer on; the first layer's taps exclude
+    the current pixel (mask A), later layers' include it (mask B).
+    """
+
+    features: int
+    kernel: int
+    first: bool
+
+    @nn.compact
+    def __call__(self, v: jax.Array, h: jax.Array, z: jax.Array) -> tuple[jax.Array, jax.Array]:
+        f, k, first = self.features, self.kernel, self.first
+        # z and a learned per-pixel bias (data-independent, so causality holds; it lets
+        # the decoder place pixels when context dropout hides every input)
+        where = self.param("position", nn.initializers.zeros, (*v.shape[1:3], 2 * f))
+        cond = nn.Dense(2 * f)(z)[:, None, None, :] + where
+        v_pre = TapConv(2 * f, causal_taps(k, first, "vertical"))(v)
+        h_pre = TapConv(2 * f, causal_taps(k, first, "horizontal"))(h) + nn.Dense(2 * f)(v_pre)
+        h_out = nn.Dense(f)(_gate(h_pre + cond))
+        return _gate(v_pre + cond), h_out if first else h + h_out
+
+
 class GatedPixelCNN(nn.Module):
     """z ``[B, d]``, context x ``[B, H, W, C]`` → logits ``[B, H, W, C]`` (Bernoulli per
     channel; channels of one pixel are predicted independently given the context).
@@ -53,28 +78,24 @@ class GatedPixelCNN(nn.Module):
     Attributes:
       features: channels of both stacks.  layers: gated layers (the receptive field
         grows by ``kernel // 2`` rows and columns per layer).  kernel: odd kernel size.
+      remat: recompute each layer's activations in the backward pass instead of storing
+        them (``jax.checkpoint``): memory ∝ layers·B·H·W·features becomes ∝ one layer's,
+        for about one more forward pass of compute — for big images or grids on an
+        accelerator.
     """
 
     features: int = 32
     layers: int = 4
     kernel: int = 3
+    remat: bool = False
 
     @nn.compact
     def __call__(self, z: jax.Array, context: jax.Array, keep: jax.Array | None) -> jax.Array:
         keep = jnp.ones_like(context) if keep is None else keep.astype(context.dtype)
         x = jnp.concatenate([context * keep, keep], axis=-1)
-        f, k = self.features, self.kernel
+        layer = nn.remat(GatedLayer) if self.remat else GatedLayer
         v = h = x
-        for layer in range(self.layers):
-            first = layer == 0
-            # z and a learned per-pixel bias (data-independent, so causality holds; it lets
-            # the decoder place pixels when context dropout hides every input)
-            where = self.param(f"position_{layer}", nn.initializers.zeros, (*x.shape[1:3], 2 * f))
-            cond = nn.Dense(2 * f)(z)[:, None, None, :] + where
-            v_pre = TapConv(2 * f, causal_taps(k, first, "vertical"))(v)
-            h_pre = TapConv(2 * f, causal_taps(k, first, "horizontal"))(h) + nn.Dense(2 * f)(v_pre)
-            v = _gate(v_pre + cond)
-            h_out = nn.Dense(f)(_gate(h_pre + cond))
-            h = h_out if first else h + h_out
-        out = nn.relu(nn.Dense(f)(nn.relu(h)))
+        for i in range(self.layers):
+            v, h = layer(self.features, self.kernel, first=i == 0, name=f"gated_{i}")(v, h, z)
+        out = nn.relu(nn.Dense(self.features)(nn.relu(h)))
         return nn.Dense(context.shape[-1])(out)

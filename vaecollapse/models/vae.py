@@ -6,6 +6,7 @@ Randomness is explicit: callers pass standard-normal noise ``eps``, never a Flax
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import flax.linen as nn
 import jax
@@ -14,6 +15,15 @@ import jax.numpy as jnp
 from vaecollapse import objectives
 
 LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "categorical")
+
+
+def cast_floating(tree: Any, dtype: Any) -> Any:
+    """``tree`` with its floating-point leaves cast to ``dtype`` (integers, e.g. tokens,
+    and None left alone)."""
+    return jax.tree_util.tree_map(
+        lambda a: a.astype(dtype) if jnp.issubdtype(jnp.result_type(a), jnp.floating) else a,
+        tree,
+    )
 
 
 class VAE(nn.Module):
@@ -29,6 +39,11 @@ class VAE(nn.Module):
       autoregressive: the decoder reads the data as context (teacher forcing).
       quantizer: a `vq.VectorQuantizer` makes a VQ-VAE: z is the quantised encoder mean
         (`vq_forward`), log σ² is unused. None: the Gaussian posterior.
+      dtype: compute dtype of the networks: their floating inputs (x, z, context) are cast
+        to it and their outputs back to float32, so likelihoods, KL and losses are float32.
+        With bfloat16, pass parameters cast to bfloat16 too (`cast_floating`) for
+        bfloat16 matmuls (mixed precision, Micikevicius et al. 2018); float32 parameters
+        promote the computation back to float32.
       num_classes: > 0 makes a conditional VAE (Sohn et al. 2015): q(z|x, y) and
         p(x|z, y), the label y entering both through one learned embedding (the encoder
         head reads it beside its features, the decoder beside z); 0: unconditional,
@@ -43,6 +58,7 @@ class VAE(nn.Module):
     num_classes: int = 0
     label_dim: int = 16
     quantizer: nn.Module | None = None
+    dtype: Any = jnp.float32
 
     def setup(self):
         if self.likelihood == "gaussian_learned":
@@ -60,13 +76,19 @@ class VAE(nn.Module):
         cond = self._condition(label)
         return z if cond is None else jnp.concatenate([z, cond], axis=-1)
 
+    def _decode(self, z, context, keep, label) -> jax.Array:
+        """The decoder's output parameters in float32, computed in ``self.dtype``."""
+        inputs = cast_floating((self._decoder_input(z, label), context), self.dtype)
+        return self.decoder(*inputs, keep).astype(jnp.float32)
+
     def encode(self, x: jax.Array, label: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
         """(μ, log σ²) of q(z|x) (q(z|x, y) for a CVAE), each ``[B, d]``."""
-        return self.encoder(x, self._condition(label))
+        mean, log_var = self.encoder(cast_floating(x, self.dtype), self._condition(label))
+        return cast_floating((mean, log_var), jnp.float32)
 
     def _decoder_log_var(self) -> jax.Array:
         if self.likelihood == "gaussian_learned":
-            return self.log_sigma2
+            return self.log_sigma2.astype(jnp.float32)
         return jnp.float32(math.log(self.sigma2))
 
     def log_prob(
@@ -81,7 +103,7 @@ class VAE(nn.Module):
         ``keep`` (same leading shape as ``x``) hides context positions from an
         autoregressive decoder (context dropout); ``None`` hides nothing.
         """
-        out = self.decoder(self._decoder_input(z, label), x, keep)
+        out = self._decode(z, x, keep, label)
         if self.likelihood == "bernoulli":
             elementwise = objectives.bernoulli_log_likelihood(out, x)
         elif self.likelihood == "categorical":
@@ -95,7 +117,7 @@ class VAE(nn.Module):
     ) -> jax.Array:
         """E[x | z] per element (Bernoulli probabilities, Gaussian means, or token
         probabilities ``[B, T, V]``); autoregressive decoders condition on ``context``."""
-        out = self.decoder(self._decoder_input(z, label), context, None)
+        out = self._decode(z, context, None, label)
         if self.likelihood == "bernoulli":
             return jax.nn.sigmoid(out)
         return jax.nn.softmax(out) if self.likelihood == "categorical" else out
