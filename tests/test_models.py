@@ -261,6 +261,7 @@ def test_bfloat16_compute_dtype_is_mixed_precision(name):
     """bfloat16 matmuls, float32 parameters, gradients and loss; the loss agrees with
     float32 to bfloat16 precision (8 mantissa bits)."""
     cfg = models_config(name)
+    cfg.pixelcnn_layers = 2
     shape = (8, 8, 1)
     x = (jax.random.uniform(jax.random.PRNGKey(0), (4, *shape)) > 0.5).astype(jnp.float32)
     losses = {}
@@ -283,6 +284,7 @@ def test_pixelcnn_remat_recomputes_with_the_same_values():
     """`jax.checkpoint` per gated layer: same parameters, loss and gradients; the
     backward pass holds a checkpoint per layer instead of the stored activations."""
     cfg = models_config("pixelcnn")
+    cfg.pixelcnn_layers = 2
     x = (jax.random.uniform(jax.random.PRNGKey(0), (2, 8, 8, 1)) > 0.5).astype(jnp.float32)
     results, checkpoints = [], []
     for remat in (False, True):
