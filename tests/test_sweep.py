@@ -365,3 +365,30 @@ def test_one_device_to_host_transfer_per_logged_interval(tmp_path, monkeypatch):
     program = jax.jit(run).lower(hparams, jax.random.PRNGKey(0)).as_text()
     assert "scan" in program or "while" in program
     assert "callback" not in program
+
+
+def test_diverged_run_is_frozen_at_its_last_logged_state():
+    """Two healthy intervals, then a rate that blows up inside the third: the run keeps
+    the state of the second interval's end, flags the first bad step, averages the
+    third interval's trace over its steps before divergence and logs NaN afterwards."""
+    c = config_lib.finalize(tiny_config())
+    dataset = data.load(c.data)
+    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
+    train_data = train.data_arrays(dataset.train, dataset.train_labels)
+    hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    key = jax.random.PRNGKey(0)
+    advance = jax.jit(fns.advance)
+    state = fns.init(hparams, key, train_data)
+    for _ in range(2):
+        state, _ = advance(state, hparams, key, train_data)
+    healthy = state
+    blown = {**hparams, "learning_rate": jnp.float32(1e30)}
+    state, bad_trace = advance(state, blown, key, train_data)
+    state, dead_trace = advance(state, hparams, key, train_data)
+    chex.assert_trees_all_equal(
+        (state.params, state.opt_state), (healthy.params, healthy.opt_state)
+    )
+    assert bool(state.diverged) and int(state.step) == 4 * c.train.log_every
+    assert 2 * c.train.log_every < int(state.diverged_step) < 3 * c.train.log_every
+    assert np.isfinite(bad_trace["loss"]) and np.isnan(dead_trace["loss"])
+    chex.assert_tree_all_finite((dead_trace["active_units"], dead_trace["mutual_info"]))
