@@ -18,8 +18,8 @@ import jaxlib
 
 # XLA:CPU in jaxlib 0.10 hands dots, with the reductions and elementwise ops around them,
 # to YNNPACK fusions. For a sweep's small batched matmuls (64×64×256 per run) XLA's own
-# loop fusions around plain YNNPACK dots are faster: 1.15–1.4× on the reference model
-# (`benchmarks/sweep_throughput.py`, README "Performance"). The flag is experimental, and
+# loop fusions around plain YNNPACK dots are faster: 1.2× on the vmapped reference model
+# in interleaved process pairs (README "Performance"). The flag is experimental, and
 # XLA aborts on a flag it does not know, so it is set only on the jaxlib it was measured on.
 FAST_CPU_FLAGS = {(0, 10): "--xla_cpu_experimental_ynn_fusion_type=individual_dot"}
 
