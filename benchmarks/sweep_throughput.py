@@ -5,13 +5,19 @@ binarised 8×8 digits. For each N in --runs it measures
   (a) vmapped:    the N runs as one compiled program, each run one lax.scan, laid out
                   as `vaecollapse run` does (`sweep.map_runs`: run axis sharded over one
                   CPU device per core, runs vmapped in groups of --run-group per device);
-  (b) sequential: the N runs one after another, each the jitted single-run train;
-  (c) loop:       a Python loop over a jitted one-step function (Flax-example style),
-and writes JSON records {runs, steps, vmapped_run_steps_per_s, sequential_run_steps_per_s,
-loop_run_steps_per_s, speedup (a/b), speedup_vs_loop (a/c), compile_s, peak_rss_mb,
-gflops, peak_gflops, utilization}. FLOPs are counted from the model's matmuls
-(forward 2·B·in·out per dense layer, backward twice that); the peak is one large
-float32 matmul timed in the same process.
+  (b) sequential: runs one after another, each the jitted single-run train;
+  (c) loop:       a Python loop over a jitted one-step function (Flax-example style);
+  (d) draws only: just the random numbers of (a) (minibatch indices, posterior noise,
+                  context-dropout keys), laid out as in (a). Every way of training the
+                  runs draws them, so (d)/(b) bounds how far (a) can beat (b).
+Each mode is timed --repeats times, the modes in turn, and its best time is kept; (b)
+and (c) time the first --timed-runs runs (every run costs the same). JSON records
+{runs, steps, repeats, timed_runs, vmapped_run_steps_per_s, sequential_run_steps_per_s,
+loop_run_steps_per_s, speedup (a/b), speedup_vs_loop (a/c),
+draws_only_run_steps_per_s, speedup_ceiling (d/b), compile_s, peak_rss_mb, gflops,
+peak_gflops, utilization}. FLOPs are counted from the model's matmuls (forward
+2·B·in·out per dense layer, backward twice that); the peak is one large float32 matmul
+timed in the same process.
 
     python benchmarks/sweep_throughput.py --runs 1 8 64 256 --steps 300 --json out.json
     python benchmarks/sweep_throughput.py --experiment image_phase --runs 1 8 --steps 50
@@ -97,7 +103,19 @@ def matmul_peak_gflops(size: int = 2048, repeats: int = 5) -> float:
     return 2 * size**3 / best / 1e9
 
 
-def measure(base, n: int, steps: int, dataset, peak: float, group: int) -> dict:
+def best_times(fns: dict, repeats: int) -> dict:
+    """Best of ``repeats`` wall times of each no-argument function, the functions timed in
+    turn (interleaved, so a slow spell of this shared machine hits them alike)."""
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            times[name].append(timed(fn))
+    return {name: min(t) for name, t in times.items()}
+
+
+def measure(
+    base, n: int, steps: int, dataset, peak: float, group: int, repeats: int, timed_runs: int
+) -> dict:
     c = with_steps(base, steps, log_every=steps)
     model = models.build(c.model, dataset.meta)
     h = hparams_for(n)
@@ -109,37 +127,54 @@ def measure(base, n: int, steps: int, dataset, peak: float, group: int) -> dict:
         jax.tree_util.tree_map(lambda x: jnp.concatenate([x, x[:1].repeat(pad, 0)]), (h, keys)),
         runs,
     )
-    vmapped = sweep.map_runs(train.make_train(c, model, dataset), runs.mesh, group)
     start = time.perf_counter()
-    compiled = vmapped.lower(*padded).compile()
+    vmapped = sweep.map_runs(train.make_train(c, model, dataset), runs.mesh, group)
+    vmapped = vmapped.lower(*padded).compile()
     compile_s = time.perf_counter() - start
-    t_vmapped = min(timed(compiled, *padded) for _ in range(2))
+    fns = train.make_train_fns(c, model, dataset)
+    draws = (
+        sweep.map_runs(
+            lambda _, k: jax.tree_util.tree_map(jnp.sum, fns.draws(k, jnp.int32(0))),
+            runs.mesh,
+            group,
+        )
+        .lower(*padded)
+        .compile()
+    )
 
     single = jax.jit(train.make_train(c, model, dataset))
-    one = jax.tree_util.tree_map(lambda x: x[0], (h, keys))
-    jax.block_until_ready(single(*one))
-    start = time.perf_counter()
-    for i in range(n):
-        jax.block_until_ready(single(*jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys))))
-    t_sequential = time.perf_counter() - start
+    sample = [jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys)) for i in range(timed_runs)]
 
     step_cfg = with_steps(base, steps, log_every=1)
-    fns = train.make_train_fns(step_cfg, model, dataset)
+    step_fns = train.make_train_fns(step_cfg, model, dataset)
     train_x = train.data_arrays(dataset.train, dataset.train_labels)
-    init, step = jax.jit(fns.init), jax.jit(fns.advance, donate_argnums=0)
-    warm = step(init(*one, train_x), *one, train_x)
-    jax.block_until_ready(warm)
-    start = time.perf_counter()
-    for i in range(n):
-        hi, ki = jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys))
-        state = init(hi, ki, train_x)
-        for _ in range(steps):
-            state, _ = step(state, hi, ki, train_x)
-        jax.block_until_ready(state)
-    t_loop = time.perf_counter() - start
+    init, step = jax.jit(step_fns.init), jax.jit(step_fns.advance, donate_argnums=0)
 
-    run_steps = n * steps
-    vm_rate = run_steps / t_vmapped
+    def sequential():
+        return [single(hi, ki) for hi, ki in sample]
+
+    def loop():
+        for hi, ki in sample:
+            state = init(hi, ki, train_x)
+            for _ in range(steps):
+                state, _ = step(state, hi, ki, train_x)
+            jax.block_until_ready(state)
+
+    for warm in (lambda: vmapped(*padded), lambda: draws(*padded), sequential, loop):
+        jax.block_until_ready(warm())
+    best = best_times(
+        {
+            "vmapped": lambda: vmapped(*padded),
+            "draws": lambda: draws(*padded),
+            "sequential": sequential,
+            "loop": loop,
+        },
+        repeats,
+    )
+    vm_rate = n * steps / best["vmapped"]
+    seq_rate = timed_runs * steps / best["sequential"]
+    loop_rate = timed_runs * steps / best["loop"]
+    draws_rate = n * steps / best["draws"]
     flops = flops_per_step(c)
     gflops = None if flops is None else vm_rate * flops / 1e9
     return {
@@ -148,11 +183,15 @@ def measure(base, n: int, steps: int, dataset, peak: float, group: int) -> dict:
         "steps": steps,
         "devices": jax.device_count(),
         "run_group": group,
+        "repeats": repeats,
+        "timed_runs": timed_runs,
         "vmapped_run_steps_per_s": vm_rate,
-        "sequential_run_steps_per_s": run_steps / t_sequential,
-        "loop_run_steps_per_s": run_steps / t_loop,
-        "speedup": t_sequential / t_vmapped,
-        "speedup_vs_loop": t_loop / t_vmapped,
+        "sequential_run_steps_per_s": seq_rate,
+        "loop_run_steps_per_s": loop_rate,
+        "speedup": vm_rate / seq_rate,
+        "speedup_vs_loop": vm_rate / loop_rate,
+        "draws_only_run_steps_per_s": draws_rate,
+        "speedup_ceiling": draws_rate / seq_rate,
         "compile_s": compile_s,
         "peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
         "gflops": gflops,
@@ -165,6 +204,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, nargs="+", default=[1, 8, 64])
     parser.add_argument("--steps", type=int, default=300)
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="each mode's time is the best of this many"
+    )
+    parser.add_argument(
+        "--timed-runs",
+        type=int,
+        default=8,
+        help="sequential and loop rates from the first min(N, this) runs (each run costs the same)",
+    )
     parser.add_argument("--json", default="benchmarks/sweep_throughput.json")
     parser.add_argument("--cpu-devices", type=int, default=0, help="0: one per core")
     parser.add_argument(
@@ -191,7 +239,9 @@ def main() -> None:
     for n in args.runs:
         group = base.run_group if args.run_group is None else args.run_group
         record = {
-            **measure(base, n, args.steps, dataset, peak, group),
+            **measure(
+                base, n, args.steps, dataset, peak, group, args.repeats, min(n, args.timed_runs)
+            ),
             "fast_cpu_kernels": fast_kernels,
         }
         records.append(record)

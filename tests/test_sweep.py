@@ -392,3 +392,24 @@ def test_diverged_run_is_frozen_at_its_last_logged_state():
     assert 2 * c.train.log_every < int(state.diverged_step) < 3 * c.train.log_every
     assert np.isfinite(bad_trace["loss"]) and np.isnan(dead_trace["loss"])
     chex.assert_tree_all_finite((dead_trace["active_units"], dead_trace["mutual_info"]))
+
+
+def test_interval_draws_depend_only_on_the_step():
+    """The draws of an interval starting at step t are rows t, t+1, … of the draws from
+    step 0 (per-step keys fold in the step), so segmenting a run changes nothing; and
+    they are a standard normal and in-range indices (a Monte-Carlo check)."""
+    c = config_lib.finalize(tiny_config())
+    c.train.log_every = 64
+    dataset = data.load(c.data)
+    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
+    key = jax.random.PRNGKey(3)
+    draws = jax.jit(fns.draws)
+    index, eps, drop_keys = draws(key, jnp.int32(0))
+    later = draws(key, jnp.int32(5))
+    chex.assert_shape(
+        (index, eps), [(64, c.train.batch_size), (64, c.train.batch_size, c.model.latent_dim)]
+    )
+    for full, shifted in zip((index, eps, drop_keys), later, strict=True):
+        np.testing.assert_array_equal(np.asarray(full)[5:], np.asarray(shifted)[:-5])
+    assert int(index.min()) >= 0 and int(index.max()) < dataset.train.shape[0]
+    assert abs(float(eps.mean())) < 0.05 and abs(float(eps.std()) - 1.0) < 0.05

@@ -55,10 +55,14 @@ class TrainFns(NamedTuple):
       ``beta`` (in force) and ``kl_per_dim`` ``[d]``, and ``active_units`` and
       ``mutual_info`` at its end on the first ``diagnostics.trace_examples`` training
       examples.
+    draws(key, step) -> (indices ``[L, B]``, posterior noise ``[L, B, d]``, context-dropout
+      keys ``[L]``): the random numbers of the ``L = log_every`` steps from ``step`` on,
+      as `advance` draws them (exposed to measure their cost on their own).
     """
 
     init: Callable[..., TrainState]
     advance: Callable[..., tuple[TrainState, dict[str, Array]]]
+    draws: Callable[..., tuple[Array, Array, Array]]
 
 
 def beta_at(schedule: str, step: Array, hparams: Hparams, total_steps: int) -> Array:
@@ -283,15 +287,18 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, diag.mi_chunk),
         }
 
-    def advance(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
-        _, step_key, probe_key = run_keys(key)
-        start = state
+    def draws(key: Array, step: Array) -> tuple[Array, Array, Array]:
         # The interval's draws at once: one vectorised PRNG call instead of one per step
         # (the same numbers as drawing step by step).
-        steps = state.step + jnp.arange(log_every, dtype=state.step.dtype)
-        draws = jax.vmap(draw, in_axes=(None, 0))(step_key, steps)
+        _, step_key, _ = run_keys(key)
+        steps = step + jnp.arange(log_every, dtype=jnp.int32)
+        return jax.vmap(draw, in_axes=(None, 0))(step_key, steps)
+
+    def advance(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
+        _, _, probe_key = run_keys(key)
+        start = state
         state, (metrics, live) = jax.lax.scan(
-            lambda s, d: one_step(s, hparams, d, train_data), state, draws
+            lambda s, d: one_step(s, hparams, d, train_data), state, draws(key, state.step)
         )
         metrics = jax.tree_util.tree_map(lambda m: _masked_mean(m, live), metrics)
         state = _undo_if_diverged(start, state)
@@ -299,7 +306,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         probe_key = jax.random.fold_in(probe_key, state.step)
         return state, {**metrics, **probe(state.params, probe_x, probe_label, probe_key)}
 
-    return TrainFns(init=init, advance=advance)
+    return TrainFns(init=init, advance=advance, draws=draws)
 
 
 def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
