@@ -237,7 +237,9 @@ def main() -> None:
     peak = matmul_peak_gflops()
     records = []
     for n in args.runs:
-        group = base.run_group if args.run_group is None else args.run_group
+        group = devices.run_group(
+            base.run_group if args.run_group is None else args.run_group, jax.default_backend()
+        )
         record = {
             **measure(
                 base, n, args.steps, dataset, peak, group, args.repeats, min(n, args.timed_runs)

@@ -51,7 +51,7 @@ BAD_INPUTS = [
     (_set("model.compute_dtype", "float16"), r"compute_dtype='float16'.*float32, bfloat16"),
     (_set("sweep_chunk", -1), r"sweep_chunk=-1.*non-negative integer"),
     (_set("checkpoint_every", 0), r"checkpoint_every=0.*positive integer"),
-    (_set("run_group", -2), r"run_group=-2.*non-negative"),
+    (_set("run_group", -2), r"run_group=-2.*integer >= -1"),
     (_set("sweep_static.widgets", (1, 2)), r"sweep_static.widgets.*not a model/train field"),
     (_set("collapse_kl_eps", 0.0), r"collapse_kl_eps=0.0.*must be > 0"),
     (_set("sweep.context_dropout", (0.0, 1.5)), r"sweep.context_dropout=1.5.*in \[0, 1\]"),

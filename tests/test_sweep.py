@@ -15,7 +15,7 @@ import xarray as xr
 from conftest import tiny_config
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, models, sweep, train
+from vaecollapse import data, devices, models, sweep, train
 
 SCALARS = ("kl", "recon", "elbo", "nll_iw", "mutual_info", "kl_trace", "loss_trace", "kl_per_dim")
 
@@ -413,3 +413,19 @@ def test_interval_draws_depend_only_on_the_step():
         np.testing.assert_array_equal(np.asarray(full)[5:], np.asarray(shifted)[:-5])
     assert int(index.min()) >= 0 and int(index.max()) < dataset.train.shape[0]
     assert abs(float(eps.mean())) < 0.05 and abs(float(eps.std()) - 1.0) < 0.05
+
+
+@pytest.mark.parametrize(
+    ("requested", "platform", "group"),
+    [
+        (-1, "cpu", devices.CPU_RUN_GROUP),
+        (-1, "gpu", 0),
+        (-1, "tpu", 0),
+        (8, "gpu", 8),
+        (0, "cpu", 0),
+    ],
+)
+def test_run_group_is_automatic_per_backend(requested, platform, group):
+    """-1 (the default) groups runs for the CPU cache and vmaps a device's runs at once
+    on accelerators; any other value is kept."""
+    assert devices.run_group(requested, platform) == group

@@ -108,7 +108,9 @@ def base_config() -> ml_collections.ConfigDict:
     # model/train fields (static: one compile per distinct set).
     c.variants = ()
     c.sweep_chunk = 0  # max runs per compiled call; 0: as many as fit in half the free memory
-    c.run_group = 4  # runs vmapped together per device; groups run in turn (0: all at once)
+    # Runs vmapped together per device, groups in turn; 0: all at once; -1: automatic
+    # (`devices.run_group`: 4 on CPU, where a group's state stays in cache, else all).
+    c.run_group = -1
     c.checkpoint_every = 500
     c.collapse_kl_eps = 0.05
     c.diagnostics = ml_collections.ConfigDict(
@@ -252,8 +254,12 @@ def validate(config: ml_collections.ConfigDict) -> None:
     _validate_variants(config)
     for c in iter_static_configs(config):
         _validate_static(c)
-    if not isinstance(config.run_group, int) or config.run_group < 0:
-        _fail("run_group", config.run_group, "must be a non-negative integer (0: no grouping)")
+    if not isinstance(config.run_group, int) or config.run_group < -1:
+        _fail(
+            "run_group",
+            config.run_group,
+            "must be an integer >= -1 (-1: automatic, 0: all at once)",
+        )
     if not isinstance(config.sweep_chunk, int) or config.sweep_chunk < 0:
         _fail("sweep_chunk", config.sweep_chunk, "must be a non-negative integer (0: automatic)")
     if not isinstance(config.checkpoint_every, int) or config.checkpoint_every <= 0:

@@ -34,7 +34,7 @@ from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, diagnostics, models, train
+from vaecollapse import data, devices, diagnostics, models, train
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
@@ -184,7 +184,7 @@ class ChunkRunner:
         )
         self.num_logs = config.train.steps // config.train.log_every
         self.steps = (np.arange(self.num_logs, dtype=np.int32) + 1) * config.train.log_every
-        group = config.run_group
+        group = devices.run_group(config.run_group, mesh.devices.flat[0].platform)
         self.init = map_runs(fns.init, mesh, group, shared=1)
         self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
         self.evaluate = map_runs(evaluate, mesh, group, shared=2)
