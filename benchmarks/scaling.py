@@ -1,10 +1,11 @@
 """Plot the cost per run as the grid grows, from `sweep_throughput.py` JSON records.
 
 For each model in the JSON files: milliseconds per run-step against the number of runs N,
-for the vmapped sweep, the same runs one after another (jitted scans) and a Python loop of
-jitted steps. A dotted line marks where memory, not compute, would set the chunk size:
-the N at which `sweep.run_bytes` × N exceeds the sweep's memory budget (half the free
-memory), beyond which `vaecollapse run` splits the grid into chunks.
+for the vmapped sweep, the same runs one after another (jitted scans), a Python loop of
+jitted steps, and the runs' random draws alone (no mode can cost less than those). A
+dotted line marks where memory, not compute, would set the chunk size: the N at which
+`sweep.run_bytes` × N exceeds the sweep's memory budget (half the free memory), beyond
+which `vaecollapse run` splits the grid into chunks.
 
     python benchmarks/scaling.py benchmarks/sweep_throughput.json --out benchmarks/scaling.png
 """
@@ -28,6 +29,7 @@ MODES = (
     ("vmapped_run_steps_per_s", "vmapped sweep", "o-"),
     ("sequential_run_steps_per_s", "one after another (jitted scans)", "s--"),
     ("loop_run_steps_per_s", "Python loop of jitted steps", "^:"),
+    ("draws_only_run_steps_per_s", "random draws alone (a floor for every mode)", "x-."),
 )
 
 

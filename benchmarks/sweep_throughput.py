@@ -6,7 +6,8 @@ binarised 8×8 digits. For each N in --runs it measures
                   as `vaecollapse run` does (`sweep.map_runs`: run axis sharded over one
                   CPU device per core, runs vmapped in groups of --run-group per device);
   (b) sequential: runs one after another, each the jitted single-run train;
-  (c) loop:       a Python loop over a jitted one-step function (Flax-example style);
+  (c) loop:       a Python loop over the jitted one-step function `TrainFns.step`
+                  (Flax-example style: training only, no probes);
   (d) draws only: just the random numbers of (a) (minibatch indices, posterior noise,
                   context-dropout keys), laid out as in (a). Every way of training the
                   runs draws them, so (d)/(b) bounds how far (a) can beat (b).
@@ -63,13 +64,9 @@ def experiment_config(name: str):
 
 
 def with_steps(c, steps: int, log_every: int):
-    """``c`` trained for ``steps`` steps, logging every ``log_every``. With one step per
-    log (the Python loop), the per-log probe runs on 2 examples, so the loop is charged
-    for training steps only, as a Flax-example loop would be."""
+    """``c`` trained for ``steps`` steps, logging every ``log_every``."""
     c = config_lib.finalize(c)
     c.train.steps, c.train.log_every = steps, log_every
-    if log_every == 1:
-        c.diagnostics.trace_examples, c.diagnostics.mi_chunk = 2, 2
     return c
 
 
@@ -145,10 +142,8 @@ def measure(
     single = jax.jit(train.make_train(c, model, dataset))
     sample = [jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys)) for i in range(timed_runs)]
 
-    step_cfg = with_steps(base, steps, log_every=1)
-    step_fns = train.make_train_fns(step_cfg, model, dataset)
     train_x = train.data_arrays(dataset.train, dataset.train_labels)
-    init, step = jax.jit(step_fns.init), jax.jit(step_fns.advance, donate_argnums=0)
+    init, step = jax.jit(fns.init), jax.jit(fns.step, donate_argnums=0)
 
     def sequential():
         return [single(hi, ki) for hi, ki in sample]

@@ -429,3 +429,27 @@ def test_run_group_is_automatic_per_backend(requested, platform, group):
     """-1 (the default) groups runs for the CPU cache and vmaps a device's runs at once
     on accelerators; any other value is kept."""
     assert devices.run_group(requested, platform) == group
+
+
+def test_step_is_one_step_of_advance():
+    """`TrainFns.step`, called once per step from Python, trains exactly as `advance`
+    does over the same steps (same draws, same updates)."""
+    c = config_lib.finalize(tiny_config())
+    c.train.log_every = 3
+    dataset = data.load(c.data)
+    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
+    train_data = train.data_arrays(dataset.train, dataset.train_labels)
+    hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    key = jax.random.PRNGKey(1)
+    start = fns.init(hparams, key, train_data)
+    advanced, trace = jax.jit(fns.advance)(start, hparams, key, train_data)
+    state, losses = start, []
+    step = jax.jit(fns.step)
+    for _ in range(c.train.log_every):
+        state, metrics = step(state, hparams, key, train_data)
+        losses.append(metrics["loss"])
+    chex.assert_trees_all_close(
+        (state.params, state.opt_state), (advanced.params, advanced.opt_state), rtol=1e-5, atol=1e-7
+    )
+    assert int(state.step) == int(advanced.step) == c.train.log_every
+    np.testing.assert_allclose(np.mean(losses), trace["loss"], rtol=1e-6)

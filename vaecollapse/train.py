@@ -58,11 +58,15 @@ class TrainFns(NamedTuple):
     draws(key, step) -> (indices ``[L, B]``, posterior noise ``[L, B, d]``, context-dropout
       keys ``[L]``): the random numbers of the ``L = log_every`` steps from ``step`` on,
       as `advance` draws them (exposed to measure their cost on their own).
+    step(state, hparams, key, train_data) -> (state, metrics): one optimisation step, the
+      same as a step of `advance` but without its interval bookkeeping (no probe, no
+      trace means; a diverged run is flagged, not frozen): what a Python loop calls.
     """
 
     init: Callable[..., TrainState]
     advance: Callable[..., tuple[TrainState, dict[str, Array]]]
     draws: Callable[..., tuple[Array, Array, Array]]
+    step: Callable[..., tuple[TrainState, dict[str, Array]]]
 
 
 def beta_at(schedule: str, step: Array, hparams: Hparams, total_steps: int) -> Array:
@@ -294,6 +298,11 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         steps = step + jnp.arange(log_every, dtype=jnp.int32)
         return jax.vmap(draw, in_axes=(None, 0))(step_key, steps)
 
+    def step(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
+        _, step_key, _ = run_keys(key)
+        state, (metrics, _) = one_step(state, hparams, draw(step_key, state.step), train_data)
+        return state, metrics
+
     def advance(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
         _, _, probe_key = run_keys(key)
         start = state
@@ -306,7 +315,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         probe_key = jax.random.fold_in(probe_key, state.step)
         return state, {**metrics, **probe(state.params, probe_x, probe_label, probe_key)}
 
-    return TrainFns(init=init, advance=advance, draws=draws)
+    return TrainFns(init=init, advance=advance, draws=draws, step=step)
 
 
 def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
