@@ -63,10 +63,10 @@ def experiment_config(name: str):
     return module.get_config()
 
 
-def with_steps(c, steps: int, log_every: int):
-    """``c`` trained for ``steps`` steps, logging every ``log_every``."""
+def with_steps(c, steps: int):
+    """``c`` trained for ``steps`` steps, logged once, at the end."""
     c = config_lib.finalize(c)
-    c.train.steps, c.train.log_every = steps, log_every
+    c.train.steps, c.train.log_every = steps, steps
     return c
 
 
@@ -113,7 +113,7 @@ def best_times(fns: dict, repeats: int) -> dict:
 def measure(
     base, n: int, steps: int, dataset, peak: float, group: int, repeats: int, timed_runs: int
 ) -> dict:
-    c = with_steps(base, steps, log_every=steps)
+    c = with_steps(base, steps)
     model = models.build(c.model, dataset.meta)
     h = hparams_for(n)
     keys = jax.vmap(jax.random.PRNGKey)(h["seed"])
@@ -124,9 +124,9 @@ def measure(
         jax.tree_util.tree_map(lambda x: jnp.concatenate([x, x[:1].repeat(pad, 0)]), (h, keys)),
         runs,
     )
+    run = train.make_train(c, model, dataset)
     start = time.perf_counter()
-    vmapped = sweep.map_runs(train.make_train(c, model, dataset), runs.mesh, group)
-    vmapped = vmapped.lower(*padded).compile()
+    vmapped = sweep.map_runs(run, runs.mesh, group).lower(*padded).compile()
     compile_s = time.perf_counter() - start
     fns = train.make_train_fns(c, model, dataset)
     draws = (
@@ -139,7 +139,7 @@ def measure(
         .compile()
     )
 
-    single = jax.jit(train.make_train(c, model, dataset))
+    single = jax.jit(run)
     sample = [jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys)) for i in range(timed_runs)]
 
     train_x = train.data_arrays(dataset.train, dataset.train_labels)
