@@ -367,15 +367,23 @@ def test_one_device_to_host_transfer_per_logged_interval(tmp_path, monkeypatch):
     assert "callback" not in program
 
 
-def test_diverged_run_is_frozen_at_its_last_logged_state():
-    """Two healthy intervals, then a rate that blows up inside the third: the run keeps
-    the state of the second interval's end, flags the first bad step, averages the
-    third interval's trace over its steps before divergence and logs NaN afterwards."""
+def tiny_train_fns(log_every: int | None = None):
+    """(config, dataset, `TrainFns`, train data, default hparams) of `tiny_config`."""
     c = config_lib.finalize(tiny_config())
+    if log_every is not None:
+        c.train.log_every = log_every
     dataset = data.load(c.data)
     fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
     train_data = train.data_arrays(dataset.train, dataset.train_labels)
     hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    return c, dataset, fns, train_data, hparams
+
+
+def test_diverged_run_is_frozen_at_its_last_logged_state():
+    """Two healthy intervals, then a rate that blows up inside the third: the run keeps
+    the state of the second interval's end, flags the first bad step, averages the
+    third interval's trace over its steps before divergence and logs NaN afterwards."""
+    c, _, fns, train_data, hparams = tiny_train_fns()
     key = jax.random.PRNGKey(0)
     advance = jax.jit(fns.advance)
     state = fns.init(hparams, key, train_data)
@@ -398,10 +406,7 @@ def test_interval_draws_depend_only_on_the_step():
     """The draws of an interval starting at step t are rows t, t+1, … of the draws from
     step 0 (per-step keys fold in the step), so segmenting a run changes nothing; and
     they are a standard normal and in-range indices (a Monte-Carlo check)."""
-    c = config_lib.finalize(tiny_config())
-    c.train.log_every = 64
-    dataset = data.load(c.data)
-    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
+    c, dataset, fns, _, _ = tiny_train_fns(log_every=64)
     key = jax.random.PRNGKey(3)
     draws = jax.jit(fns.draws)
     index, eps, drop_keys = draws(key, jnp.int32(0))
@@ -434,12 +439,7 @@ def test_run_group_is_automatic_per_backend(requested, platform, group):
 def test_step_is_one_step_of_advance():
     """`TrainFns.step`, called once per step from Python, trains exactly as `advance`
     does over the same steps (same draws, same updates)."""
-    c = config_lib.finalize(tiny_config())
-    c.train.log_every = 3
-    dataset = data.load(c.data)
-    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
-    train_data = train.data_arrays(dataset.train, dataset.train_labels)
-    hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    c, _, fns, train_data, hparams = tiny_train_fns(log_every=3)
     key = jax.random.PRNGKey(1)
     start = fns.init(hparams, key, train_data)
     advanced, trace = jax.jit(fns.advance)(start, hparams, key, train_data)
