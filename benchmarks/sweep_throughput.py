@@ -30,7 +30,6 @@ replace the reference (no FLOP count then).
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import itertools
 import json
 import resource
@@ -38,12 +37,13 @@ import time
 
 import jax
 import jax.numpy as jnp
+import ml_collections
 import numpy as np
 from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, devices, models, sweep, train
+from vaecollapse import data, devices, grid, models, sweep, train
 
 
 def reference_config():
@@ -53,14 +53,6 @@ def reference_config():
     c.model.decoder_hidden = (256,)
     c.train.batch_size = 64
     return c
-
-
-def experiment_config(name: str):
-    """The config of ``experiments/<name>.py`` (its model, data and batch size)."""
-    spec = importlib.util.spec_from_file_location(name, f"experiments/{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.get_config()
 
 
 def with_steps(c, steps: int):
@@ -78,12 +70,6 @@ def flops_per_step(c) -> float | None:
     widths_dec = [c.model.latent_dim, *c.model.decoder_hidden, 64]
     macs = sum(a * b for w in (widths_enc, widths_dec) for a, b in itertools.pairwise(w))
     return 3 * 2 * c.train.batch_size * macs
-
-
-def hparams_for(n: int) -> dict:
-    h = {k: np.full(n, v, np.float32) for k, v in config_lib.HPARAM_DEFAULTS.items()}
-    h["seed"] = np.arange(n, dtype=np.int32)
-    return {k: jnp.asarray(v) for k, v in h.items()}
 
 
 def timed(fn, *args) -> float:
@@ -114,15 +100,17 @@ def measure(
     base, n: int, steps: int, dataset, peak: float, group: int, repeats: int, timed_runs: int
 ) -> dict:
     c = with_steps(base, steps)
+    c.sweep = ml_collections.ConfigDict({"seed": tuple(range(n))})  # the config's other values
+    c.sweep_chunk = n  # one chunk of all n runs
     model = models.build(c.model, dataset.meta)
-    h = hparams_for(n)
-    keys = jax.vmap(jax.random.PRNGKey)(h["seed"])
+    h = grid.make_grid(c).hparams
+    keys = jax.vmap(jax.random.PRNGKey)(jnp.asarray(h["seed"]))
 
     runs = NamedSharding(Mesh(np.array(jax.devices()), ("runs",)), P("runs"))
-    pad = -n % jax.device_count()  # the sweep pads the run axis the same way
+    size = sweep.chunk_size(c, n, jax.device_count(), per_run=1, budget=1)
+    padded_h = grid.pad_runs(h, 0, size)  # as the sweep pads the run axis
     padded = jax.device_put(
-        jax.tree_util.tree_map(lambda x: jnp.concatenate([x, x[:1].repeat(pad, 0)]), (h, keys)),
-        runs,
+        (padded_h, jax.vmap(jax.random.PRNGKey)(jnp.asarray(padded_h["seed"]))), runs
     )
     run = train.make_train(c, model, dataset)
     start = time.perf_counter()
@@ -131,7 +119,7 @@ def measure(
     fns = train.make_train_fns(c, model, dataset)
     draws = (
         sweep.map_runs(
-            lambda _, k: jax.tree_util.tree_map(jnp.sum, fns.draws(k, jnp.int32(0))),
+            lambda _, k: jax.tree_util.tree_map(jnp.sum, fns.interval_draws(k, jnp.int32(0))),
             runs.mesh,
             group,
         )
@@ -140,7 +128,10 @@ def measure(
     )
 
     single = jax.jit(run)
-    sample = [jax.tree_util.tree_map(lambda x, i=i: x[i], (h, keys)) for i in range(timed_runs)]
+    sample = [
+        jax.tree_util.tree_map(lambda x, i=i: jnp.asarray(x[i]), (h, keys))
+        for i in range(timed_runs)
+    ]
 
     train_x = train.data_arrays(dataset.train, dataset.train_labels)
     init, step = jax.jit(fns.init), jax.jit(fns.step, donate_argnums=0)
@@ -150,7 +141,7 @@ def measure(
 
     def loop():
         for hi, ki in sample:
-            state = init(hi, ki, train_x)
+            state = init(ki)
             for _ in range(steps):
                 state, _ = step(state, hi, ki, train_x)
             jax.block_until_ready(state)
@@ -227,7 +218,7 @@ def main() -> None:
     args = parser.parse_args()
     devices.use_cpu_cores(args.cpu_devices or None)
     fast_kernels = args.fast_cpu_kernels and devices.use_fast_cpu_kernels()
-    base = experiment_config(args.experiment) if args.experiment else reference_config()
+    base = config_lib.experiment_config(args.experiment) if args.experiment else reference_config()
     dataset = data.load(base.data)
     peak = matmul_peak_gflops()
     records = []

@@ -19,7 +19,7 @@ one compiled sweep; the others are static points of the same run. Training is 40
 the plain baseline's KL falls to ~0.08 nats by step ~300 and stays there through step
 ~450, then climbs slowly back (0.4–0.7 nats by step 1,000, `--config.train.steps=1000`) —
 on these small images the collapse of a β = 1 PixelCNN VAE is transient. `summary.md` holds the
-table (mean ± std over seeds) and `remedies.png` its bars.
+table (mean ± std over seeds) and `phase_diagram.png` its bars, one per remedy.
 
     vaecollapse run experiments/remedies.py --workdir runs/remedies
     vaecollapse run experiments/remedies.py --workdir /tmp/remedies --config.quick=True

@@ -31,8 +31,11 @@ def tiny_config(**sweep) -> ml_collections.ConfigDict:
 
 
 @pytest.fixture
-def tiny():
-    return tiny_config
+def default_hparams():
+    """One run's default hyperparameters as scalar arrays (`grid.default_hparams`)."""
+    from vaecollapse import grid
+
+    return grid.default_hparams()
 
 
 @pytest.fixture(scope="session", autouse=True)

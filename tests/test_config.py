@@ -8,6 +8,7 @@ import pytest
 from conftest import tiny_config
 
 from vaecollapse import config as config_lib
+from vaecollapse import grid
 
 EXPERIMENTS = sorted(Path("experiments").glob("*.py"))
 
@@ -65,18 +66,21 @@ def test_bad_input_is_named(mutate, match):
     c = tiny_config()
     mutate(c)
     with pytest.raises(ValueError, match=match):
-        config_lib.validate(c)
+        grid.validate(c)
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
 def test_experiment_configs_validate(path):
-    namespace = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    config = namespace["get_config"]()
-    config_lib.validate(config)
-    quick = config_lib.finalize(config.copy_and_resolve_references())
-    quick.quick = True
-    config_lib.validate(config_lib.finalize(quick))
+    """Every experiment, full and quick, loaded by name and by path, is a valid sweep."""
+    grid.validate(config_lib.experiment_config(path.stem))
+    quick = config_lib.experiment_config(path, quick=True)
+    assert quick.quick
+    grid.validate(quick)
+
+
+def test_unknown_experiment_is_named():
+    with pytest.raises(FileNotFoundError, match=r"experiment 'demoo'.*known experiments: .*'demo'"):
+        config_lib.experiment_config("demoo")
 
 
 def test_quick_overrides_apply():

@@ -229,10 +229,9 @@ def test_cvae_needs_labelled_data():
 
 def _loss_and_grads(model, params, x):
     """Negated ELBO (β = 1) and its gradients through `train.make_loss_fn`."""
-    from vaecollapse import config as config_lib
-    from vaecollapse import train
+    from vaecollapse import grid, train
 
-    hparams = {k: jnp.float32(v) for k, v in config_lib.HPARAM_DEFAULTS.items()}
+    hparams = grid.default_hparams()
     eps = jax.random.normal(jax.random.PRNGKey(5), (x.shape[0], 3))
     loss_fn = train.make_loss_fn(model)
     return jax.value_and_grad(lambda p: loss_fn(p, x, None, eps, None, hparams, 1.0)[0])

@@ -64,15 +64,6 @@ class LikelihoodTest(chex.TestCase):
         out = self.variant(objectives.categorical_log_likelihood)(logits, labels)
         np.testing.assert_allclose(out, expected, rtol=1e-5)
 
-    @chex.variants(with_jit=True, without_jit=True)
-    def test_beta_weighting_and_elbo(self):
-        recon, kl = jnp.array([2.0, 3.0]), jnp.array([0.5, 1.0])
-        np.testing.assert_allclose(objectives.negative_elbo(recon, kl), [2.5, 4.0])
-        out = self.variant(jax.vmap(lambda b: objectives.beta_weighted_loss(recon, kl, beta=b)))(
-            jnp.array([0.0, 2.0])
-        )
-        np.testing.assert_allclose(out, [[2.0, 3.0], [3.0, 5.0]])
-
 
 class FreeBitsTest(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)

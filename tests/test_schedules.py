@@ -59,10 +59,30 @@ class ScheduleVmapTest(chex.TestCase):
         for beta, cycles in ((0.1, 2.0), (1.0, 4.0), (3.0, 1.0)):
             f(jnp.float32(3.0), jnp.float32(beta), jnp.float32(100.0), jnp.float32(cycles), 0.5)
 
-    def test_registry(self):
-        self.assertEqual(
-            set(schedules.SCHEDULES), {"constant", "linear_warmup", "cyclical", "sigmoid"}
-        )
+    def test_by_name_reads_each_schedules_own_hyperparameters(self):
+        """Each named schedule takes its parameters from the run's hyperparameters; a
+        schedule that read another's (or a wrong default) would give other values."""
+        h = {
+            "beta": jnp.float32(2.0),
+            "warmup_steps": jnp.float32(40.0),
+            "cycles": jnp.float32(2.0),
+            "ratio": jnp.float32(0.5),
+            "midpoint": jnp.float32(30.0),
+            "steepness": jnp.float32(0.2),
+        }
+        step = jnp.float32(10.0)
+        expected = {
+            "constant": 2.0,
+            "linear_warmup": 2.0 * 10 / 40,
+            "cyclical": 2.0 * min(1.0, (10 % 50) / 50 / 0.5),  # T = 100, period 50
+            "sigmoid": 2.0 / (1 + np.exp(-0.2 * (10 - 30))),
+        }
+        self.assertEqual(set(schedules.SCHEDULES), set(expected))
+        for name, value in expected.items():
+            out = schedules.by_name(name)(step, h, 100)
+            np.testing.assert_allclose(out, value, rtol=1e-6, err_msg=name)
+        with self.assertRaisesRegex(ValueError, r"schedule 'linear' is unknown; allowed: "):
+            schedules.by_name("linear")
 
 
 if __name__ == "__main__":

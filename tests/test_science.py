@@ -1,7 +1,5 @@
 """Scientific claims (slow): collapse happens where theory says it does."""
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
@@ -9,24 +7,16 @@ from vaecollapse import analytic, sweep
 from vaecollapse import config as config_lib
 
 
-def load_experiment(name):
-    namespace = {}
-    path = Path("experiments") / f"{name}.py"
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace["get_config"]()
-
-
 def run_quick(name, tmp_path):
-    config = load_experiment(name)
-    config.quick = True
-    return sweep.run_sweep(config_lib.finalize(config), tmp_path, progress=False)
+    config = config_lib.experiment_config(name, quick=True)
+    return sweep.run_sweep(config, tmp_path, progress=False)
 
 
 @pytest.mark.slow
 def test_linear_vae_matches_closed_form(tmp_path):
     """Learned per-dim KL (sorted) within 10 % of ½ log(λ/βσ²) on active dims, < 0.05 nats
     on collapsed ones, for every β and seed; active-unit counts exactly as predicted."""
-    config = load_experiment("linear_phase")
+    config = config_lib.experiment_config("linear_phase")
     results = sweep.run_sweep(config, tmp_path, progress=False)
     eig = np.array(config.data.eigenvalues)
     for beta in results.beta.values:

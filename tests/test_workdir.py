@@ -1,6 +1,7 @@
 """Workdir safety: config mismatch refused, one writer at a time, atomic files."""
 
 import fcntl
+import signal
 import subprocess
 import sys
 import textwrap
@@ -76,7 +77,7 @@ def test_kill_9_at_random_points_then_resume(tmp_path):
     config = tmp_path / "cfg.py"
     config.write_text(CONFIG)
 
-    def cli(wd, timeout=None):
+    def cli(wd):
         cmd = [
             sys.executable,
             "-m",
@@ -92,13 +93,20 @@ def test_kill_9_at_random_points_then_resume(tmp_path):
 
     assert cli(tmp_path / "ref").wait() == 0
     rng = np.random.default_rng(0)
+    killed = []
     for delay in [1.5, *rng.uniform(3.0, 12.0, size=5)]:
         proc = cli(tmp_path / "killed")
         try:
             proc.wait(timeout=delay)
         except subprocess.TimeoutExpired:
             proc.kill()  # SIGKILL
-            proc.wait()
+            killed.append(proc.wait() == -signal.SIGKILL)
+    # the run was really cut short, more than once, and not only before any checkpoint
+    assert len(killed) >= 2 and all(killed), killed
+    assert any((tmp_path / "killed" / "checkpoints").rglob("*")) or any(
+        (tmp_path / "killed" / "chunks").glob("*.npz")
+    )
+    assert not (tmp_path / "killed" / "results.nc").exists()
     assert cli(tmp_path / "killed").wait() == 0
     ref = xr.load_dataset(tmp_path / "ref" / "results.nc")
     resumed = xr.load_dataset(tmp_path / "killed" / "results.nc")

@@ -1,13 +1,16 @@
-"""Command line: ``vaecollapse run CONFIG --workdir DIR [--config.a.b=value ...]`` and
-``vaecollapse report DIR``.
+"""Command line: ``vaecollapse run CONFIG --workdir DIR [--config.a.b=value ...]``,
+``vaecollapse report DIR``, ``vaecollapse boundary DIR`` and ``vaecollapse refine DIR``.
 
 ``run`` trains the config's whole grid (`sweep.run_sweep`), then draws the report;
 re-running it on the same workdir resumes. ``report`` re-draws plots and summary.md
-from ``DIR/results.nc``.
+from ``DIR/results.nc``. ``boundary`` prints and writes ``DIR/boundary.csv``
+(`boundary.estimate`); ``refine`` adds grid values around the boundaries
+(`refine.refine`), then re-draws the report.
 """
 
 from __future__ import annotations
 
+import argparse
 import ast
 import sys
 
@@ -17,7 +20,11 @@ from ml_collections import config_flags
 _USAGE = (
     "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
     "[--axis=NAME=(v1,v2)] [--overwrite] [--multihost] [--noprogress]\n"
-    "       vaecollapse report DIR"
+    "       vaecollapse report DIR\n"
+    "       vaecollapse boundary DIR [--along beta] [--measure mutual_info|kl|kl_per_dim] "
+    "[--threshold X]\n"
+    "       vaecollapse refine DIR [--along beta] [--points 8] [--rounds 2] [--measure M] "
+    "[--threshold X]"
 )
 
 FLAGS = flags.FLAGS
@@ -67,15 +74,11 @@ def _run(argv: list[str]) -> None:
     import jax
 
     from vaecollapse import config as config_lib
-    from vaecollapse import devices, plots, sweep
+    from vaecollapse import report, sweep
 
-    devices.use_cpu_cores(FLAGS.cpu_devices or None)
-    if FLAGS.fast_cpu_kernels:
-        devices.use_fast_cpu_kernels()
-    if FLAGS.compile_cache:
-        devices.enable_compile_cache(FLAGS.compile_cache_dir)
-
-    logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
+    _set_up_devices(
+        FLAGS.cpu_devices, FLAGS.fast_cpu_kernels, FLAGS.compile_cache, FLAGS.compile_cache_dir
+    )
     if FLAGS.multihost:
         jax.distributed.initialize()
     try:
@@ -83,22 +86,82 @@ def _run(argv: list[str]) -> None:
         sweep.run_sweep(config, FLAGS.workdir, overwrite=FLAGS.overwrite, progress=FLAGS.progress)
     except (ValueError, RuntimeError) as err:
         sys.exit(f"vaecollapse: error: {err}")
-    for path in plots.report(FLAGS.workdir):
+    for path in report.report(FLAGS.workdir):
         print(path)
+
+
+def _set_up_devices(cpu_devices: int, fast_cpu_kernels: bool, cache: bool, cache_dir) -> None:
+    """CPU devices, XLA flags and the compile cache, before JAX starts its backends."""
+    from vaecollapse import devices
+
+    devices.use_cpu_cores(cpu_devices or None)
+    if fast_cpu_kernels:
+        devices.use_fast_cpu_kernels()
+    if cache:
+        devices.enable_compile_cache(cache_dir)
+    logging.set_verbosity(logging.WARNING)  # orbax logs every save at INFO
+
+
+def _boundary_parser(command: str) -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog=f"vaecollapse {command}")
+    parser.add_argument("workdir")
+    parser.add_argument("--along", default="beta", help="the ordered numeric axis")
+    parser.add_argument("--measure", default="mutual_info", help="mutual_info, kl or kl_per_dim")
+    parser.add_argument(
+        "--threshold", type=float, default=None, help="nats (default: collapse_kl_eps)"
+    )
+    if command == "refine":
+        parser.add_argument("--points", type=int, default=8, help="new values per round")
+        parser.add_argument("--rounds", type=int, default=2, help="rounds done in all")
+        parser.add_argument("--noprogress", dest="progress", action="store_false")
+        parser.add_argument("--cpu_devices", type=int, default=0, help="0: one per core")
+    return parser
+
+
+def _boundary(args: list[str]) -> None:
+    from vaecollapse import boundary, results
+
+    opts = _boundary_parser("boundary").parse_args(args)
+    found = boundary.estimate(results.load(opts.workdir), opts.along, opts.measure, opts.threshold)
+    print(boundary.markdown(found))
+    print(boundary.write_csv(found, f"{opts.workdir}/boundary.csv"))
+
+
+def _refine(args: list[str]) -> None:
+    opts = _boundary_parser("refine").parse_args(args)
+    _set_up_devices(opts.cpu_devices, True, True, None)
+    from vaecollapse import refine, report
+
+    refine.refine(
+        opts.workdir,
+        along=opts.along,
+        measure=opts.measure,
+        threshold=opts.threshold,
+        points=opts.points,
+        rounds=opts.rounds,
+        progress=opts.progress,
+    )
+    print("\n".join(str(p) for p in report.report(opts.workdir)))
+
+
+def _report(args: list[str]) -> None:
+    from vaecollapse import report
+
+    print("\n".join(str(p) for p in report.report(args[0])))
+
+
+COMMANDS = {"report": _report, "boundary": _boundary, "refine": _refine}
 
 
 def run_main(argv: list[str] | None = None) -> None:
     """Entry point of the ``vaecollapse`` console script and ``python -m vaecollapse``."""
     argv = list(sys.argv if argv is None else argv)
-    if len(argv) < 3 or argv[1] not in ("run", "report"):
+    if len(argv) < 3 or argv[1] not in ("run", *COMMANDS):
         sys.exit(_USAGE)
-    if argv[1] == "report":
-        from vaecollapse import plots
-
+    if argv[1] in COMMANDS:
         try:
-            paths = plots.report(argv[2])
-        except (ValueError, FileNotFoundError) as err:
+            COMMANDS[argv[1]](argv[2:])
+        except (ValueError, FileNotFoundError, RuntimeError) as err:
             sys.exit(f"vaecollapse: error: {err}")
-        print("\n".join(str(p) for p in paths))
         return
     app.run(_run, argv=[argv[0], f"--config={argv[2]}", *argv[3:]])

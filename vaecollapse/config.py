@@ -1,19 +1,20 @@
 """The config schema: defaults every experiment starts from, and validation.
 
-Experiments call `base_config()` and override fields. `validate(config)` runs before
-anything is compiled and names the bad field, its value and what is allowed.
+Experiments call `base_config()` and override fields; `experiment_config` loads one of
+``experiments/``. `check_fields` and `check_point` name the bad field, its value and
+what is allowed; `grid.validate` runs them over a whole sweep before anything compiles.
 """
 
 from __future__ import annotations
 
-import itertools
+import importlib.util
 import math
-from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import ml_collections
 
-from vaecollapse import data, models, schedules
+from vaecollapse import data, models, schedules, train
 
 # Hyperparameters that may be swept (vmapped): name -> default. All become float32
 # scalars in `hparams`, except `seed` (int32), from which the run's PRNG key comes.
@@ -47,8 +48,6 @@ CODEBOOK_UPDATES = ("loss", "ema")
 COMPUTE_DTYPES = ("float32", "bfloat16")
 # Static axes (one compile each) name fields of config.model or config.train.
 STATIC_FIELDS = ("model", "train")
-OPTIMIZERS = ("adam", "sgd")
-LR_SCHEDULES = ("constant", "cosine")
 
 
 def base_config() -> ml_collections.ConfigDict:
@@ -151,11 +150,34 @@ def finalize(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
     return out
 
 
+EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
+
+
+def experiment_config(name: str | Path, *, quick: bool = False) -> ml_collections.ConfigDict:
+    """The config of an experiment file: ``name`` is a path to a ``get_config()`` file or
+    the name of one in the repository's ``experiments/`` (``"demo"``). ``quick`` applies
+    its ``quick_overrides`` (`finalize`)."""
+    path = Path(name)
+    if path.suffix != ".py":
+        path = EXPERIMENTS_DIR / f"{name}.py"
+    if not path.is_file():
+        known = sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.py"))
+        raise FileNotFoundError(
+            f"experiment {str(name)!r}: no file {str(path)!r}; known experiments: {known}"
+        )
+    spec = importlib.util.spec_from_file_location(f"vaecollapse_experiment_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    config = module.get_config()
+    config.quick = quick
+    return finalize(config)
+
+
 def _fail(field: str, value: Any, allowed: str) -> None:
     raise ValueError(f"config.{field}={value!r} is invalid: {allowed}")
 
 
-def _check_hparam(name: str, value: Any, where: str) -> None:
+def check_hparam(name: str, value: Any, where: str) -> None:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         _fail(where, value, "must be a finite number")
     rules = {
@@ -176,60 +198,19 @@ def _check_hparam(name: str, value: Any, where: str) -> None:
         _fail(where, value, allowed)
 
 
-def static_points(config: ml_collections.ConfigDict) -> list[dict[str, Any]]:
-    """Every combination of the ``sweep_static`` axes, as ``{axis: value}`` dicts; with
-    ``variants``, each distinct set of their static fields (first-appearance order)."""
-    if config.variants:
-        return [point for point, _ in variant_groups(config)]
-    axes = dict(config.sweep_static.items())
-    return [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
-
-
-def variant_groups(
-    config: ml_collections.ConfigDict,
-) -> list[tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]]:
-    """``variants`` grouped by their static fields: ``[(static point, [(name, hparam
-    overrides), ...]), ...]``; the variants of one group run in one compiled sweep."""
-    groups: list[tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]] = []
-    for name, fields in config.variants:
-        fields = dict(fields)
-        static = {k: v for k, v in fields.items() if k not in HPARAM_DEFAULTS}
-        dynamic = {k: v for k, v in fields.items() if k in HPARAM_DEFAULTS}
-        for point, members in groups:
-            if point == static:
-                members.append((name, dynamic))
-                break
-        else:
-            groups.append((static, [(name, dynamic)]))
-    return groups
-
-
-def static_section(config: ml_collections.ConfigDict, axis: str) -> str:
-    """The section (``model`` or ``train``) a static axis overrides."""
-    sections = [s for s in STATIC_FIELDS if axis in config[s]]
+def static_section(config: ml_collections.ConfigDict, field: str) -> str:
+    """The section (``model`` or ``train``) a static field (axis or variant field) sets."""
+    sections = [s for s in STATIC_FIELDS if field in config[s]]
     if len(sections) != 1:
         allowed = sorted(set(config.model) | set(config.train))
-        _fail(f"sweep_static.{axis}", None, f"not a model/train field; allowed: {allowed}")
+        _fail(f"sweep_static.{field}", None, f"not a model/train field; allowed: {allowed}")
     return sections[0]
 
 
-def with_static(
-    config: ml_collections.ConfigDict, point: dict[str, Any]
-) -> ml_collections.ConfigDict:
-    """A copy of ``config`` with one static grid point's values written in."""
-    out = ml_collections.ConfigDict(config.to_dict())
-    for axis, value in point.items():
-        out[static_section(config, axis)][axis] = value
-    return out
-
-
-def iter_static_configs(config: ml_collections.ConfigDict) -> Iterator[ml_collections.ConfigDict]:
-    for point in static_points(config):
-        yield with_static(config, point)
-
-
-def validate(config: ml_collections.ConfigDict) -> None:
-    """Raise ValueError naming the first bad field, its value and what is allowed."""
+def check_fields(config: ml_collections.ConfigDict) -> None:
+    """Check everything but the static points' own configs (`grid.validate` checks the
+    whole sweep): swept and default hyperparameters, static axes, variants, sweep
+    settings. Raise ValueError naming the first bad field, its value and what is allowed."""
     for name, values in config.sweep.items():
         if name not in HPARAM_DEFAULTS:
             _fail(
@@ -240,11 +221,11 @@ def validate(config: ml_collections.ConfigDict) -> None:
         if len(set(values)) != len(values):
             _fail(f"sweep.{name}", values, "has duplicate values")
         for v in values:
-            _check_hparam(name, v, f"sweep.{name}")
+            check_hparam(name, v, f"sweep.{name}")
     for name, value in config.hparams.items():
         if name not in HPARAM_DEFAULTS:
             _fail(f"hparams.{name}", value, f"unknown; allowed: {list(HPARAM_DEFAULTS)}")
-        _check_hparam(name, value, f"hparams.{name}")
+        check_hparam(name, value, f"hparams.{name}")
     for axis, values in config.sweep_static.items():
         static_section(config, axis)
         if not isinstance(values, tuple | list) or len(values) == 0:
@@ -252,8 +233,6 @@ def validate(config: ml_collections.ConfigDict) -> None:
         if axis in config.sweep:
             _fail(f"sweep_static.{axis}", values, "is also a dynamic sweep axis")
     _validate_variants(config)
-    for c in iter_static_configs(config):
-        _validate_static(c)
     if not isinstance(config.run_group, int) or config.run_group < -1:
         _fail(
             "run_group",
@@ -285,14 +264,15 @@ def _validate_variants(config: ml_collections.ConfigDict) -> None:
             if field in config.sweep:
                 _fail(f"variants[{name!r}].{field}", value, "is also a dynamic sweep axis")
             if field in HPARAM_DEFAULTS:
-                _check_hparam(field, value, f"variants[{name!r}].{field}")
+                check_hparam(field, value, f"variants[{name!r}].{field}")
             else:
                 static_section(config, field)
     if len(set(names)) != len(names):
         _fail("variants", names, "variant names must be unique")
 
 
-def _validate_static(c: ml_collections.ConfigDict) -> None:
+def check_point(c: ml_collections.ConfigDict) -> None:
+    """Check one compile's config (static values written in): names, sizes, divisibility."""
     if c.data.name not in data.NAMES:
         _fail("data.name", c.data.name, f"allowed: {', '.join(data.NAMES)}")
     if c.model.name not in models.NAMES:
@@ -341,10 +321,10 @@ def _validate_static(c: ml_collections.ConfigDict) -> None:
         _fail("model.sigma2", c.model.sigma2, "must be > 0")
     if c.train.schedule not in schedules.SCHEDULES:
         _fail("train.schedule", c.train.schedule, f"allowed: {', '.join(schedules.SCHEDULES)}")
-    if c.train.optimizer not in OPTIMIZERS:
-        _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(OPTIMIZERS)}")
-    if c.train.lr_schedule not in LR_SCHEDULES:
-        _fail("train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(LR_SCHEDULES)}")
+    if c.train.optimizer not in train.OPTIMIZERS:
+        _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(train.OPTIMIZERS)}")
+    if c.train.lr_schedule not in train.LR_SCHEDULES:
+        _fail("train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(train.LR_SCHEDULES)}")
     for field in ("steps", "batch_size", "log_every", "eval_examples"):
         value = c.train[field]
         if not isinstance(value, int) or value <= 0:

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -23,6 +24,31 @@ from vaecollapse.models import VAE
 Array = jax.Array
 
 HEALTHY, PARTIAL, FULL = 0, 1, 2
+STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the diagnostics are measured: plain frozen values, read once when a compiled
+    function is built (never a mutable config inside a trace)."""
+
+    au_threshold: float = 0.01  # Var_x(μ_j) above which a dim is active (Burda et al. 2016)
+    iw_samples: int = 50  # k of the importance-weighted NLL
+    mi_chunk: int = 256  # samples per chunk of the I(x; z) estimate
+    trace_examples: int = 256  # training examples probed at each logged step
+    collapse_kl_eps: float = 0.05  # KL (nats) below which a run counts as collapsed
+
+    @classmethod
+    def from_config(cls, config: Any) -> Settings:
+        """From ``config.diagnostics`` and ``config.collapse_kl_eps``."""
+        section = config.diagnostics
+        return cls(
+            au_threshold=float(section.au_threshold),
+            iw_samples=int(section.iw_samples),
+            mi_chunk=int(section.mi_chunk),
+            trace_examples=int(section.trace_examples),
+            collapse_kl_eps=float(config.collapse_kl_eps),
+        )
 
 
 def kl_per_dim(mean: Array, log_var: Array) -> Array:
@@ -248,6 +274,15 @@ def collapse_onset_step(kl_trace: Array, steps: Array, eps: float) -> Array:
     return jnp.where(stays.any(), steps[first], -1).astype(jnp.int32)
 
 
+class _Terms(NamedTuple):
+    """What the evaluation of one kind of posterior hands to the shared statistics."""
+
+    mean: Array  # [N, d] the encoder's location (μ; z_e for a VQ-VAE): μ statistics
+    z: Array  # [N, d] the decoded latent (μ; z_q): activity, pictures, sensitivity
+    log_var: Array  # [N, d] log σ² (a VQ-VAE's point mass: very negative)
+    results: dict[str, Array]  # the posterior-specific results (KL, recon, ELBO, …)
+
+
 def make_evaluate(config: Any, model: VAE) -> Callable:
     """``evaluate(params, key, hparams, kl_trace, eval_data, steps) -> dict`` for one run.
 
@@ -269,18 +304,18 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     μ statistics and histogram the encoder output z_e, σ = 0 (a point mass).
     """
     model = model.clone(dtype=jnp.float32)  # evaluation in float32 whatever trained
-    d = config.diagnostics
+    settings = Settings.from_config(config)
     latent_dim = config.model.latent_dim
     vq = model.quantizer
 
-    def gaussian_terms(params, eval_x, label, keep, key):
-        """(z-statistics source, log σ², posterior-specific results) of a Gaussian q."""
+    def gaussian_terms(params, eval_x, label, keep, key) -> _Terms:
+        """The `_Terms` of a Gaussian posterior."""
         k_recon, k_mi, k_iw = jax.random.split(key, 3)
         mean, log_var = model.apply(params, eval_x, label, method=VAE.encode)
         z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k_recon, mean.shape)
         recon = -jnp.mean(model.apply(params, eval_x, z, keep, label, method=VAE.log_prob))
         kl_dims = kl_per_dim(mean, log_var)
-        return (
+        return _Terms(
             mean,
             mean,
             log_var,
@@ -289,30 +324,28 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
                 "recon": recon,
                 "elbo": -(recon + jnp.sum(kl_dims)),
                 "nll_iw": importance_weighted_nll(
-                    model, params, eval_x, mean, log_var, k_iw, d.iw_samples, keep, label
+                    model, params, eval_x, mean, log_var, k_iw, settings.iw_samples, keep, label
                 ),
-                "mutual_info": mutual_information(mean, log_var, k_mi, d.mi_chunk),
+                "mutual_info": mutual_information(mean, log_var, k_mi, settings.mi_chunk),
                 "kl_per_dim": kl_dims,
                 "codebook_perplexity": jnp.float32(jnp.nan),
                 "codes_used": jnp.int32(-1),
             },
         )
 
-    def vq_terms(params, eval_x, label, keep, key):
+    def vq_terms(params, eval_x, label, keep, key) -> _Terms:
         """The same for a VQ-VAE: a point-mass posterior on the code word z_q, KL to the
         uniform code prior groups · log K (a constant), I(x; c) = `vq_information`."""
         del key
-        z_e, z_q, log_px, _, _, indices = model.apply(
-            params, eval_x, keep, label, method=VAE.vq_forward
-        )
-        recon = -jnp.mean(log_px)
+        out = model.apply(params, eval_x, keep, label, method=VAE.vq_forward)
+        recon = -jnp.mean(out.log_px)
         bound = recon + vq.groups * math.log(vq.num_codes)  # −ELBO; = −IWAE bound for a point mass
-        perplexity, used = codebook_usage(indices, vq.num_codes)
-        rate = vq_information(indices, vq.num_codes)
-        return (
-            z_e,
-            z_q,
-            jnp.full_like(z_e, -50.0),
+        perplexity, used = codebook_usage(out.indices, vq.num_codes)
+        rate = vq_information(out.indices, vq.num_codes)
+        return _Terms(
+            out.z_e,
+            out.z_q,
+            jnp.full_like(out.z_e, -50.0),
             {
                 "kl": rate,
                 "recon": recon,
@@ -332,7 +365,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
         terms = vq_terms if vq is not None else gaussian_terms
         mean, z, log_var, out = terms(params, eval_x, label, keep, k_terms)
         activity = unit_activity(z)
-        dim_active = activity > d.au_threshold
+        dim_active = activity > settings.au_threshold
         num_active = jnp.sum(dim_active).astype(jnp.int32)
         sigma = jnp.exp(0.5 * log_var)
         return {
@@ -344,7 +377,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "std_sigma": jnp.mean(jnp.std(sigma, axis=0)),
             "latent_sensitivity": latent_sensitivity(model, params, z, eval_x, label),
             "collapse_state": collapse_state(num_active, latent_dim),
-            "collapse_onset_step": collapse_onset_step(kl_trace, steps, config.collapse_kl_eps),
+            "collapse_onset_step": collapse_onset_step(kl_trace, steps, settings.collapse_kl_eps),
             "unit_activity": activity,
             "dim_active": dim_active,
             **encoder_histograms(mean, log_var),

@@ -54,16 +54,6 @@ def categorical_log_likelihood(logits: Array, labels: Array) -> Array:
     return jnp.take_along_axis(log_probs, labels[..., None], axis=-1)[..., 0]
 
 
-def negative_elbo(recon_nll: Array, kl: Array) -> Array:
-    """−ELBO = E_q[−log p(x|z)] + KL(q(z|x) ‖ p(z)), per example (both ``[batch]``)."""
-    return recon_nll + kl
-
-
-def beta_weighted_loss(recon_nll: Array, kl: Array, *, beta: Array) -> Array:
-    """β-VAE objective recon + β·KL (Higgins et al. 2017); ``beta`` a (traced) scalar."""
-    return recon_nll + beta * kl
-
-
 def free_bits_kl(kl: Array, free_bits: Array) -> Array:
     """Free-bits KL: Σ_j max(λ, mean_batch KL[:, j])  (Kingma et al. 2016, one group per dim).
 

@@ -1,17 +1,18 @@
-"""Figures and summary of a sweep's ``results.nc``: what a person looks at first.
+"""Figures of a sweep's results (`vaecollapse.results`): what a person looks at first.
 
-`report(workdir)` writes ``phase_diagram.png`` (KL, active units, MI and collapse
-state over the swept axes, mean over seeds with the seed spread), ``kl_curves.png``
-(KL over training, the "falls to ~0 early and stays" symptom), ``kl_per_dim.png``,
-``rate_distortion.png`` (Alemi et al. 2018), ``au_mi_curves.png``,
-``encoder_histograms.png`` (μ and σ across inputs), for images ``reconstructions.png``
-(against the data average) and ``interpolations.png``, and ``summary.md`` (one row per
-run).
-For ``linear_gaussian`` data the analytic collapse boundaries β = λ_i/σ² are drawn.
+Each function draws one figure from the results Dataset into a PNG and returns its
+path: `phase_diagram` (KL, active units, MI and collapse state over the swept axes,
+mean over seeds with the seed spread), `kl_curves` (KL over training, the "falls to ~0
+early and stays" symptom), `kl_per_dim_bars`, `rate_distortion` (Alemi et al. 2018),
+`probe_curves`, `encoder_histograms` (μ and σ across inputs), `picture_grid`
+(reconstructions against the data average, interpolations, prior samples) and, for
+``linear_gaussian`` data, `analytic_comparison` with the closed form (Lucas et al.
+2019). `vaecollapse.report` draws them all and writes ``summary.md``.
 """
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -22,10 +23,9 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from vaecollapse import analytic
-from vaecollapse.workdir import FORMAT_VERSION
+from vaecollapse import analytic, boundary
+from vaecollapse.results import swept_axes
 
-STATE_NAMES = {0: "healthy", 1: "partial", 2: "full"}
 PANELS = (
     ("kl", "KL (nats)"),
     ("active_units", "active units"),
@@ -34,29 +34,7 @@ PANELS = (
 )
 
 
-def load_results(workdir: str | Path) -> xr.Dataset:
-    """Open ``workdir/results.nc``, refusing files written by a newer vaecollapse."""
-    path = Path(workdir) / "results.nc"
-    if not path.exists():
-        raise FileNotFoundError(f"no results at {str(path)!r}; run `vaecollapse run` first")
-    results = xr.load_dataset(path)
-    version = int(results.attrs.get("format_version", -1))
-    if version > FORMAT_VERSION or version < 1:
-        raise ValueError(
-            f"{str(path)!r} has results format_version={version}; this vaecollapse reads "
-            f"format_version <= {FORMAT_VERSION}: upgrade vaecollapse"
-        )
-    # netCDF stores a one-element list attribute as a scalar
-    results.attrs["data_shape"] = [int(n) for n in np.atleast_1d(results.attrs["data_shape"])]
-    return results
-
-
-def swept_axes(results: xr.Dataset) -> list[str]:
-    """Grid axes other than the seed replicate axis, in file order."""
-    return [d for d in results.kl.dims if d != "seed"]
-
-
-def _fmt(value) -> str:
+def fmt_value(value) -> str:
     """A coordinate value as a tick or legend label: numbers compactly, names as is."""
     value = np.asarray(value).item()
     return f"{value:g}" if isinstance(value, int | float) else str(value)
@@ -66,11 +44,6 @@ def _seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     if "seed" in da.dims:
         return da.mean("seed"), da.std("seed")
     return da, xr.zeros_like(da)
-
-
-def _is_log_axis(values: np.ndarray) -> bool:
-    values = np.asarray(values)
-    return values.dtype.kind in "fi" and values.min() > 0 and values.max() / values.min() >= 20
 
 
 def _save(fig, path: Path, tight: bool = False, dpi: int = 110, **savefig) -> Path:
@@ -85,7 +58,7 @@ def _title(results: xr.Dataset, what: str) -> str:
     return f"{results.attrs.get('experiment', '')}: {what}"
 
 
-def _analytic_boundaries(results: xr.Dataset) -> list[float]:
+def analytic_boundaries(results: xr.Dataset) -> list[float]:
     """β values where a latent dim collapses (λ_i/σ²), for linear-Gaussian data."""
     config = json.loads(results.attrs["config"])
     if config["data"]["name"] != "linear_gaussian":
@@ -146,63 +119,174 @@ def analytic_comparison(results: xr.Dataset, path: Path) -> Path:
     return _save(fig, path, tight=True)
 
 
+MAX_ANNOTATED_CELLS = 64  # per-cell numbers only on panels with at most this many cells
+MAX_TICKS = 8
+MAX_FACETS = 8
+
+
+def _cell_edges(values: np.ndarray) -> tuple[np.ndarray, bool]:
+    """Cell edges around grid values (midpoints; geometric on a log axis) and whether the
+    axis is drawn in log; non-numeric values sit at 0, 1, …"""
+    if values.dtype.kind not in "fiu":
+        return np.arange(len(values) + 1) - 0.5, False
+    log = boundary.is_log_axis(values)
+    t = np.log(values.astype(float)) if log else values.astype(float)
+    if len(t) == 1:
+        mids = np.array([t[0] - 0.5, t[0] + 0.5])
+    else:
+        inner = (t[1:] + t[:-1]) / 2
+        mids = np.concatenate([[2 * t[0] - inner[0]], inner, [2 * t[-1] - inner[-1]]])
+    return (np.exp(mids) if log else mids), log
+
+
+def _thin_ticks(ax, which: str, values: np.ndarray) -> None:
+    """At most `MAX_TICKS` labelled ticks at grid values (every k-th)."""
+    numeric = values.dtype.kind in "fiu"
+    positions = values if numeric else np.arange(len(values))
+    keep = slice(None, None, max(1, int(np.ceil(len(values) / MAX_TICKS))))
+    labels = [fmt_value(v) for v in values[keep]]
+    getattr(ax, f"set_{which}ticks")(positions[keep], labels)
+    getattr(ax, f"{which}axis").set_minor_locator(matplotlib.ticker.NullLocator())
+
+
+def _heatmap_panel(fig, ax, mean, std, x_axis: str, y_axis: str, label: str) -> None:
+    """Mean over seeds over two swept axes, cells at their grid values (log-spaced axes
+    in log), thinned tick labels, mean ± std written in each cell when the panel has at
+    most `MAX_ANNOTATED_CELLS` cells."""
+    m = mean.transpose(y_axis, x_axis)
+    s = std.transpose(y_axis, x_axis)
+    x_edges, x_log = _cell_edges(m[x_axis].values)
+    y_edges, y_log = _cell_edges(m[y_axis].values)
+    mesh = ax.pcolormesh(x_edges, y_edges, m.values, cmap="viridis", shading="flat")
+    if x_log:
+        ax.set_xscale("log")
+    if y_log:
+        ax.set_yscale("log")
+    _thin_ticks(ax, "x", m[x_axis].values)
+    _thin_ticks(ax, "y", m[y_axis].values)
+    ax.set_xlabel(x_axis)
+    ax.set_ylabel(y_axis)
+    if m.size <= MAX_ANNOTATED_CELLS:
+        xs = np.sqrt(x_edges[1:] * x_edges[:-1]) if x_log else (x_edges[1:] + x_edges[:-1]) / 2
+        ys = np.sqrt(y_edges[1:] * y_edges[:-1]) if y_log else (y_edges[1:] + y_edges[:-1]) / 2
+        for (i, j), value in np.ndenumerate(m.values):
+            ax.text(
+                xs[j],
+                ys[i],
+                f"{value:.2g}\n±{s.values[i, j]:.1g}",
+                ha="center",
+                va="center",
+                fontsize=7,
+                color="k" if mesh.norm(value) > 0.6 else "w",  # readable on viridis
+            )
+    fig.colorbar(mesh, ax=ax, label=label)
+
+
+def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None) -> None:
+    """The estimated boundary (median over seeds) and its 90 % band: against the other
+    axis on a heatmap, as a vertical line and band on a line plot."""
+    if found is None:
+        return
+    style = dict(color="red", lw=1.5, label="boundary (90 % band)")
+    if y_axis is None:
+        if str(found.status.values) == boundary.BRACKETED:
+            ax.axvline(float(found.estimate), **style)
+            ax.axvspan(float(found.low), float(found.high), color="red", alpha=0.15)
+        return
+    y = found[y_axis].values
+    ax.plot(found.estimate.values, y, "o-", ms=3, **style)
+    ax.fill_betweenx(y, found.low.values, found.high.values, color="red", alpha=0.2)
+
+
+def _facets(results: xr.Dataset, axes: list[str]) -> list[tuple[str, dict]]:
+    """(title, selection) per combination of the swept axes after the first two (at most
+    `MAX_FACETS`); one untitled facet when there are none."""
+    rest = axes[2:]
+    if not rest:
+        return [("", {})]
+    stacked = [
+        dict(zip(rest, combo, strict=True))
+        for combo in itertools.product(*(results[d].values for d in rest))
+    ]
+    return [
+        (", ".join(f"{d}={fmt_value(v)}" for d, v in sel.items()), sel)
+        for sel in stacked[:MAX_FACETS]
+    ]
+
+
+def _bar_panel(ax, mean, std, axis: str, name: str, label: str) -> None:
+    """One bar per named grid point (variants), mean ± std over seeds."""
+    names = [str(v) for v in mean[axis].values]
+    ax.bar(names, mean.values, yerr=std.values, capsize=3, color="tab:blue")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    if name in ("kl", "mutual_info"):  # nats span decades across remedies
+        ax.set_yscale("symlog", linthresh=0.1)
+    ax.set_ylabel(label)
+
+
+def _line_panel(ax, mean, std, axis: str, name: str, label: str, boundaries) -> None:
+    """Mean ± std over seeds along one numeric axis; with linear-Gaussian ``boundaries``
+    (β = λ_i/σ²) drawn as dotted lines and the analytic active-unit count."""
+    x = mean[axis].values
+    ax.errorbar(x, mean.values, yerr=std.values, marker="o", capsize=3)
+    ax.set_xlabel(axis)
+    ax.set_ylabel(label)
+    if boundary.is_log_axis(x):
+        ax.set_xscale("log")
+    if name == "active_units" and boundaries:
+        betas = np.geomspace(x.min(), x.max(), 200)
+        counts = [sum(b < c for c in boundaries) for b in betas]
+        ax.plot(betas, counts, "k--", label="analytic (λ_i > βσ²)")
+        ax.legend(fontsize=8)
+    for b in boundaries:
+        ax.axvline(b, color="grey", lw=0.8, ls=":")
+
+
+def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
+    """The whole-latent boundary (I(x; z) falling to ``collapse_kl_eps``) along the first
+    swept axis, when it is numeric with 2 values or more; None otherwise."""
+    if not axes or axes[0] not in boundary.numeric_axes(results):
+        return None
+    return boundary.estimate(results, axes[0], "mutual_info")
+
+
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
+    """KL, active units, I(x; z) and collapse state over the swept axes (`PANELS`),
+    mean ± std over seeds, with the estimated boundary along the first axis
+    (`vaecollapse.boundary`) and its 90 % band. The layout follows the grid: a heatmap
+    over the first two swept axes, one row of panels (a facet) per combination of any
+    further axes — never averaged over them; bars for named variants; a line along one
+    numeric axis (with the closed-form boundaries λ_i/σ² for linear-Gaussian data over
+    β); one bar when nothing but seeds is swept."""
     axes = swept_axes(results)
-    fig, grid = plt.subplots(1, len(PANELS), figsize=(4.4 * len(PANELS), 3.8), squeeze=False)
-    boundaries = _analytic_boundaries(results) if "beta" in axes else []
-    for ax, (name, label) in zip(grid[0], PANELS, strict=True):
-        mean, std = _seed_stats(results[name].astype(float))
-        if len(axes) >= 2:
-            x_axis, y_axis = axes[0], axes[1]
-            extra = [d for d in mean.dims if d not in (x_axis, y_axis)]
-            m = mean.mean(extra).transpose(y_axis, x_axis)
-            s = std.mean(extra).transpose(y_axis, x_axis)
-            image = ax.imshow(m.values, origin="lower", aspect="auto", cmap="viridis")
-            ax.set_xticks(range(m.sizes[x_axis]), [_fmt(v) for v in m[x_axis].values])
-            ax.set_yticks(range(m.sizes[y_axis]), [_fmt(v) for v in m[y_axis].values])
-            ax.set_xlabel(x_axis)
-            ax.set_ylabel(y_axis)
-            for (i, j), value in np.ndenumerate(m.values):
-                ax.text(
-                    j,
-                    i,
-                    f"{value:.2g}\n±{s.values[i, j]:.1g}",
-                    ha="center",
-                    va="center",
-                    fontsize=7,
-                    color="k" if image.norm(value) > 0.6 else "w",  # readable on viridis
-                )
-            fig.colorbar(image, ax=ax, label=label)
-        elif len(axes) == 1 and mean[axes[0]].dtype.kind in "US":  # named variants: bars
-            names = [str(v) for v in mean[axes[0]].values]
-            ax.bar(names, mean.values, yerr=std.values, capsize=3, color="tab:blue")
-            ax.tick_params(axis="x", labelrotation=45, labelsize=8)
-            if name in ("kl", "mutual_info"):  # nats span decades across remedies
-                ax.set_yscale("symlog", linthresh=0.1)
-            ax.set_ylabel(label)
-        elif len(axes) == 1:
-            x_axis = axes[0]
-            ax.errorbar(mean[x_axis].values, mean.values, yerr=std.values, marker="o", capsize=3)
-            ax.set_xlabel(x_axis)
-            ax.set_ylabel(label)
-            if _is_log_axis(mean[x_axis].values):
-                ax.set_xscale("log")
-            if name == "active_units" and boundaries:
-                betas = np.geomspace(mean[x_axis].values.min(), mean[x_axis].values.max(), 200)
-                ax.plot(
-                    betas,
-                    [sum(b < c for c in boundaries) for b in betas],
-                    "k--",
-                    label="analytic (λ_i > βσ²)",
-                )
-                ax.legend(fontsize=8)
-        else:
-            ax.bar([0], [float(mean)], yerr=[float(std)])
-            ax.set_ylabel(label)
-        for b in boundaries:
-            if len(axes) == 1:
-                ax.axvline(b, color="grey", lw=0.8, ls=":")
-        ax.set_title(label)
+    facets = _facets(results, axes) if len(axes) >= 2 else [("", {})]
+    fig, grid = plt.subplots(
+        len(facets),
+        len(PANELS),
+        figsize=(4.6 * len(PANELS), 3.8 * len(facets)),
+        squeeze=False,
+    )
+    boundaries = analytic_boundaries(results) if axes[:1] == ["beta"] else []
+    found = _found_boundary(results, axes)
+    for row, (facet, selection) in zip(grid, facets, strict=True):
+        for ax, (name, label) in zip(row, PANELS, strict=True):
+            mean, std = _seed_stats(results[name].astype(float).sel(selection))
+            if len(axes) >= 2:
+                _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label)
+                _boundary_overlay(ax, None if found is None else found.sel(selection), axes[1])
+                for b in boundaries:
+                    ax.axvline(b, color="white", lw=1, ls="--")
+            elif len(axes) == 1 and mean[axes[0]].dtype.kind in "US":
+                _bar_panel(ax, mean, std, axes[0], name, label)
+            elif len(axes) == 1:
+                _line_panel(ax, mean, std, axes[0], name, label, boundaries)
+                _boundary_overlay(ax, found, None)
+            else:
+                ax.bar([0], [float(mean)], yerr=[float(std)])
+                ax.set_ylabel(label)
+            ax.set_title(f"{label}\n{facet}" if facet else label, fontsize=9)
+    if grid[0][0].get_legend_handles_labels()[0]:
+        grid[0][0].legend(fontsize=7, loc="best")
     fig.suptitle(_title(results, "collapse phase diagram (mean ± std over seeds)"))
     return _save(fig, path, tight=True)
 
@@ -226,7 +310,7 @@ def _run_colours(results: xr.Dataset):
     coords = values.astype(float) if numeric else np.arange(len(values), dtype=float)
     scale = (
         matplotlib.colors.LogNorm
-        if numeric and _is_log_axis(values)
+        if numeric and boundary.is_log_axis(values)
         else matplotlib.colors.Normalize
     )
     norm = scale(vmin=coords.min(), vmax=coords.max() if len(coords) > 1 else coords.min() + 1)
@@ -244,20 +328,20 @@ def _run_colours(results: xr.Dataset):
     return colour, add_colorbar
 
 
-def _runs(results: xr.Dataset):
+def iter_runs(results: xr.Dataset):
     """Yield (label, per-run Dataset) for every grid point."""
     grid_dims = [d for d in results.kl.dims]
     stacked = results.stack(run=grid_dims) if grid_dims else results.expand_dims(run=[0])
     for i in range(stacked.sizes["run"]):
         run = stacked.isel(run=i)
-        label = ", ".join(f"{d}={_fmt(run[d].values)}" for d in grid_dims)
+        label = ", ".join(f"{d}={fmt_value(run[d].values)}" for d in grid_dims)
         yield label, run
 
 
 def kl_curves(results: xr.Dataset, path: Path) -> Path:
     colour, add_colorbar = _run_colours(results)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for _, run in _runs(results):
+    for _, run in iter_runs(results):
         ax.plot(results.step.values, run.kl_trace.values, color=colour(run), alpha=0.8, lw=1)
     eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
     ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
@@ -288,7 +372,7 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
             m.values[order],
             width,
             yerr=s.values[order],
-            label=f"{axis}={_fmt(value)}" if axis else None,
+            label=f"{axis}={fmt_value(value)}" if axis else None,
         )
     ax.set_xlabel("latent dim (sorted by KL within each setting)")
     ax.set_ylabel("KL per dim (nats)")
@@ -301,7 +385,7 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
 def rate_distortion(results: xr.Dataset, path: Path) -> Path:
     colour, add_colorbar = _run_colours(results)
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for _, run in _runs(results):
+    for _, run in iter_runs(results):
         ax.scatter(run.kl.values, run.recon.values, color=colour(run))
     add_colorbar(fig, ax)
     ax.axhline(
@@ -318,7 +402,7 @@ def probe_curves(results: xr.Dataset, path: Path) -> Path:
     """Active units and I(x; z) over training (on a fixed training subsample)."""
     colour, add_colorbar = _run_colours(results)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for _, run in _runs(results):
+    for _, run in iter_runs(results):
         axes[0].plot(results.step, run.active_units_trace, color=colour(run), alpha=0.8, lw=1)
         axes[1].plot(results.step, run.mutual_info_trace, color=colour(run), alpha=0.8, lw=1)
     axes[0].set_ylabel("active units")
@@ -339,7 +423,7 @@ def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
     symptom shows as a spike at the prior's values."""
     colour, add_colorbar = _run_colours(results)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for _, run in _runs(results):
+    for _, run in iter_runs(results):
         axes[0].step(results.mu_bin, run.mu_hist, where="mid", color=colour(run), alpha=0.7)
         axes[1].step(results.sigma_bin, run.sigma_hist, where="mid", color=colour(run), alpha=0.7)
     for ax, prior, name in zip(
@@ -354,14 +438,15 @@ def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
     return _save(fig, path)
 
 
-def _first_seed(results: xr.Dataset) -> xr.Dataset:
+def first_seed(results: xr.Dataset) -> xr.Dataset:
+    """The runs of the first seed (all runs when seeds are not swept)."""
     return results.isel(seed=0) if "seed" in results.dims else results
 
 
 def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> Path:
     """One row of decoded images per grid point (first seed), the data on top."""
     shape = tuple(results.attrs["data_shape"])[:2]
-    runs = list(_runs(_first_seed(results)))[:16]
+    runs = list(iter_runs(first_seed(results)))[:16]
     rows = [("data", results.eval_images.values)]
     if variable == "recon_examples":  # what a decoder that ignores z outputs
         rows.append(
@@ -382,198 +467,3 @@ def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> P
         row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
     fig.suptitle(_title(results, what))
     return _save(fig, path, dpi=90, bbox_inches="tight")
-
-
-SUMMARY_COLUMNS = (
-    ("kl", "KL", "{:.3f}"),
-    ("recon", "recon", "{:.2f}"),
-    ("elbo", "ELBO", "{:.2f}"),
-    ("nll_iw", "IW-NLL", "{:.2f}"),
-    ("active_units", "AU", "{:d}"),
-    ("mutual_info", "MI", "{:.3f}"),
-    ("mean_abs_mu", "mean abs mu", "{:.3f}"),
-    ("mean_sigma", "mean sigma", "{:.3f}"),
-    ("latent_sensitivity", "z-sensitivity", "{:.3f}"),
-    ("collapse_state", "state", None),
-    ("collapse_onset_step", "onset", "{:d}"),
-    ("diverged", "diverged", None),
-)
-
-
-SEED_COLUMNS = (
-    ("kl", "KL"),
-    ("active_units", "AU"),
-    ("mutual_info", "MI"),
-    ("recon", "recon"),
-    ("elbo", "ELBO"),
-    ("nll_iw", "IW-NLL"),
-    ("codebook_perplexity", "perplexity"),
-    ("codes_used", "codes used"),
-    ("collapse_onset_step", "onset"),
-)
-
-
-def seed_table(results: xr.Dataset) -> str:
-    """Markdown: mean ± std over seeds per point of the other axes, with the count of
-    seeds in each collapse state (VQ columns only where a VQ-VAE ran)."""
-    if results.sizes.get("seed", 1) < 2:
-        return ""
-    axes = swept_axes(results)
-    columns = [
-        (name, title)
-        for name, title in SEED_COLUMNS
-        if name in results
-        and np.isfinite(results[name].values.astype(float)).any()
-        and not (name == "codes_used" and (results[name].values < 0).all())  # no VQ-VAE ran
-    ]
-    header = [*axes, *(title for _, title in columns), "state (seeds)"]
-    lines = [
-        "",
-        f"## Mean ± std over {results.sizes['seed']} seeds",
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    stacked = results.stack(point=axes) if axes else results.expand_dims(point=[0])
-    for i in range(stacked.sizes["point"]):
-        run = stacked.isel(point=i)
-        cells = [_fmt(run[d].values) for d in axes]
-        for name, _ in columns:
-            values = run[name].values.astype(float)
-            if np.isfinite(values).all():
-                cells.append(f"{values.mean():.3g} ± {values.std():.2g}")
-            else:
-                cells.append("—")
-        states = run.collapse_state.values.astype(int)
-        cells.append(
-            ", ".join(
-                f"{STATE_NAMES[k]} {int((states == k).sum())}" for k in sorted(set(states.tolist()))
-            )
-        )
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
-    grid_dims = list(results.kl.dims)
-    header = [*grid_dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
-    lines = [
-        f"# {results.attrs.get('experiment', 'sweep')}: collapse summary",
-        "",
-        f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
-        f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
-        f"decoder reaches recon {results.attrs['marginal_nll']:.2f}."
-        + (
-            f" The generating factor carries I(x; topic) = {results.attrs['mi_bound']:.3f} nats."
-            if "mi_bound" in results.attrs
-            else ""
-        )
-        + " State: healthy = every "
-        f"latent dim active, partial, full = no active dim. mean abs mu / mean sigma: encoder "
-        f"statistics (collapse: 0 and 1 for every input); z-sensitivity: mean change of the "
-        f"decoded output when z is swapped between inputs (collapse: 0). Onset: first logged "
-        f"step from which KL stays below ε (−1: never). Wall time "
-        f"{results.attrs.get('wall_time_s', float('nan')):.1f} s on "
-        f"{results.attrs.get('num_devices', '?')}× {results.attrs.get('device_kind', '?')}.",
-        "",
-        *[f"![{p.stem}]({p.name})" for p in figures],
-        "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
-    ]
-    for _, run in _runs(results):
-        cells = [f"{run[d].values.item()}" for d in grid_dims]
-        for name, _, fmt in SUMMARY_COLUMNS:
-            value = run[name].values.item()
-            if name == "collapse_state":
-                cells.append(STATE_NAMES[int(value)])
-            elif name == "diverged":
-                cells.append("yes" if value else "no")
-            else:
-                cells.append(fmt.format(int(value) if "d" in fmt else float(value)))
-        lines.append("| " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
-
-
-def _as_text(tokens: np.ndarray) -> str:
-    """Token ids as letters (a = 0, …) when the vocabulary fits, else numbers."""
-    ids = [int(t) for t in tokens]
-    if max(ids) < 26:
-        return "".join(chr(ord("a") + i) for i in ids)
-    return " ".join(map(str, ids))
-
-
-def analytic_note(results: xr.Dataset) -> str:
-    """Markdown: the largest gap between learned and optimal KL per dim (linear data)."""
-    optimal = analytic_kl(results)
-    if optimal is None:
-        return ""
-    gap = np.abs(learned_kl_sorted(results) - optimal)
-    worst = gap.where(gap == gap.max(), drop=True)
-    where = ", ".join(f"{d}={_fmt(worst[d].values[0])}" for d in worst.dims)
-    return (
-        "\n## Against the closed form (Lucas et al. 2019)\n\n"
-        f"Largest |learned − optimal| KL per dim over every run and dim: "
-        f"**{float(gap.max()):.4f} nats** (at {where}); mean {float(gap.mean()):.4f} nats. "
-        "See `analytic_kl.png`.\n"
-    )
-
-
-def text_samples(results: xr.Dataset) -> str:
-    """Markdown: per grid point (first seed), the eval sequences, their reconstructions,
-    the interpolation and prior samples as text (drawn with the same noise everywhere,
-    so a decoder that ignores z repeats one line)."""
-    lines = ["", "## Sequences as text (a = token 0, b = token 1, …)", ""]
-    data = [_as_text(row) for row in results.eval_images.values]
-    for label, run in list(_runs(_first_seed(results)))[:16]:
-        lines += [f"### {label}", "", "| data | reconstruction | interpolation | prior sample |"]
-        lines.append("|---|---|---|---|")
-        columns = [data] + [
-            [_as_text(row) for row in run[v].values]
-            for v in ("recon_examples", "interpolation", "prior_samples")
-        ]
-        lines += [
-            "| " + " | ".join(f"`{c}`" for c in row) + " |" for row in zip(*columns, strict=True)
-        ]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def report(workdir: str | Path) -> list[Path]:
-    """Draw every figure and ``summary.md`` for ``workdir/results.nc``; return the paths."""
-    workdir = Path(workdir)
-    results = load_results(workdir)
-    figures = [
-        phase_diagram(results, workdir / "phase_diagram.png"),
-        kl_curves(results, workdir / "kl_curves.png"),
-        kl_per_dim_bars(results, workdir / "kl_per_dim.png"),
-        rate_distortion(results, workdir / "rate_distortion.png"),
-        probe_curves(results, workdir / "au_mi_curves.png"),
-        encoder_histograms(results, workdir / "encoder_histograms.png"),
-    ]
-    if analytic_kl(results) is not None:
-        figures.append(analytic_comparison(results, workdir / "analytic_kl.png"))
-    if "recon_examples" in results and len(results.attrs["data_shape"]) == 3:  # images
-        figures += [
-            picture_grid(
-                results,
-                "recon_examples",
-                "reconstructions (top: data, then the data average)",
-                workdir / "reconstructions.png",
-            ),
-            picture_grid(
-                results,
-                "interpolation",
-                "decoding the line from z(x₀) to z(x₁)",
-                workdir / "interpolations.png",
-            ),
-            picture_grid(
-                results, "prior_samples", "samples from the prior", workdir / "prior_samples.png"
-            ),
-        ]
-    summary = workdir / "summary.md"
-    text = summary_markdown(results, figures) + seed_table(results) + analytic_note(results)
-    if results.attrs["data_kind"] == "tokens":
-        text += text_samples(results)
-    summary.write_text(text)
-    return [*figures, summary]

@@ -6,6 +6,8 @@ schedules. ``step`` is the 0-based optimisation step.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
 import jax
 import jax.numpy as jnp
 
@@ -43,9 +45,29 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
     return beta * jax.nn.sigmoid(steepness * (step - midpoint))
 
 
-SCHEDULES = {
-    "constant": constant,
-    "linear_warmup": linear_warmup,
-    "cyclical": cyclical,
-    "sigmoid": sigmoid,
+# β(step, hparams, total_steps) of each named schedule, its parameters read from the
+# run's hyperparameters (`config.HPARAM_DEFAULTS`).
+_FROM_HPARAMS: dict[str, Callable[[Array, Mapping[str, Array], int], Array]] = {
+    "constant": lambda step, h, total: constant(step, beta=h["beta"]),
+    "linear_warmup": lambda step, h, total: linear_warmup(
+        step, beta=h["beta"], warmup_steps=h["warmup_steps"]
+    ),
+    "cyclical": lambda step, h, total: cyclical(
+        step, beta=h["beta"], total_steps=total, cycles=h["cycles"], ratio=h["ratio"]
+    ),
+    "sigmoid": lambda step, h, total: sigmoid(
+        step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"]
+    ),
 }
+SCHEDULES = tuple(_FROM_HPARAMS)
+
+
+def by_name(name: str) -> Callable[[Array, Mapping[str, Array], int], Array]:
+    """``beta_at(step, hparams, total_steps)`` of the named schedule.
+
+    Raises:
+      ValueError: ``name`` is not one of `SCHEDULES`.
+    """
+    if name not in _FROM_HPARAMS:
+        raise ValueError(f"schedule {name!r} is unknown; allowed: {', '.join(SCHEDULES)}")
+    return _FROM_HPARAMS[name]

@@ -1,27 +1,23 @@
 """Run a whole hyperparameter grid as one compiled, vmapped, sharded program.
 
-Grid = product of ``config.sweep`` axes (dynamic: arrays, vmapped) × product of
-``config.sweep_static`` axes (one compile each). Each static point's runs go through
-``jit(vmap(train))`` in chunks of at most ``config.sweep_chunk`` runs, the run axis
-sharded over ``jax.devices()``. The host only loops over static points, chunks and
-logged intervals; it syncs once per logged interval (for the progress bar and trace).
-Mid-chunk state is checkpointed with orbax every ``config.checkpoint_every`` steps,
-finished chunks are saved atomically, and a re-run resumes where it stopped.
+`grid.plan` says which runs compile together (one compile per static point). Each
+static point's runs go through ``jit(vmap(train))`` in chunks of at most
+``config.sweep_chunk`` runs, the run axis sharded over ``jax.devices()``. The host
+only loops over static points, chunks and logged intervals; it syncs once per logged
+interval (for the progress bar and trace). Mid-chunk state is checkpointed with orbax
+every ``config.checkpoint_every`` steps, finished chunks are saved atomically, and a
+re-run resumes where it stopped; `results.write` saves the labelled results.
 """
 
 from __future__ import annotations
 
-import itertools
-import json
 import math
 import os
 import shutil
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -33,62 +29,10 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from vaecollapse import config as config_lib
-from vaecollapse import data, devices, diagnostics, models, train
+from vaecollapse import data, devices, diagnostics, grid, models, results, train
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
-
-
-@dataclass(frozen=True)
-class Grid:
-    """The dynamic part of a sweep: named axes and the flat list of runs.
-
-    ``hparams[name]`` is ``[num_runs]`` for every hyperparameter (swept or default);
-    runs are in C order over ``axes`` (last axis fastest).
-    """
-
-    axes: dict[str, tuple]
-    hparams: dict[str, np.ndarray]
-
-    @property
-    def num_runs(self) -> int:
-        return math.prod(len(v) for v in self.axes.values())
-
-    @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(len(v) for v in self.axes.values())
-
-
-def make_grid(
-    config: ml_collections.ConfigDict,
-    variants: list[tuple[str, dict[str, Any]]] | None = None,
-) -> Grid:
-    """The runs of the ``config.sweep`` product — crossed, when given, with named
-    ``variants`` (a leading ``variant`` axis whose hyperparameter overrides apply first)."""
-    axes = {name: tuple(values) for name, values in config.sweep.items()}
-    overrides = dict(variants or [])
-    if variants is not None:
-        axes = {"variant": tuple(overrides), **axes}
-    points = [dict(zip(axes, combo, strict=True)) for combo in itertools.product(*axes.values())]
-    hparams = {}
-    for name, default in config.hparams.items():
-        column = [
-            p.get(name, overrides.get(p.get("variant"), {}).get(name, default)) for p in points
-        ]
-        hparams[name] = np.asarray(column, np.int32 if name == "seed" else np.float32)
-    return Grid(axes=axes, hparams=hparams)
-
-
-def sweep_plan(config: ml_collections.ConfigDict) -> list[tuple[dict[str, Any], Grid]]:
-    """(static point, its vmapped grid) for every compile of the sweep."""
-    if config.variants:
-        return [
-            (point, make_grid(config, members))
-            for point, members in config_lib.variant_groups(config)
-        ]
-    grid = make_grid(config)
-    return [(point, grid) for point in config_lib.static_points(config)]
 
 
 def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
@@ -97,22 +41,17 @@ def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
     group, not per run, and are left out."""
     model = models.build(config.model, dataset.meta)
     fns = train.make_train_fns(config, model, dataset)
-    hparams = {k: jnp.zeros((), jnp.int32 if k == "seed" else jnp.float32) for k in config.hparams}
-    train_data = (
-        jax.ShapeDtypeStruct(dataset.train.shape, dataset.train.dtype),
-        jax.ShapeDtypeStruct(dataset.train.shape[:1], jnp.int32),
-    )
-    state = jax.eval_shape(fns.init, hparams, jax.random.PRNGKey(0), train_data)
+    state = jax.eval_shape(fns.init, jax.random.PRNGKey(0))
     state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(state))
     num_logs = config.train.steps // config.train.log_every
     return 4 * state_bytes + 4 * num_logs * (4 + config.model.latent_dim)
 
 
-def memory_budget(devices: list) -> int:
-    """Half the free memory of ``devices`` (accelerator memory, or host RAM on CPU)."""
-    stats = devices[0].memory_stats() or {}
+def memory_budget(device_list: list) -> int:
+    """Half the free memory of ``device_list`` (accelerator memory, or host RAM on CPU)."""
+    stats = device_list[0].memory_stats() or {}
     if "bytes_limit" in stats:
-        return len(devices) * (stats["bytes_limit"] - stats.get("bytes_in_use", 0)) // 2
+        return len(device_list) * (stats["bytes_limit"] - stats.get("bytes_in_use", 0)) // 2
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // 2
 
 
@@ -124,16 +63,6 @@ def chunk_size(
     limit = config.sweep_chunk or max(1, budget // per_run)
     size = min(limit, num_runs)
     return math.ceil(size / num_devices) * num_devices
-
-
-def _pad_runs(arrays: dict[str, np.ndarray], start: int, size: int) -> dict[str, np.ndarray]:
-    """Rows ``start:start+size``, padded by repeating the last run (dropped later)."""
-    out = {}
-    for name, column in arrays.items():
-        rows = column[start : start + size]
-        pad = size - len(rows)
-        out[name] = np.concatenate([rows, np.repeat(rows[-1:], pad, axis=0)]) if pad else rows
-    return out
 
 
 def map_runs(fn: Callable, mesh: Mesh, group: int, *, shared: int = 0, donate: bool = False):
@@ -182,10 +111,10 @@ class ChunkRunner:
             ),
             replicated,
         )
-        self.num_logs = config.train.steps // config.train.log_every
-        self.steps = (np.arange(self.num_logs, dtype=np.int32) + 1) * config.train.log_every
+        self.steps = results.logged_steps(config)
+        self.num_logs = len(self.steps)
         group = devices.run_group(config.run_group, mesh.devices.flat[0].platform)
-        self.init = map_runs(fns.init, mesh, group, shared=1)
+        self.init = map_runs(fns.init, mesh, group)
         self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
         self.evaluate = map_runs(evaluate, mesh, group, shared=2)
 
@@ -195,7 +124,7 @@ class ChunkRunner:
         size = len(hparams["seed"])
         h = jax.device_put({k: jnp.asarray(v) for k, v in hparams.items()}, self.runs)
         keys = jax.device_put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
-        state = self.init(h, keys, self.train_data)
+        state = self.init(keys)
         trace = _empty_trace(size, self.num_logs, cfg.model.latent_dim)
         manager = ocp.CheckpointManager(
             ckpt_dir.absolute(),
@@ -249,7 +178,7 @@ def run_sweep(
     Re-running with the same config and workdir resumes from the last checkpoint and
     gives the same results as an uninterrupted run.
     """
-    config_lib.validate(config)
+    grid.validate(config)
     dataset = data.load(config.data)
     if config.train.batch_size > len(dataset.train):
         raise ValueError(
@@ -257,17 +186,18 @@ def run_sweep(
             f"{len(dataset.train)} training examples of data {config.data.name!r}"
         )
     started = time.time()
-    plan = sweep_plan(config)
-    devices = jax.devices()
-    mesh = Mesh(np.array(devices), ("runs",))
-    per_run = max(run_bytes(c, dataset) for c in config_lib.iter_static_configs(config))
-    budget = memory_budget(devices)
-    sizes = [chunk_size(config, g.num_runs, len(devices), per_run, budget) for _, g in plan]
-    num_chunks = [math.ceil(g.num_runs / size) for (_, g), size in zip(plan, sizes, strict=True)]
+    plan = grid.plan(config)
+    device_list = jax.devices()
+    mesh = Mesh(np.array(device_list), ("runs",))
+    per_run = max(run_bytes(c, dataset) for c in grid.static_configs(config))
+    budget = memory_budget(device_list)
+    num_devices = len(device_list)
+    sizes = [chunk_size(config, p.grid.num_runs, num_devices, per_run, budget) for p in plan]
+    num_chunks = [math.ceil(p.grid.num_runs / size) for p, size in zip(plan, sizes, strict=True)]
     if progress:
         print(
-            f"vaecollapse: {sum(g.num_runs for _, g in plan)} runs in {len(plan)} static "
-            f"point(s) on {len(devices)} {devices[0].device_kind} device(s); "
+            f"vaecollapse: {sum(p.grid.num_runs for p in plan)} runs in {len(plan)} static "
+            f"point(s) on {num_devices} {device_list[0].device_kind} device(s); "
             f"~{per_run / 2**20:.2f} MiB per run, budget {budget / 2**20:.0f} MiB -> "
             f"{sum(num_chunks)} chunk(s) of <= {max(sizes)} runs"
             + ("" if config.sweep_chunk else " (set sweep_chunk to override)"),
@@ -281,8 +211,8 @@ def run_sweep(
         ) as bar,
     ):
         per_point = []
-        for p, (point, grid) in enumerate(plan):
-            static_cfg = config_lib.with_static(config, point)
+        for p, point in enumerate(plan):
+            static_cfg = grid.with_static(config, point.values)
             runner = None  # compiled lazily: a fully finished point needs no compile
             chunks = []
             size = sizes[p]
@@ -295,131 +225,19 @@ def run_sweep(
                     continue
                 runner = runner or ChunkRunner(static_cfg, dataset, mesh)
                 ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
-                result = runner.run(_pad_runs(grid.hparams, c * size, size), ckpt, bar)
+                result = runner.run(grid.pad_runs(point.grid.hparams, c * size, size), ckpt, bar)
                 workdir_lib.save_npz(done, result)
                 shutil.rmtree(ckpt, ignore_errors=True)
                 chunks.append(result)
             per_point.append(
-                {k: np.concatenate([ch[k] for ch in chunks])[: grid.num_runs] for k in chunks[0]}
+                {
+                    k: np.concatenate([ch[k] for ch in chunks])[: point.grid.num_runs]
+                    for k in chunks[0]
+                }
             )
-        results = assemble(config, plan, per_point, dataset)
-        results.attrs["wall_time_s"] = time.time() - started
-        results.attrs["device_kind"] = devices[0].device_kind
-        results.attrs["num_devices"] = len(devices)
-        with workdir_lib.atomic_path(wd / "results.nc") as tmp:
-            results.to_netcdf(tmp, engine="netcdf4")
-    return results
-
-
-def _grid_axes(config: ml_collections.ConfigDict, plan) -> dict[str, tuple]:
-    """Every results axis of the grid, in order: static axes then dynamic ones, or
-    ``variant`` then the dynamic ones."""
-    sweep_axes = {name: tuple(values) for name, values in config.sweep.items()}
-    if config.variants:
-        return {"variant": tuple(name for name, _ in config.variants), **sweep_axes}
-    return {**dict(config.sweep_static.items()), **plan[0][1].axes}
-
-
-def _runs_in_grid_order(config, plan, per_point, name, latent) -> np.ndarray:
-    """One variable of every run, ``[runs, ...]`` in the C order of `_grid_axes`."""
-    arrays = [_pad_latent(p[name], name, latent) for p in per_point]
-    if not config.variants:
-        return np.concatenate(arrays)
-    by_variant = {}  # each point's runs are variant-major
-    for (_, grid), array in zip(plan, arrays, strict=True):
-        rows = array.reshape(len(grid.axes["variant"]), -1, *array.shape[1:])
-        by_variant.update(zip(grid.axes["variant"], rows, strict=True))
-    return np.concatenate([by_variant[name] for name, _ in config.variants])
-
-
-def assemble(
-    config: ml_collections.ConfigDict,
-    plan: list[tuple[dict[str, Any], Grid]],
-    per_point: list[dict[str, np.ndarray]],
-    dataset: data.Dataset,
-) -> xr.Dataset:
-    """Labelled results: the grid axes (`_grid_axes`), then ``step``/``latent``/…"""
-    axes = _grid_axes(config, plan)
-    latent = max(p["kl_per_dim"].shape[-1] for p in per_point)
-    steps = (np.arange(config.train.steps // config.train.log_every) + 1) * config.train.log_every
-    grid_dims = list(axes)
-    grid_shape = tuple(len(v) for v in axes.values())
-    variables = {}
-    for name in per_point[0]:
-        runs = _runs_in_grid_order(config, plan, per_point, name, latent)
-        extra_dims = _extra_dims(name, runs.ndim - 1)
-        variables[name] = (grid_dims + extra_dims, runs.reshape(grid_shape + runs.shape[1:]))
-    coords = {name: _coord(values) for name, values in axes.items()}
-    centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
-    coords.update(
-        step=steps,
-        latent=np.arange(latent),
-        mu_bin=centres(diagnostics.MU_EDGES),
-        sigma_bin=centres(diagnostics.SIGMA_EDGES),
-    )
-    shown = dataset.test[: diagnostics.NUM_SHOWN]
-    variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
-    if dataset.meta["kind"] != "tokens":
-        # the best z-independent output, E[x]: what a collapsed decoder reconstructs
-        variables["mean_image"] = (["pixel"], dataset.train.reshape(len(dataset.train), -1).mean(0))
-    results = xr.Dataset(variables, coords=coords)
-    results.attrs.update(
-        format_version=workdir_lib.FORMAT_VERSION,
-        config=workdir_lib.config_json(config),
-        experiment=config.name,
-        data_name=config.data.name,
-        data_shape=list(dataset.meta["shape"]),
-        data_kind=dataset.meta["kind"],
-        marginal_nll=diagnostics.marginal_nll(
-            dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
-        ),
-        versions=json.dumps(_versions()),
-    )
-    if "mi_bound" in dataset.meta:  # I(x; generating factor), e.g. log K topics
-        results.attrs["mi_bound"] = dataset.meta["mi_bound"]
-    return results
-
-
-_PER_DIM = {"kl_per_dim", "unit_activity", "dim_active"}
-
-
-_EXTRA_DIMS = {
-    "recon_examples": ["example", "pixel"],
-    "interpolation": ["frame", "pixel"],
-    "prior_samples": ["example", "pixel"],
-    "mu_hist": ["mu_bin"],
-    "sigma_hist": ["sigma_bin"],
-}
-
-
-def _extra_dims(name: str, ndim: int) -> list[str]:
-    """Names of a variable's dims after the grid's (``ndim`` of them)."""
-    if name.endswith("_trace"):
-        return ["step", "latent"][:ndim]
-    if name in _EXTRA_DIMS:
-        return _EXTRA_DIMS[name]
-    return ["latent"] if name in _PER_DIM else []
-
-
-def _pad_latent(array: np.ndarray, name: str, latent: int) -> np.ndarray:
-    """Pad a per-dim array to ``latent`` dims (static latent_dim axes differ)."""
-    if name not in _PER_DIM and name != "kl_per_dim_trace":
-        return array
-    pad = latent - array.shape[-1]
-    if not pad:
-        return array
-    fill = False if array.dtype == bool else np.nan
-    return np.pad(array, [(0, 0)] * (array.ndim - 1) + [(0, pad)], constant_values=fill)
-
-
-def _coord(values: tuple) -> np.ndarray:
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return np.asarray(values)
-    return np.asarray([str(v) for v in values])
-
-
-def _versions() -> dict[str, str]:
-    from importlib.metadata import version
-
-    names = ("vaecollapse", "jax", "jaxlib", "flax", "optax", "orbax-checkpoint", "numpy")
-    return {n: version(n) for n in names}
+        out = results.assemble(config, plan, per_point, dataset)
+        out.attrs["wall_time_s"] = time.time() - started
+        out.attrs["device_kind"] = device_list[0].device_kind
+        out.attrs["num_devices"] = num_devices
+        results.write(out, wd)
+    return out

@@ -45,61 +45,75 @@ class TrainState(NamedTuple):
     codebook_stats: Any  # VQ-VAE (EMA usage counts [K], EMA sums [K, d/G]); dummies otherwise
 
 
+class Draws(NamedTuple):
+    """The random numbers of optimisation steps (leading ``[L]`` axis for an interval)."""
+
+    index: Array  # int32 [B]: the minibatch's example indices
+    eps: Array  # float32 [B, d]: standard-normal posterior noise
+    drop_key: Array  # PRNG key of the context-dropout mask
+
+
 class TrainFns(NamedTuple):
     """Pure pieces of a run; shapes are fixed by the config they were made from.
 
-    init(hparams, key, train_data) -> TrainState
+    init(key) -> TrainState: the run's initial state (parameters from its key alone)
     advance(state, hparams, key, train_data) -> (state, trace): ``log_every`` steps; the
       trace holds that interval's means (over the steps before any divergence; NaN
       once diverged) of ``loss``, ``recon``, ``kl`` (unweighted),
       ``beta`` (in force) and ``kl_per_dim`` ``[d]``, and ``active_units`` and
       ``mutual_info`` at its end on the first ``diagnostics.trace_examples`` training
       examples.
-    draws(key, step) -> (indices ``[L, B]``, posterior noise ``[L, B, d]``, context-dropout
-      keys ``[L]``): the random numbers of the ``L = log_every`` steps from ``step`` on,
-      as `advance` draws them (exposed to measure their cost on their own).
+    interval_draws(key, step) -> `Draws` ``[L, ...]``: from the run's key, the random
+      numbers of the ``L = log_every`` steps from ``step`` on, as `advance` draws them
+      (exposed to measure their cost on their own).
     step(state, hparams, key, train_data) -> (state, metrics): one optimisation step, the
       same as a step of `advance` but without its interval bookkeeping (no probe, no
       trace means; a diverged run is flagged, not frozen): what a Python loop calls.
     """
 
-    init: Callable[..., TrainState]
+    init: Callable[[Array], TrainState]
     advance: Callable[..., tuple[TrainState, dict[str, Array]]]
-    draws: Callable[..., tuple[Array, Array, Array]]
+    interval_draws: Callable[[Array, Array], Draws]
     step: Callable[..., tuple[TrainState, dict[str, Array]]]
 
 
-def beta_at(schedule: str, step: Array, hparams: Hparams, total_steps: int) -> Array:
-    """β in force at ``step`` under the named schedule, parameters from ``hparams``."""
-    h = hparams
-    if schedule == "constant":
-        return schedules.constant(step, beta=h["beta"])
-    if schedule == "linear_warmup":
-        return schedules.linear_warmup(step, beta=h["beta"], warmup_steps=h["warmup_steps"])
-    if schedule == "cyclical":
-        return schedules.cyclical(
-            step, beta=h["beta"], total_steps=total_steps, cycles=h["cycles"], ratio=h["ratio"]
-        )
-    return schedules.sigmoid(step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"])
+OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
+    "adam": optax.scale_by_adam,
+    "sgd": optax.identity,
+}
+LR_SCHEDULES = ("constant", "cosine")
 
 
 def make_optimizer(name: str) -> optax.GradientTransformation:
-    """The learning-rate-free direction; the (vmapped) rate is applied by the step."""
-    return optax.scale_by_adam() if name == "adam" else optax.identity()
+    """The learning-rate-free direction of ``name`` (`OPTIMIZERS`); the (vmapped) rate
+    is applied by the step. Raises ValueError on an unknown name."""
+    if name not in OPTIMIZERS:
+        raise ValueError(f"optimizer {name!r} is unknown; allowed: {', '.join(OPTIMIZERS)}")
+    return OPTIMIZERS[name]()
 
 
 def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
     """Multiplier of the (swept) learning rate: ``constant`` 1, or ``cosine`` decay
-    ½(1 + cos(π t/T)) to 0 at the last step (Loshchilov & Hutter 2017)."""
+    ½(1 + cos(π t/T)) to 0 at the last step (Loshchilov & Hutter 2017). Raises
+    ValueError on an unknown name."""
     if name == "cosine":
         return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
-    return lambda step: jnp.float32(1.0)
+    if name == "constant":
+        return lambda step: jnp.float32(1.0)
+    raise ValueError(f"lr schedule {name!r} is unknown; allowed: {', '.join(LR_SCHEDULES)}")
 
 
-def run_keys(key: Array) -> tuple[Array, Array, Array]:
-    """(init key, base of the per-step keys, base of the logged-probe keys) of a run."""
-    init_key, step_key, probe_key = jax.random.split(key, 3)
-    return init_key, step_key, probe_key
+class RunKeys(NamedTuple):
+    """The independent PRNG streams of one run, split from its key (from its seed)."""
+
+    init: Array  # parameter initialisation
+    steps: Array  # base of the per-step keys: fold_in(steps, step) (`Draws`)
+    probe: Array  # base of the logged probes' keys: fold_in(probe, step)
+
+
+def run_keys(key: Array) -> RunKeys:
+    """Split a run's key into its `RunKeys`."""
+    return RunKeys(*jax.random.split(key, 3))
 
 
 def make_loss_fn(model: VAE) -> Callable:
@@ -146,16 +160,18 @@ def _make_vq_loss_fn(model: VAE, apply: Callable) -> Callable:
 
     def loss_fn(params, x, label, eps, keep, hparams, beta):
         del eps, beta
-        z_e, _, log_px, codebook_loss, commitment, indices = apply(
-            params, x, keep, label, method=VAE.vq_forward
-        )
-        recon = -jnp.mean(log_px)
-        loss = recon + hparams["commitment_cost"] * jnp.mean(commitment)
+        out = apply(params, x, keep, label, method=VAE.vq_forward)
+        recon = -jnp.mean(out.log_px)
+        loss = recon + hparams["commitment_cost"] * jnp.mean(out.commitment)
         if learn_codebook:
-            loss = loss + jnp.mean(codebook_loss)
-        rate = diagnostics.vq_information(indices, num_codes)
+            loss = loss + jnp.mean(out.codebook_loss)
+        rate = diagnostics.vq_information(out.indices, num_codes)
         metrics = {"loss": loss, "recon": recon, "kl": rate}
-        extras = {"z_e": z_e.reshape(-1, z_e.shape[-1] // groups), "indices": indices.reshape(-1)}
+        z_e = out.z_e
+        extras = {
+            "z_e": z_e.reshape(-1, z_e.shape[-1] // groups),
+            "indices": out.indices.reshape(-1),
+        }
         return loss, ({**metrics, "kl_per_dim": jnp.full(z_e.shape[-1], jnp.nan)}, extras)
 
     return loss_fn
@@ -192,26 +208,27 @@ def _all_finite(tree) -> Array:
 
 
 def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
-    """Build the pure `init`/`advance` of one run for this static config."""
+    """Build the pure `TrainFns` of one run for this static config (a compile's config,
+    static values written in); names and settings are resolved here, outside any trace."""
     batch_size = config.train.batch_size
     log_every = config.train.log_every
     total_steps = config.train.steps
-    schedule = config.train.schedule
+    beta_at = schedules.by_name(config.train.schedule)
     latent_dim = config.model.latent_dim
     num_train = dataset.train.shape[0]
     example = jnp.zeros((1, *dataset.train.shape[1:]), dataset.train.dtype)
     example_label = jnp.zeros((1,), jnp.int32)
-    diag = config.diagnostics
+    settings = diagnostics.Settings.from_config(config)
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
     vq = model.quantizer
     probe_model = model.clone(dtype=jnp.float32)
 
-    def init(hparams: Hparams, key: Array, train_data: Data) -> TrainState:
-        del train_data  # shapes come from the static config
-        init_key, _, _ = run_keys(key)
-        params = model.init(init_key, example, jnp.zeros((1, latent_dim)), None, example_label)
+    def init(key: Array) -> TrainState:
+        params = model.init(
+            run_keys(key).init, example, jnp.zeros((1, latent_dim)), None, example_label
+        )
         if vq is None:
             stats = (jnp.ones(1), jnp.zeros((1, 1)))
         else:  # every code starts as if used once, at its initial position
@@ -241,25 +258,26 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         inner = {**params["params"], "quantizer": {"codebook": codebook}}
         return {**params, "params": inner}, (counts, sums)
 
-    def draw(step_key: Array, step: Array) -> tuple[Array, Array, Array]:
-        """Minibatch indices ``[B]``, posterior noise ``[B, d]`` and the context-dropout
-        key of one step, from ``fold_in(step_key, step)``."""
+    def step_draws(step_key: Array, step: Array) -> Draws:
+        """One step's `Draws`, from ``fold_in(step_key, step)`` (``step_key``: the run's
+        base of per-step keys, `run_keys`)."""
         batch_key, eps_key, drop_key = jax.random.split(jax.random.fold_in(step_key, step), 3)
         index = jax.random.randint(batch_key, (batch_size,), 0, num_train)
-        return index, jax.random.normal(eps_key, (batch_size, latent_dim)), drop_key
+        return Draws(index, jax.random.normal(eps_key, (batch_size, latent_dim)), drop_key)
 
-    def one_step(state: TrainState, hparams: Hparams, draws: tuple, train_data: Data):
-        index, eps, drop_key = draws
-        x, label = train_data[0][index], train_data[1][index]
-        keep = jax.random.bernoulli(drop_key, 1.0 - hparams["context_dropout"], x.shape)
-        beta = beta_at(schedule, state.step, hparams, total_steps)
-        (_, (metrics, extras)), grads = grad_fn(state.params, x, label, eps, keep, hparams, beta)
+    def one_step(state: TrainState, hparams: Hparams, draws: Draws, train_data: Data):
+        x, label = train_data[0][draws.index], train_data[1][draws.index]
+        keep = jax.random.bernoulli(draws.drop_key, 1.0 - hparams["context_dropout"], x.shape)
+        beta = beta_at(state.step, hparams, total_steps)
+        (_, (metrics, extras)), grads = grad_fn(
+            state.params, x, label, draws.eps, keep, hparams, beta
+        )
         direction, opt_state = tx.update(grads, state.opt_state, state.params)
         lr = hparams["learning_rate"] * lr_factor(state.step)
         params = jax.tree_util.tree_map(lambda p, u: p - lr * u, state.params, direction)
         stats = state.codebook_stats
         if vq is not None:
-            restart_key = jax.random.fold_in(drop_key, 1)
+            restart_key = jax.random.fold_in(draws.drop_key, 1)
             params, stats = update_codebook(params, stats, extras, hparams, restart_key)
         # Loss and gradients at state.params; a non-finite one marks the run diverged
         # (its interval is undone in `advance`) and drops this step from the trace.
@@ -278,44 +296,42 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         """Active units and I(x; z) on a fixed training subsample, at each logged step
         (VQ-VAE: active units of z_q and the code entropy, `diagnostics.vq_information`)."""
         if vq is not None:
-            _, z_q, _, _, _, indices = probe_model.apply(
-                params, x, None, label, method=VAE.vq_forward
-            )
+            out = probe_model.apply(params, x, None, label, method=VAE.vq_forward)
             return {
-                "active_units": diagnostics.active_units(z_q, diag.au_threshold),
-                "mutual_info": diagnostics.vq_information(indices, vq.num_codes),
+                "active_units": diagnostics.active_units(out.z_q, settings.au_threshold),
+                "mutual_info": diagnostics.vq_information(out.indices, vq.num_codes),
             }
         mean, log_var = probe_model.apply(params, x, label, method=VAE.encode)
         return {
-            "active_units": diagnostics.active_units(mean, diag.au_threshold),
-            "mutual_info": diagnostics.mutual_information(mean, log_var, key, diag.mi_chunk),
+            "active_units": diagnostics.active_units(mean, settings.au_threshold),
+            "mutual_info": diagnostics.mutual_information(mean, log_var, key, settings.mi_chunk),
         }
 
-    def draws(key: Array, step: Array) -> tuple[Array, Array, Array]:
+    def interval_draws(key: Array, step: Array) -> Draws:
         # The interval's draws at once: one vectorised PRNG call instead of one per step
         # (the same numbers as drawing step by step).
-        _, step_key, _ = run_keys(key)
         steps = step + jnp.arange(log_every, dtype=jnp.int32)
-        return jax.vmap(draw, in_axes=(None, 0))(step_key, steps)
+        return jax.vmap(step_draws, in_axes=(None, 0))(run_keys(key).steps, steps)
 
     def step(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
-        _, step_key, _ = run_keys(key)
-        state, (metrics, _) = one_step(state, hparams, draw(step_key, state.step), train_data)
+        draws = step_draws(run_keys(key).steps, state.step)
+        state, (metrics, _) = one_step(state, hparams, draws, train_data)
         return state, metrics
 
     def advance(state: TrainState, hparams: Hparams, key: Array, train_data: Data):
-        _, _, probe_key = run_keys(key)
         start = state
         state, (metrics, live) = jax.lax.scan(
-            lambda s, d: one_step(s, hparams, d, train_data), state, draws(key, state.step)
+            lambda s, d: one_step(s, hparams, d, train_data),
+            state,
+            interval_draws(key, state.step),
         )
         metrics = jax.tree_util.tree_map(lambda m: _masked_mean(m, live), metrics)
         state = _undo_if_diverged(start, state)
-        probe_x, probe_label = (a[: diag.trace_examples] for a in train_data)
-        probe_key = jax.random.fold_in(probe_key, state.step)
+        probe_x, probe_label = (a[: settings.trace_examples] for a in train_data)
+        probe_key = jax.random.fold_in(run_keys(key).probe, state.step)
         return state, {**metrics, **probe(state.params, probe_x, probe_label, probe_key)}
 
-    return TrainFns(init=init, advance=advance, draws=draws, step=step)
+    return TrainFns(init=init, advance=advance, interval_draws=interval_draws, step=step)
 
 
 def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
@@ -329,7 +345,7 @@ def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
     train_data = data_arrays(dataset.train, dataset.train_labels)
 
     def train(hparams: Hparams, key: Array):
-        state = fns.init(hparams, key, train_data)
+        state = fns.init(key)
         return jax.lax.scan(
             lambda s, _: fns.advance(s, hparams, key, train_data), state, None, length=num_logs
         )

@@ -22,8 +22,6 @@ from typing import Any
 
 import numpy as np
 
-FORMAT_VERSION = 1
-
 
 def config_json(config: Any) -> str:
     """Canonical JSON of a ConfigDict (sorted keys), the identity of a run."""

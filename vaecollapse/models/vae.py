@@ -6,7 +6,7 @@ Randomness is explicit: callers pass standard-normal noise ``eps``, never a Flax
 from __future__ import annotations
 
 import math
-from typing import Any
+from typing import Any, NamedTuple
 
 import flax.linen as nn
 import jax
@@ -24,6 +24,17 @@ def cast_floating(tree: Any, dtype: Any) -> Any:
         lambda a: a.astype(dtype) if jnp.issubdtype(jnp.result_type(a), jnp.floating) else a,
         tree,
     )
+
+
+class VQOutput(NamedTuple):
+    """One VQ-VAE pass (`VAE.vq_forward`), ``B`` inputs, ``d`` latent dims."""
+
+    z_e: jax.Array  # [B, d] encoder output
+    z_q: jax.Array  # [B, d] its code words (straight-through gradient to z_e)
+    log_px: jax.Array  # [B] log p(x | z_q), nats
+    codebook_loss: jax.Array  # [B] ‖sg(z_e) − e‖² (van den Oord et al. 2017)
+    commitment: jax.Array  # [B] ‖z_e − sg(e)‖²
+    indices: jax.Array  # int32 [B, groups] code indices
 
 
 class VAE(nn.Module):
@@ -145,16 +156,12 @@ class VAE(nn.Module):
 
     def vq_forward(
         self, x: jax.Array, keep: jax.Array | None = None, label: jax.Array | None = None
-    ):
-        """One VQ-VAE pass: z = quantise(μ(x)) (straight-through).
-
-        Returns:
-          ``(z_e [B, d], z_q [B, d], log p(x|z_q) [B], codebook_loss [B],
-          commitment [B], indices [B, groups])``.
-        """
+    ) -> VQOutput:
+        """One VQ-VAE pass: z = quantise(μ(x)) (straight-through); see `VQOutput`."""
         z_e, _ = self.encode(x, label)
         z_q, codebook_loss, commitment, indices = self.quantizer(z_e)
-        return z_e, z_q, self.log_prob(x, z_q, keep, label), codebook_loss, commitment, indices
+        log_px = self.log_prob(x, z_q, keep, label)
+        return VQOutput(z_e, z_q, log_px, codebook_loss, commitment, indices)
 
     def __call__(
         self,

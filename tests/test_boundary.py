@@ -1,0 +1,176 @@
+"""The boundary estimator on synthetic results with known crossings, hand-computed."""
+
+import json
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from vaecollapse import boundary
+
+EPS = 0.05
+
+
+def fake_results(axes: dict, kl_per_dim: np.ndarray, diverged=None) -> xr.Dataset:
+    """A results-shaped Dataset: ``kl_per_dim`` over ``axes`` + ``latent``; ``kl`` and
+    ``mutual_info`` its sum (a stand-in), ``diverged`` all False unless given."""
+    dims = list(axes)
+    kl = kl_per_dim.sum(-1)
+    data = {
+        "kl_per_dim": ([*dims, "latent"], kl_per_dim),
+        "kl": (dims, kl),
+        "mutual_info": (dims, kl),
+        "diverged": (dims, np.zeros(kl.shape, bool) if diverged is None else diverged),
+    }
+    coords = {k: np.asarray(v) for k, v in axes.items()}
+    config = {"collapse_kl_eps": EPS}
+    return xr.Dataset(data, coords=coords, attrs={"config": json.dumps(config)})
+
+
+def linear_vae(eigenvalues, betas, seeds=3, sigma2=1.0):
+    """KL_i = max(0, ½ log(λ_i / (β σ²))) for every seed (Lucas et al. 2019)."""
+    lam = np.asarray(eigenvalues)[None, None, :]
+    b = np.asarray(betas)[:, None, None]
+    kl = np.maximum(0.0, 0.5 * np.log(lam / (b * sigma2)))
+    kl = np.broadcast_to(kl, (len(betas), seeds, len(eigenvalues))).copy()
+    return fake_results({"beta": betas, "seed": list(range(seeds))}, kl)
+
+
+def test_linear_vae_per_dim_boundaries_exact_on_a_log_grid():
+    """KL is linear in log β, so the extrapolation to zero lands on λ_i/σ² exactly, not
+    on the ε crossing λ_i e^(−2ε) (10 % low)."""
+    betas = 2.0 ** np.arange(-2, 7)  # 0.25 ... 64, log-spaced
+    res = linear_vae([16.0, 3.0, 1.0], betas)
+    b = boundary.estimate(res, "beta", "kl_per_dim")
+    assert b.attrs["direction"] == "increasing" and b.attrs["log_axis"] == 1
+    np.testing.assert_allclose(b.estimate.values, [16.0, 3.0, 1.0], rtol=1e-9)
+    assert list(b.status.values) == ["bracketed"] * 3
+    assert list(b.seeds_bracketed.values) == [3, 3, 3] and list(b.seeds.values) == [3, 3, 3]
+    # the interval runs from the last point above ε to the first at or below it
+    np.testing.assert_allclose(b.low.values, [8.0, 2.0, 0.5])
+    np.testing.assert_allclose(b.high.values, [16.0, 4.0, 1.0])
+    whole = boundary.estimate(res, "beta", "kl")  # the whole latent: the last dim's boundary
+    np.testing.assert_allclose(whole.estimate.values, 16.0, rtol=1e-9)
+
+
+def test_linear_axis_collapse_as_it_falls():
+    """Context-dropout-like axis: v = 2(x − 0.3) above x0 = 0.3, 0 below; collapse as x
+    falls, detected; linear extrapolation gives 0.3."""
+    x = np.linspace(0.0, 1.0, 6)  # 0, .2, .4, .6, .8, 1
+    v = np.maximum(0.0, 2.0 * (x - 0.3))
+    res = fake_results({"context_dropout": x}, v[:, None])
+    b = boundary.estimate(res, "context_dropout", "kl")
+    assert b.attrs["direction"] == "decreasing" and b.attrs["log_axis"] == 0
+    np.testing.assert_allclose(float(b.estimate), 0.3, rtol=1e-9)
+    np.testing.assert_allclose([float(b.low), float(b.high)], [0.2, 0.4])
+    assert int(b.seeds) == 1  # no seed axis: one curve
+
+
+def test_one_point_above_threshold_interpolates_the_crossing():
+    """Only the first grid point is above ε: the ε crossing by linear interpolation,
+    (0.45 − 0.05) / (0.45 − 0.01) of the way from 1 to 2 on a linear axis."""
+    res = fake_results({"beta": [1.0, 2.0, 3.0]}, np.array([[0.45], [0.01], [0.0]]))
+    b = boundary.estimate(res, "beta", "kl")
+    np.testing.assert_allclose(float(b.estimate), 1.0 + 0.40 / 0.44, rtol=1e-9)
+
+
+def test_sharp_drop_is_clipped_to_the_chord():
+    """A first-order drop: a flat curve extrapolates far beyond the bracket; the
+    estimate stops at the chord's zero, here the collapsed point (v = 0 there)."""
+    res = fake_results({"beta": [1.0, 2.0, 3.0, 4.0]}, np.array([[1.0], [0.99], [0.0], [0.0]]))
+    b = boundary.estimate(res, "beta", "kl")
+    np.testing.assert_allclose(float(b.estimate), 3.0, rtol=1e-9)
+
+
+@pytest.mark.parametrize(
+    "values, status",
+    [([0.01, 0.0, 0.0], "collapsed_everywhere"), ([3.0, 2.0, 1.0], "healthy_everywhere")],
+)
+def test_unbracketed_on_either_side(values, status):
+    res = fake_results({"beta": [1.0, 2.0, 4.0]}, np.array(values)[:, None])
+    b = boundary.estimate(res, "beta", "kl", direction="increasing")
+    assert str(b.status.values) == status
+    assert np.isnan(b.estimate) and int(b.seeds_bracketed) == 0
+
+
+def test_diverged_runs_are_left_out_and_counted_and_seeds_aggregate():
+    """Three seeds with boundaries 2, 3, 4 on a linear axis (v = 4 − x·4/b): the median
+    is 3; seed 2's run at x = 1 diverged and is dropped from its curve only."""
+    x = np.array([0.0, 1.0, 2.0, 3.0, 4.0, 5.0])
+    bounds = np.array([2.0, 3.0, 4.0])
+    v = np.maximum(0.0, 4.0 - 4.0 * x[:, None] / bounds[None, :])  # [x, seed]
+    diverged = np.zeros_like(v, bool)
+    diverged[1, 2] = True
+    v[1, 2] = np.nan  # a diverged run's metrics
+    res = fake_results({"beta": x, "seed": [0, 1, 2]}, v[..., None], diverged)
+    b = boundary.estimate(res, "beta", "kl")
+    assert int(b.diverged) == 1 and int(b.seeds) == 3 and int(b.seeds_bracketed) == 3
+    np.testing.assert_allclose(float(b.estimate), 3.0, rtol=1e-9)
+    # low: the 5 % quantile of the seeds' lows (1, 2, 3); high: 95 % of highs (2, 3, 4)
+    np.testing.assert_allclose(float(b.low), np.quantile([1.0, 2.0, 3.0], 0.05))
+    np.testing.assert_allclose(float(b.high), np.quantile([2.0, 3.0, 4.0], 0.95))
+
+
+def test_other_axes_give_one_row_each_and_the_csv_has_the_columns(tmp_path):
+    betas = 2.0 ** np.arange(-2, 7)
+    lam = np.array([4.0, 16.0])  # one eigenvalue per point of the other axis
+    kl = np.maximum(0.0, 0.5 * np.log(lam[None, :] / betas[:, None]))[..., None]
+    res = fake_results({"beta": betas, "width": [1, 2]}, kl)
+    b = boundary.estimate(res, "beta", "kl")
+    np.testing.assert_allclose(b.estimate.sel(width=[1, 2]).values, [4.0, 16.0], rtol=1e-9)
+    path = boundary.write_csv(b, tmp_path / "boundary.csv")
+    header = path.read_text().splitlines()[0].split(",")
+    assert header == ["width", *boundary.CSV_COLUMNS]
+    per_dim = boundary.estimate(res, "beta", "kl_per_dim")
+    header = boundary.to_frame(per_dim).columns.tolist()
+    assert header[:2] == ["width", "latent"] and "status" in header
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(along="gamma"), r"--along='gamma' is not a swept axis.*allowed: \['beta'\]"),
+        (dict(along="seed"), r"--along='seed' is not a swept axis"),
+        (dict(along="variant"), r"--along='variant' is invalid: its values .* not numbers"),
+        (dict(along="beta", measure="nll"), r"--measure='nll' is invalid: allowed: mutual_info"),
+        (dict(along="beta", threshold=0.0), r"--threshold=0.0 is invalid: must be > 0"),
+    ],
+)
+def test_bad_arguments_are_named(kwargs, match):
+    res = linear_vae([4.0], [1.0, 2.0, 8.0])
+    res = res.expand_dims(variant=["a", "b"]).transpose("variant", ...)
+    with pytest.raises(ValueError, match=match):
+        boundary.estimate(res, **kwargs)
+
+
+def test_a_single_value_is_refused():
+    res = linear_vae([4.0], [1.0, 2.0]).isel(beta=[0])
+    with pytest.raises(ValueError, match=r"--along='beta' is invalid: it has 1 value; need >= 2"):
+        boundary.estimate(res, "beta", "kl")
+
+
+def test_propose_places_points_inside_each_interval_and_beyond_unbracketed_ends():
+    """Log axis 1…16 (×2 steps): a boundary bracketed in [2, 4] gets its share of points
+    evenly spaced in log inside it; one collapsed everywhere (collapse as β grows) gets
+    two values one and two grid steps below the grid, 0.5 and 0.25."""
+    from vaecollapse import refine
+
+    betas = np.array([1.0, 2.0, 4.0, 8.0, 16.0])
+    lam = np.array([3.0, 0.6])  # the second collapses everywhere on this grid
+    kl = np.maximum(0.0, 0.5 * np.log(lam[None, :] / betas[:, None]))[..., None]
+    res = fake_results({"beta": betas, "width": [1, 2]}, kl)
+    found = boundary.estimate(res, "beta", "kl")
+    assert list(found.status.values) == ["bracketed", "collapsed_everywhere"]
+    new = refine.propose(found, betas, points=3)
+    inside = [float(f"{2.0 * 2.0 ** (j / 2):.4g}") for j in (1,)]  # 1 point in (2, 4)
+    assert new == sorted([0.25, 0.5, *inside])
+    assert refine.propose(found, betas, points=2) == [0.25, 0.5]  # capped, lowest first
+
+
+def test_a_single_row_when_nothing_else_is_swept(tmp_path):
+    res = linear_vae([4.0], 2.0 ** np.arange(-1, 5))  # β and seeds only
+    found = boundary.estimate(res, "beta", "kl")
+    assert found.estimate.dims == ()
+    lines = boundary.write_csv(found, tmp_path / "b.csv").read_text().splitlines()
+    assert lines[0].split(",") == list(boundary.CSV_COLUMNS) and lines[1].startswith("4,")
+    assert "| 4 | 2 | 4 | 3 | 3 | bracketed | 0 |" in boundary.markdown(found)

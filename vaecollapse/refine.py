@@ -1,0 +1,147 @@
+"""Adaptive refinement of a sweep around its collapse boundaries.
+
+Each round estimates the boundaries (`boundary.estimate`), places new values of the axis
+inside the intervals that bracket them (and beyond the grid's ends where a boundary is
+not bracketed), trains those values as one more vmapped sweep with the workdir's config
+(same seeds, same other axes; ``WORKDIR/refine/roundN``, resumable like any run) and
+merges the new runs into ``WORKDIR/results.nc``: the axis grows and stays sorted, earlier
+runs are unchanged. ``results.nc`` records the rounds done (``refine_rounds``), so a
+refine killed at any moment and re-run ends with the same results as an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import ml_collections
+import numpy as np
+import xarray as xr
+
+from vaecollapse import boundary, config, results, sweep
+
+SIGNIFICANT = 4  # new axis values are rounded to this many significant digits
+
+
+def _round(value: float) -> float:
+    return float(f"{value:.{SIGNIFICANT}g}")
+
+
+def _inside(a: float, b: float, n: int) -> list[float]:
+    """``n`` values strictly inside [a, b], evenly spaced."""
+    return [a + (b - a) * j / (n + 1) for j in range(1, n + 1)]
+
+
+def propose(found: xr.Dataset, values: np.ndarray, points: int) -> list[float]:
+    """At most ``points`` new axis values for one round, sorted, none already in ``values``.
+
+    A boundary the grid does not bracket gets two values beyond the grid's end on its
+    side, one and two grid steps out; the bracketed ones share the other points, widest
+    interval first, spaced evenly inside each interval (in log space on a log axis).
+    """
+    log = bool(found.attrs["log_axis"])
+    fwd, back = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
+    grid_t = np.sort(fwd(np.asarray(values, float)))
+    step = (grid_t[-1] - grid_t[0]) / max(len(grid_t) - 1, 1)
+    collapse_high = found.attrs["direction"] == "increasing"
+    intervals, beyond = set(), set()
+    status = found.status.values.ravel()
+    lows, highs = found.low.values.ravel(), found.high.values.ravel()
+    for s, low, high in zip(status, lows, highs, strict=True):
+        if s == boundary.BRACKETED and high > low:
+            intervals.add((round(float(fwd(low)), 9), round(float(fwd(high)), 9)))
+        elif s != boundary.BRACKETED:
+            # collapsed everywhere: the boundary lies on the healthy side of the grid
+            low_side = (s == boundary.COLLAPSED_EVERYWHERE) == collapse_high
+            end, sign = (grid_t[0], -1.0) if low_side else (grid_t[-1], 1.0)
+            beyond.update(end + sign * step * j for j in (1, 2))
+    ranked = sorted(intervals, key=lambda ab: ab[0] - ab[1])  # widest first
+    budget = max(points - len(beyond), 0)
+    candidates = sorted(beyond)
+    for rank, (a, b) in enumerate(ranked[:budget]):
+        n = budget // min(len(ranked), budget) + (rank < budget % min(len(ranked), budget))
+        candidates += _inside(a, b, n)
+    existing = {_round(v) for v in np.asarray(values, float)}
+    new = []
+    for t in candidates:  # in priority order: beyond the grid, then the widest intervals
+        value = _round(float(back(t)))
+        if value not in existing and value not in new:
+            new.append(value)
+    return sorted(new[:points])
+
+
+def _valid(along: str, value: float) -> bool:
+    try:
+        config.check_hparam(along, value, f"sweep.{along}")
+    except ValueError:
+        return False
+    return True
+
+
+def merge(current: xr.Dataset, new: xr.Dataset, along: str) -> xr.Dataset:
+    """``current`` with ``new``'s runs added along ``along`` (sorted); variables without
+    that axis, coordinates and attributes come from ``current``."""
+    merged = xr.concat(
+        [current, new],
+        dim=along,
+        data_vars="minimal",
+        coords="minimal",
+        compat="override",
+        join="outer",
+        combine_attrs="override",
+    ).sortby(along)
+    swept = json.loads(current.attrs["config"])
+    swept["sweep"][along] = [v.item() for v in merged[along].values]
+    merged.attrs["config"] = json.dumps(swept, sort_keys=True)
+    merged.attrs["wall_time_s"] = current.attrs.get("wall_time_s", 0.0) + new.attrs.get(
+        "wall_time_s", 0.0
+    )
+    return merged
+
+
+def refine(
+    workdir: str | Path,
+    *,
+    along: str = "beta",
+    measure: str = "mutual_info",
+    threshold: float | None = None,
+    points: int = 8,
+    rounds: int = 2,
+    progress: bool = True,
+    log: Callable[[str], None] = print,
+) -> xr.Dataset:
+    """Refine ``workdir``'s grid along ``along`` until ``rounds`` rounds are done in all
+    (rounds done by an earlier call count); return the merged results.
+
+    Raises:
+      ValueError: ``points`` or ``rounds`` <= 0, an axis that is not a dynamic numeric
+        sweep axis, or any bad argument of `boundary.estimate`.
+    """
+    for name, value in (("points", points), ("rounds", rounds)):
+        if not isinstance(value, int) or value <= 0:
+            raise ValueError(f"--{name}={value!r} is invalid: must be a positive integer")
+    workdir = Path(workdir)
+    current = results.load(workdir)
+    found = boundary.estimate(current, along, measure, threshold)  # checks the arguments
+    base = ml_collections.ConfigDict(json.loads(current.attrs["config"]))
+    if along not in base.sweep:
+        raise ValueError(
+            f"--along={along!r} is invalid: refine adds values to a dynamic sweep axis; "
+            f"allowed: {[a for a in base.sweep if a != 'seed']}"
+        )
+    for round_ in range(int(current.attrs.get("refine_rounds", 0)) + 1, rounds + 1):
+        new = [v for v in propose(found, current[along].values, points) if _valid(along, v)]
+        if not new:
+            log(f"refine round {round_}: every boundary is resolved by the grid; stopping")
+            break
+        log(f"refine round {round_}: {len(new)} new {along} values {new}")
+        extra = ml_collections.ConfigDict(base.to_dict())
+        extra.sweep[along] = tuple(new)
+        trained = sweep.run_sweep(extra, workdir / "refine" / f"round{round_}", progress=progress)
+        current = merge(current, trained, along)
+        current.attrs["refine_rounds"] = round_
+        results.write(current, workdir)
+        found = boundary.estimate(current, along, measure, threshold)
+        log(boundary.markdown(found, limit=12))
+    return current
