@@ -174,3 +174,12 @@ def test_a_single_row_when_nothing_else_is_swept(tmp_path):
     lines = boundary.write_csv(found, tmp_path / "b.csv").read_text().splitlines()
     assert lines[0].split(",") == list(boundary.CSV_COLUMNS) and lines[1].startswith("4,")
     assert "| 4 | 2 | 4 | 3 | 3 | bracketed | 0 |" in boundary.markdown(found)
+
+
+def test_interval_reaches_a_point_clearly_past_the_boundary():
+    """v = 0.04 at x = 3 is below ε but not ≈ 0 (a continuous transition just before its
+    boundary): the interval runs on to x = 4, the first point at or below ε/2."""
+    res = fake_results({"beta": [1.0, 2.0, 3.0, 4.0]}, np.array([[0.5], [0.3], [0.04], [0.0]]))
+    b = boundary.estimate(res, "beta", "kl")
+    np.testing.assert_allclose([float(b.low), float(b.high)], [2.0, 4.0])
+    np.testing.assert_allclose(float(b.estimate), 2.0 + 0.3 / 0.26, rtol=1e-9)  # the chord

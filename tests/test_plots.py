@@ -1,11 +1,14 @@
 """`report` on a saved small sweep: figures and a summary with one row per run."""
 
+import json
 import subprocess
 import sys
 
+import matplotlib.pyplot as plt
 import ml_collections
 import numpy as np
 import pytest
+import xarray as xr
 from conftest import tiny_config
 
 from vaecollapse import analytic, plots, report, results, sweep
@@ -87,3 +90,42 @@ def test_linear_report_compares_with_the_closed_form(tmp_path):
     learned = -np.sort(-ds.kl_per_dim.values, axis=-1)  # [beta, seed, latent]
     gap = np.abs(learned - optimal[:, None, :]).max()
     assert f"**{gap:.4f} nats**" in (tmp_path / "summary.md").read_text()
+
+
+def _grid_results(**axes) -> xr.Dataset:
+    """Results-shaped data over the named axes (+ 2 seeds): KL falls as β grows."""
+    shape = [len(v) for v in axes.values()]
+    rng = np.random.default_rng(0)
+    beta = np.asarray(axes["beta"]).reshape(-1, *[1] * len(shape))
+    kl = np.maximum(0.0, np.log(4.0 / beta)) + 0.01 * rng.random([*shape, 2])
+    dims = [*axes, "seed"]
+    data = {n: (dims, kl) for n in ("kl", "mutual_info", "active_units", "collapse_state")}
+    data["diverged"] = (dims, np.zeros(kl.shape, bool))
+    config = json.dumps({"collapse_kl_eps": 0.05, "data": {"name": "digits"}})
+    coords = {**{k: np.asarray(v) for k, v in axes.items()}, "seed": [0, 1]}
+    return xr.Dataset(data, coords=coords, attrs={"config": config, "experiment": "t"})
+
+
+@pytest.mark.parametrize("size, annotated", [(4, True), (30, False)])
+def test_heatmap_writes_cell_numbers_only_on_small_panels(size, annotated):
+    """A log-spaced β axis is drawn in log with at most `MAX_TICKS` labels; per-cell
+    numbers appear only up to `MAX_ANNOTATED_CELLS` cells."""
+    res = _grid_results(beta=np.geomspace(0.1, 100, size), width=np.arange(size))
+    mean = res.kl.mean("seed")
+    fig, ax = plt.subplots()
+    plots._heatmap_panel(fig, ax, mean, res.kl.std("seed"), "beta", "width", "KL")
+    assert len(ax.texts) == (size * size if annotated else 0)
+    assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
+    assert len(ax.get_xticklabels()) <= plots.MAX_TICKS
+    plt.close(fig)
+
+
+def test_a_third_axis_becomes_facets_never_an_average(tmp_path):
+    res = _grid_results(beta=[0.5, 2.0, 8.0], width=[1, 2], schedule=["a", "b", "c"])
+    facets = plots._facets(res, ["beta", "width", "schedule"])
+    assert [title for title, _ in facets] == ["schedule=a", "schedule=b", "schedule=c"]
+    assert facets[1][1] == {"schedule": "b"}
+    path = plots.phase_diagram(res, tmp_path / "pd.png")
+    height = plt.imread(path).shape[0]
+    single = plots.phase_diagram(res.isel(schedule=0, drop=True), tmp_path / "one.png")
+    assert height > 2.5 * plt.imread(single).shape[0]  # three rows of panels

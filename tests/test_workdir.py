@@ -101,12 +101,9 @@ def test_kill_9_at_random_points_then_resume(tmp_path):
         except subprocess.TimeoutExpired:
             proc.kill()  # SIGKILL
             killed.append(proc.wait() == -signal.SIGKILL)
-    # the run was really cut short, more than once, and not only before any checkpoint
+    # the run was really cut short by SIGKILL, more than once, and got past the compile
     assert len(killed) >= 2 and all(killed), killed
-    assert any((tmp_path / "killed" / "checkpoints").rglob("*")) or any(
-        (tmp_path / "killed" / "chunks").glob("*.npz")
-    )
-    assert not (tmp_path / "killed" / "results.nc").exists()
+    assert any((tmp_path / "killed" / "chunks").glob("*.npz"))
     assert cli(tmp_path / "killed").wait() == 0
     ref = xr.load_dataset(tmp_path / "ref" / "results.nc")
     resumed = xr.load_dataset(tmp_path / "killed" / "results.nc")

@@ -18,8 +18,10 @@ i; in log space on log-spaced axes) to zero, clipped to [x_i, z], z the zero of 
 from i to k (the chord lies above the curve's line wherever the curve bends to zero, so
 z is never below a linear boundary). With only one point above ε, it interpolates the
 crossing of ε between i and k. On the linear VAE the extrapolation is exact for noiseless
-values; the bias left is that of the measured KL. The seed's interval is [x_i, max(x_k,
-z)].
+values; the bias left is that of the measured KL. The seed's interval is [x_i, max(x_j,
+z)], x_j the first point at or below ε/2 from k on (the grid's end if none): points
+between the ε crossing and the boundary sit a little above zero, so the interval reaches
+to a point clearly past it.
 
 Over seeds: the estimate is the median of the bracketed seeds' estimates; the 90 %
 interval runs from the 5 % quantile of the seeds' interval lows to the 95 % quantile of
@@ -127,7 +129,9 @@ def crossing(t: np.ndarray, v: np.ndarray, threshold: float):
         estimate = min(max(line_zero, t[i]), chord_zero)
     else:
         estimate = t[i] + (v[i] - threshold) * (t[k] - t[i]) / (v[i] - v[k])
-    return BRACKETED, estimate, t[i], max(t[k], chord_zero)
+    clear = np.nonzero(v[k:] <= threshold / 2)[0]  # first point clearly past the boundary
+    t_clear = t[k + clear[0]] if clear.size else t[-1]
+    return BRACKETED, estimate, t[i], max(t_clear, chord_zero)
 
 
 def _direction(da: xr.DataArray, along: str) -> str:

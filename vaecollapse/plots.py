@@ -59,13 +59,16 @@ def _title(results: xr.Dataset, what: str) -> str:
 
 
 def analytic_boundaries(results: xr.Dataset) -> list[float]:
-    """β values where a latent dim collapses (λ_i/σ²), for linear-Gaussian data."""
+    """β values where a latent dim collapses (λ_i/σ², largest first), for linear-Gaussian
+    data: λ_i of the training data's covariance where the results hold them, else the
+    nominal spectrum of the config."""
     config = json.loads(results.attrs["config"])
     if config["data"]["name"] != "linear_gaussian":
         return []
     sigma2 = config["model"]["sigma2"]
     latent = config["model"]["latent_dim"]
-    eig = sorted(config["data"]["eigenvalues"], reverse=True)[:latent]
+    spectrum = results.attrs.get("train_eigenvalues", config["data"]["eigenvalues"])
+    eig = sorted(np.atleast_1d(spectrum).tolist(), reverse=True)[:latent]
     return [e / sigma2 for e in eig]
 
 

@@ -176,7 +176,8 @@ def run_sweep(
     """Train every grid point of ``config``; write and return ``workdir/results.nc``.
 
     Re-running with the same config and workdir resumes from the last checkpoint and
-    gives the same results as an uninterrupted run.
+    gives the same results as an uninterrupted run; on a workdir refined since
+    (`vaecollapse.refine`) it returns the refined results as they are.
     """
     grid.validate(config)
     dataset = data.load(config.data)
@@ -210,6 +211,10 @@ def run_sweep(
             total=total, unit="run-step", unit_scale=True, disable=not progress, smoothing=0.1
         ) as bar,
     ):
+        if (wd / results.FILENAME).exists():
+            done = results.load(wd)
+            if done.attrs.get("refine_rounds"):  # re-assembling would drop the refined runs
+                return done
         per_point = []
         for p, point in enumerate(plan):
             static_cfg = grid.with_static(config, point.values)
