@@ -29,8 +29,10 @@ lint: install
 demo: install
 	$(RUN) experiments/demo.py --workdir runs/demo
 
+# the sweep, then three rounds of refinement around every per-dim boundary
 linear-phase: install
 	$(RUN) experiments/linear_phase.py --workdir runs/linear_phase
+	$(VENV)/bin/vaecollapse refine runs/linear_phase --measure kl_per_dim --rounds 3
 
 image-phase: install
 	$(RUN) experiments/image_phase.py --workdir runs/image_phase
@@ -68,7 +70,8 @@ bench: install
 	$(BENCH) --experiment linear_phase --runs 1 8 64 --steps 300 --json benchmarks/linear_phase.json
 	$(BENCH) --experiment image_phase --runs 1 8 --steps 50 --json benchmarks/image_phase.json
 	$(BENCH) --experiment text_collapse --runs 1 4 --steps 50 --json benchmarks/text_collapse.json
-	$(PY) benchmarks/scaling.py benchmarks/*.json --out benchmarks/scaling.png
+	$(PY) benchmarks/scaling.py benchmarks/sweep_throughput.json benchmarks/linear_phase.json benchmarks/image_phase.json benchmarks/text_collapse.json --out benchmarks/scaling.png
+	$(PY) benchmarks/report_scaling.py --runs 100 1000 10000 --json benchmarks/report_scaling.json
 
 clean:
 	rm -rf runs .pytest_cache

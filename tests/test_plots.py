@@ -7,6 +7,7 @@ import sys
 import matplotlib.pyplot as plt
 import ml_collections
 import numpy as np
+import pandas as pd
 import pytest
 import xarray as xr
 from conftest import tiny_config
@@ -36,6 +37,7 @@ def test_report_files(small_sweep):
         "interpolations.png",
         "prior_samples.png",
         "boundary.csv",
+        "runs.csv",
         "summary.md",
     }
     for p in paths:
@@ -56,6 +58,50 @@ def test_report_files(small_sweep):
     kl = ds.kl.sel(beta=30.0, free_bits=0.0).values
     expected = f"| 30 | 0 | {kl.mean():.3g} ± {kl.std():.2g} |"
     assert any(r.startswith(expected) for r in points), (expected, points)
+
+
+def test_runs_csv_holds_every_run_as_in_results(small_sweep):
+    report.report(small_sweep, figures=["kl_curves"])
+    ds = results.load(small_sweep)
+    runs = pd.read_csv(small_sweep / "runs.csv")
+    assert list(runs.columns[:3]) == ["beta", "free_bits", "seed"] and len(runs) == 8
+    for _, row in runs.iterrows():
+        run = ds.sel(beta=row.beta, free_bits=row.free_bits, seed=row.seed)
+        np.testing.assert_allclose(row.kl, run.kl, rtol=1e-5)
+        np.testing.assert_allclose(row.mutual_info, run.mutual_info, rtol=1e-5)
+        assert row.collapse_state == ["healthy", "partial", "full"][int(run.collapse_state)]
+
+
+def test_summary_stays_a_page_at_any_grid_size(small_sweep, tmp_path):
+    """160 runs (the small sweep repeated along a 20-value axis): no per-run table, the
+    seed table capped at `MAX_SEED_ROWS` nearest the transition first, runs.csv whole;
+    only the named figure is drawn."""
+    ds = results.load(small_sweep)
+    grid = [v for v in ds.data_vars if "beta" in ds[v].dims]
+    big = xr.concat([ds[grid]] * 20, dim=xr.DataArray(np.arange(20.0) + 1, dims="width"))
+    for name in ds.data_vars:
+        if name not in grid:
+            big[name] = ds[name]
+    big.attrs = ds.attrs
+    results.write(big.transpose("beta", "free_bits", "width", "seed", ...), tmp_path)
+    paths = report.report(tmp_path, figures=["rate_distortion"])
+    assert {p.name for p in paths} == {
+        "rate_distortion.png",
+        "runs.csv",
+        "boundary.csv",
+        "summary.md",
+    }
+    text = (tmp_path / "summary.md").read_text()
+    assert len(text.splitlines()) < 200 and "160 runs" in text
+    seed_rows = text.split("## Mean ± std over 2 seeds")[1].splitlines()
+    rows = [r for r in seed_rows if r.startswith("| ") and not r.startswith("| beta")]
+    assert len(rows) == report.MAX_SEED_ROWS
+    mi = big.mutual_info.mean("seed")  # the first row: mean I(x; z) nearest ε = 0.05 in log
+    nearest = mi.where(np.abs(np.log(mi / 0.05)) == np.abs(np.log(mi / 0.05)).min(), drop=True)
+    assert rows[0].startswith(f"| {nearest.beta.values[0]:g} | {nearest.free_bits.values[0]:g} |")
+    assert len(pd.read_csv(tmp_path / "runs.csv")) == 160
+    with pytest.raises(ValueError, match=r"--figures='kl_curve' is invalid: unknown"):
+        report.report(tmp_path, figures=["kl_curve"])
 
 
 def test_report_cli(small_sweep):

@@ -20,7 +20,7 @@ from ml_collections import config_flags
 _USAGE = (
     "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
     "[--axis=NAME=(v1,v2)] [--overwrite] [--multihost] [--noprogress]\n"
-    "       vaecollapse report DIR\n"
+    "       vaecollapse report DIR [--figures kl_curves,phase_diagram,...]\n"
     "       vaecollapse boundary DIR [--along beta] [--measure mutual_info|kl|kl_per_dim] "
     "[--threshold X]\n"
     "       vaecollapse refine DIR [--along beta] [--points 8] [--rounds 2] [--measure M] "
@@ -147,7 +147,16 @@ def _refine(args: list[str]) -> None:
 def _report(args: list[str]) -> None:
     from vaecollapse import report
 
-    print("\n".join(str(p) for p in report.report(args[0])))
+    parser = argparse.ArgumentParser(prog="vaecollapse report")
+    parser.add_argument("workdir")
+    parser.add_argument(
+        "--figures",
+        default=None,
+        help=f"comma-separated, of: {', '.join(report.FIGURES)} (default: all that apply)",
+    )
+    opts = parser.parse_args(args)
+    figures = opts.figures.split(",") if opts.figures else None
+    print("\n".join(str(p) for p in report.report(opts.workdir, figures)))
 
 
 COMMANDS = {"report": _report, "boundary": _boundary, "refine": _refine}

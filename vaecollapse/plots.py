@@ -19,6 +19,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.collections
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
@@ -111,8 +112,8 @@ def analytic_comparison(results: xr.Dataset, path: Path) -> Path:
         runs = learned.isel(latent=j)
         others = [d for d in runs.dims if d != "beta"]
         flat = runs.transpose("beta", *others).values.reshape(runs.sizes["beta"], -1)
-        for column in flat.T:
-            ax.plot(results.beta, column, "o", color=colour, ms=3, alpha=0.6)
+        betas = np.repeat(runs.beta.values[:, None], flat.shape[1], axis=1)
+        ax.plot(betas.ravel(), flat.ravel(), "o", color=colour, ms=3, alpha=0.6, rasterized=True)
     ax.set_xscale("log")
     ax.set_xlabel("β")
     ax.set_ylabel("KL per dim (nats), sorted")
@@ -147,7 +148,7 @@ def _thin_ticks(ax, which: str, values: np.ndarray) -> None:
     numeric = values.dtype.kind in "fiu"
     positions = values if numeric else np.arange(len(values))
     keep = slice(None, None, max(1, int(np.ceil(len(values) / MAX_TICKS))))
-    labels = [fmt_value(v) for v in values[keep]]
+    labels = [f"{v:.3g}" if numeric else str(v) for v in values[keep]]
     getattr(ax, f"set_{which}ticks")(positions[keep], labels)
     getattr(ax, f"{which}axis").set_minor_locator(matplotlib.ticker.NullLocator())
 
@@ -299,70 +300,130 @@ def _colour_axis(results: xr.Dataset) -> str | None:
     return axes[0] if axes else None
 
 
-def _run_colours(results: xr.Dataset):
-    """Colour runs by the first swept axis: ``(colour(run), add_colorbar(fig, ax))``.
-
-    Numeric axes map through a (log, where the values span decades) colour scale;
-    named axes (a static choice such as the schedule) get one colour per name.
-    """
-    axis = _colour_axis(results)
-    if axis is None:
-        return (lambda run: None), (lambda fig, ax: None)
-    values = results[axis].values
-    numeric = values.dtype.kind in "fi"
-    coords = values.astype(float) if numeric else np.arange(len(values), dtype=float)
-    scale = (
-        matplotlib.colors.LogNorm
-        if numeric and boundary.is_log_axis(values)
-        else matplotlib.colors.Normalize
-    )
-    norm = scale(vmin=coords.min(), vmax=coords.max() if len(coords) > 1 else coords.min() + 1)
-    mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=plt.get_cmap("plasma"))
-    lookup = dict(zip(values.tolist(), coords, strict=True))
-
-    def colour(run):
-        return mappable.to_rgba(lookup[run[axis].values.item()])
-
-    def add_colorbar(fig, ax):
-        bar = fig.colorbar(mappable, ax=ax, label=axis)
-        if not numeric:
-            bar.set_ticks(coords, labels=[str(v) for v in values])
-
-    return colour, add_colorbar
+MAX_RUN_LINES = 30  # individual runs drawn on a curve figure; more become bands
+BAND = (0.1, 0.5, 0.9)  # quantiles of a colour group's band: 10 %, median, 90 %
+MAX_BAR_GROUPS = 8
 
 
-def iter_runs(results: xr.Dataset):
-    """Yield (label, per-run Dataset) for every grid point."""
-    grid_dims = [d for d in results.kl.dims]
+class _Colours:
+    """Runs coloured by the first swept axis (`_colour_axis`): numeric values through a
+    (log, where they span a decade) scale, names one colour each. ``values`` and
+    ``rgba`` are per run, in the order of `run_values`."""
+
+    def __init__(self, results: xr.Dataset):
+        self.axis = _colour_axis(results)
+        if self.axis is None:
+            self.values = np.zeros(max(results.kl.size, 1))
+            self.rgba = np.tile(matplotlib.colors.to_rgba("tab:blue"), (len(self.values), 1))
+            self.mappable = None
+            return
+        names = results[self.axis].values
+        self.numeric = names.dtype.kind in "fiu"
+        coords = names.astype(float) if self.numeric else np.arange(len(names), dtype=float)
+        scale = (
+            matplotlib.colors.LogNorm
+            if self.numeric and boundary.is_log_axis(names)
+            else matplotlib.colors.Normalize
+        )
+        top = coords.max() if len(coords) > 1 else coords.min() + 1
+        self.mappable = matplotlib.cm.ScalarMappable(
+            norm=scale(vmin=coords.min(), vmax=top), cmap=plt.get_cmap("plasma")
+        )
+        self.names, self.coords = names, coords
+        per_run = xr.broadcast(results[self.axis], results.kl)[0]
+        index = {v: c for v, c in zip(names.tolist(), coords, strict=True)}
+        self.values = np.array([index[v] for v in run_values(per_run).tolist()])
+        self.rgba = self.mappable.to_rgba(self.values)
+
+    def colorbar(self, fig, ax) -> None:
+        if self.mappable is None:
+            return
+        bar = fig.colorbar(self.mappable, ax=ax, label=self.axis)
+        if not self.numeric:
+            bar.set_ticks(self.coords, labels=[str(v) for v in self.names])
+
+
+def iter_runs(results: xr.Dataset, limit: int | None = None):
+    """Yield (label, per-run Dataset) for the first ``limit`` grid points (all: None)."""
+    grid_dims = list(results.kl.dims)
     stacked = results.stack(run=grid_dims) if grid_dims else results.expand_dims(run=[0])
-    for i in range(stacked.sizes["run"]):
+    for i in range(min(stacked.sizes["run"], limit or stacked.sizes["run"])):
         run = stacked.isel(run=i)
         label = ", ".join(f"{d}={fmt_value(run[d].values)}" for d in grid_dims)
         yield label, run
 
 
+def run_values(da: xr.DataArray) -> np.ndarray:
+    """``da`` with its grid axes (those of ``kl``: the leading ones) flattened into one
+    leading run axis, C order: ``[runs, ...]``."""
+    grid_dims = [d for d in da.dims if d not in _INNER_DIMS]
+    inner = [d for d in da.dims if d in _INNER_DIMS]
+    values = da.transpose(*grid_dims, *inner).values
+    return values.reshape(-1, *values.shape[len(grid_dims) :])
+
+
+_INNER_DIMS = {"step", "latent", "mu_bin", "sigma_bin", "example", "frame", "pixel"}
+
+
+def _curves(ax, x: np.ndarray, rows: np.ndarray, colours: _Colours, step: bool = False):
+    """Every run as a line when there are at most `MAX_RUN_LINES`; else, per colour
+    group, its median and 10–90 % band over runs, with `MAX_RUN_LINES` runs (evenly
+    picked) drawn thin. ``rows`` is ``[runs, len(x)]``. Cost ∝ groups, not runs."""
+    drawstyle = "steps-mid" if step else "default"
+    runs = len(rows)
+    shown = np.arange(runs) if runs <= MAX_RUN_LINES else np.linspace(0, runs - 1, MAX_RUN_LINES)
+    shown = shown.astype(int)
+    lines = matplotlib.collections.LineCollection(
+        [np.column_stack([x, rows[i]]) for i in shown],
+        colors=colours.rgba[shown],
+        linewidths=1.0 if runs <= MAX_RUN_LINES else 0.5,
+        alpha=0.8 if runs <= MAX_RUN_LINES else 0.35,
+    )
+    ax.add_collection(lines)
+    ax.autoscale_view()
+    if runs <= MAX_RUN_LINES:
+        return
+    for value in np.unique(colours.values):
+        group = rows[colours.values == value]
+        low, mid, high = np.nanquantile(group, BAND, axis=0)
+        colour = colours.rgba[np.argmax(colours.values == value)]
+        ax.plot(x, mid, color=colour, lw=1.8, drawstyle=drawstyle)
+        ax.fill_between(x, low, high, color=colour, alpha=0.18, step="mid" if step else None)
+
+
+def _curves_note(results: xr.Dataset) -> str:
+    runs = results.kl.size
+    if runs <= MAX_RUN_LINES:
+        return ""
+    return f" ({runs} runs: median and 10–90 % per colour, {MAX_RUN_LINES} runs drawn)"
+
+
 def kl_curves(results: xr.Dataset, path: Path) -> Path:
-    colour, add_colorbar = _run_colours(results)
+    """KL over training per run (or per colour group, `_curves`), with the collapse ε."""
+    colours = _Colours(results)
     fig, ax = plt.subplots(figsize=(7, 4.5))
-    for _, run in iter_runs(results):
-        ax.plot(results.step.values, run.kl_trace.values, color=colour(run), alpha=0.8, lw=1)
+    _curves(ax, results.step.values, run_values(results.kl_trace), colours)
     eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
     ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
     ax.set_yscale("symlog", linthresh=0.01)
     ax.set_ylim(bottom=0.0)
     ax.set_xlabel("training step")
     ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
-    add_colorbar(fig, ax)
-    ax.set_title(_title(results, "KL over training"))
+    colours.colorbar(fig, ax)
+    ax.set_title(_title(results, "KL over training" + _curves_note(results)), fontsize=9)
     return _save(fig, path, tight=True)
 
 
 def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
+    """Mean ± std over seeds of the KL per latent dim (sorted), one bar group per value
+    of the first swept axis (at most `MAX_BAR_GROUPS`, evenly picked), others averaged."""
     axis = _colour_axis(results)
     mean, std = _seed_stats(results.kl_per_dim)
     extra = [d for d in mean.dims if d not in (axis, "latent")]
     mean, std = mean.mean(extra), std.mean(extra)
     points = mean[axis].values if axis else [None]
+    if len(points) > MAX_BAR_GROUPS:
+        points = points[np.linspace(0, len(points) - 1, MAX_BAR_GROUPS).astype(int)]
     fig, ax = plt.subplots(figsize=(8, 4))
     width = 0.8 / len(points)
     latent = results.latent.values
@@ -386,28 +447,37 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
 
 
 def rate_distortion(results: xr.Dataset, path: Path) -> Path:
-    colour, add_colorbar = _run_colours(results)
+    """KL against reconstruction NLL, one point per run (one rasterised scatter, small
+    markers past `MAX_RUN_LINES` runs), with the best z-independent decoder."""
+    colours = _Colours(results)
     fig, ax = plt.subplots(figsize=(6, 4.5))
-    for _, run in iter_runs(results):
-        ax.scatter(run.kl.values, run.recon.values, color=colour(run))
-    add_colorbar(fig, ax)
+    many = results.kl.size > MAX_RUN_LINES
+    ax.scatter(
+        run_values(results.kl),
+        run_values(results.recon),
+        c=colours.rgba,
+        s=6 if many else 30,
+        alpha=0.5 if many else 1.0,
+        rasterized=many,
+    )
+    colours.colorbar(fig, ax)
     ax.axhline(
         results.attrs["marginal_nll"], color="k", ls="--", lw=1, label="best z-independent decoder"
     )
     ax.set_xlabel("rate: KL (nats)")
     ax.set_ylabel("distortion: reconstruction NLL (nats)")
     ax.legend(fontsize=8)
-    ax.set_title(_title(results, "rate–distortion plane"))
+    ax.set_title(_title(results, f"rate–distortion plane ({results.kl.size} runs)"))
     return _save(fig, path, tight=True)
 
 
 def probe_curves(results: xr.Dataset, path: Path) -> Path:
     """Active units and I(x; z) over training (on a fixed training subsample)."""
-    colour, add_colorbar = _run_colours(results)
+    colours = _Colours(results)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for _, run in iter_runs(results):
-        axes[0].plot(results.step, run.active_units_trace, color=colour(run), alpha=0.8, lw=1)
-        axes[1].plot(results.step, run.mutual_info_trace, color=colour(run), alpha=0.8, lw=1)
+    step = results.step.values
+    _curves(axes[0], step, run_values(results.active_units_trace).astype(float), colours)
+    _curves(axes[1], step, run_values(results.mutual_info_trace), colours)
     axes[0].set_ylabel("active units")
     axes[1].set_ylabel("I(x; z) (nats)")
     if "mi_bound" in results.attrs:
@@ -416,19 +486,19 @@ def probe_curves(results: xr.Dataset, path: Path) -> Path:
         axes[1].legend(fontsize=8)
     for ax in axes:
         ax.set_xlabel("training step")
-    add_colorbar(fig, axes)
-    fig.suptitle(_title(results, "active units and mutual information over training"))
+    colours.colorbar(fig, axes)
+    what = "active units and mutual information over training"
+    fig.suptitle(_title(results, what + _curves_note(results)))
     return _save(fig, path)
 
 
 def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
     """μ_j(x) and σ_j(x) across eval inputs and dims: the "μ ≈ 0, σ ≈ 1 for every x"
     symptom shows as a spike at the prior's values."""
-    colour, add_colorbar = _run_colours(results)
+    colours = _Colours(results)
     fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    for _, run in iter_runs(results):
-        axes[0].step(results.mu_bin, run.mu_hist, where="mid", color=colour(run), alpha=0.7)
-        axes[1].step(results.sigma_bin, run.sigma_hist, where="mid", color=colour(run), alpha=0.7)
+    _curves(axes[0], results.mu_bin.values, run_values(results.mu_hist), colours, step=True)
+    _curves(axes[1], results.sigma_bin.values, run_values(results.sigma_hist), colours, step=True)
     for ax, prior, name in zip(
         axes, (0.0, 1.0), ("posterior mean μ", "posterior std σ"), strict=True
     ):
@@ -436,8 +506,8 @@ def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
         ax.set_xlabel(f"{name} (per input and latent dim)")
         ax.set_ylabel("fraction of (input, dim) pairs")
         ax.legend(fontsize=8)
-    add_colorbar(fig, axes)
-    fig.suptitle(_title(results, "encoder outputs across inputs"))
+    colours.colorbar(fig, axes)
+    fig.suptitle(_title(results, "encoder outputs across inputs" + _curves_note(results)))
     return _save(fig, path)
 
 
@@ -449,7 +519,7 @@ def first_seed(results: xr.Dataset) -> xr.Dataset:
 def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> Path:
     """One row of decoded images per grid point (first seed), the data on top."""
     shape = tuple(results.attrs["data_shape"])[:2]
-    runs = list(iter_runs(first_seed(results)))[:16]
+    runs = list(iter_runs(first_seed(results), limit=16))
     rows = [("data", results.eval_images.values)]
     if variable == "recon_examples":  # what a decoder that ignores z outputs
         rows.append(

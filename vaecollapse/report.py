@@ -9,9 +9,12 @@ data the sequences as text (`text_samples`).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import xarray as xr
 
 from vaecollapse import boundary, diagnostics, plots
@@ -46,9 +49,53 @@ SEED_COLUMNS = (
 )
 
 
+MAX_SUMMARY_RUNS = 64  # per-run rows in summary.md; every run is in runs.csv
+MAX_SEED_ROWS = 60  # grid points in the seed table; the nearest the transition first
+
+
+def _grid_columns(da: xr.DataArray) -> dict[str, np.ndarray]:
+    """The coordinates of every cell of ``da``'s dims, flattened in C order."""
+    if not da.dims:
+        return {}
+    mesh = np.meshgrid(*(da[d].values for d in da.dims), indexing="ij")
+    return {d: m.ravel() for d, m in zip(da.dims, mesh, strict=True)}
+
+
+def runs_frame(results: xr.Dataset) -> pd.DataFrame:
+    """One row per run: its grid coordinates, then `SUMMARY_COLUMNS` (raw values; the
+    state by name). Vectorised: no per-run Python loop."""
+    frame = pd.DataFrame(_grid_columns(results.kl))
+    for name, _, _ in SUMMARY_COLUMNS:
+        values = plots.run_values(results[name]).ravel()
+        if name == "collapse_state":
+            values = np.array([diagnostics.STATE_NAMES[int(v)] for v in values])
+        frame[name] = values
+    return frame
+
+
+def _markdown_rows(frame: pd.DataFrame) -> list[str]:
+    """Per-run table rows, formatted as `SUMMARY_COLUMNS` says."""
+    formats = {name: fmt for name, _, fmt in SUMMARY_COLUMNS}
+    lines = []
+    for row in frame.itertuples(index=False):
+        cells = []
+        for name, value in zip(frame.columns, row, strict=True):
+            fmt = formats.get(name)
+            if name == "diverged":
+                cells.append("yes" if value else "no")
+            elif fmt is None:
+                cells.append(str(value.item() if hasattr(value, "item") else value))
+            else:
+                cells.append(fmt.format(int(value) if "d" in fmt else float(value)))
+        lines.append("| " + " | ".join(cells) + " |")
+    return lines
+
+
 def seed_table(results: xr.Dataset) -> str:
     """Markdown: mean ± std over seeds per point of the other axes, with the count of
-    seeds in each collapse state (VQ columns only where a VQ-VAE ran)."""
+    seeds in each collapse state (VQ columns only where a VQ-VAE ran). At most
+    `MAX_SEED_ROWS` points: past that, those whose I(x; z) is nearest the collapse
+    threshold ε (in log) first."""
     if results.sizes.get("seed", 1) < 2:
         return ""
     axes = results_lib.swept_axes(results)
@@ -60,38 +107,54 @@ def seed_table(results: xr.Dataset) -> str:
         and not (name == "codes_used" and (results[name].values < 0).all())  # no VQ-VAE ran
     ]
     header = [*axes, *(title for _, title in columns), "state (seeds)"]
+    seeds = results.sizes["seed"]
+    points = results.kl.isel(seed=0, drop=True)
+    cells = {d: [plots.fmt_value(v) for v in c] for d, c in _grid_columns(points).items()}
+    if not axes:
+        cells = {}
+    for name, title in columns:
+        values = results[name].astype(float)
+        mean = values.mean("seed", skipna=False).transpose(*axes).values.ravel()
+        std = values.std("seed", skipna=False).transpose(*axes).values.ravel()
+        cells[title] = [
+            "—" if np.isnan(m) else f"{m:.3g} ± {s:.2g}" for m, s in zip(mean, std, strict=True)
+        ]
+    counts = {
+        k: (results.collapse_state == k).sum("seed").transpose(*axes).values.ravel()
+        for k in sorted(diagnostics.STATE_NAMES)
+    }
+    num_points = points.size
+    cells["state (seeds)"] = [
+        ", ".join(f"{diagnostics.STATE_NAMES[k]} {int(c[i])}" for k, c in counts.items() if c[i])
+        for i in range(num_points)
+    ]
+    order = np.arange(num_points)
+    note = ""
+    if num_points > MAX_SEED_ROWS:
+        eps = boundary.default_threshold(results)
+        mi = results.mutual_info.mean("seed").transpose(*axes).values.ravel()
+        nearness = np.abs(np.log(np.maximum(np.nan_to_num(mi, nan=1e9), 1e-6) / eps))
+        order = np.argsort(nearness, kind="stable")[:MAX_SEED_ROWS]
+        note = (
+            f"\n{num_points} grid points: the {MAX_SEED_ROWS} whose mean I(x; z) is nearest "
+            f"ε = {eps:g} nats (the transition) first; every run is in `runs.csv`.\n"
+        )
     lines = [
         "",
-        f"## Mean ± std over {results.sizes['seed']} seeds",
-        "",
+        f"## Mean ± std over {seeds} seeds",
+        note,
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
     ]
-    stacked = results.stack(point=axes) if axes else results.expand_dims(point=[0])
-    for i in range(stacked.sizes["point"]):
-        run = stacked.isel(point=i)
-        cells = [plots.fmt_value(run[d].values) for d in axes]
-        for name, _ in columns:
-            values = run[name].values.astype(float)
-            if np.isfinite(values).all():
-                cells.append(f"{values.mean():.3g} ± {values.std():.2g}")
-            else:
-                cells.append("—")
-        states = run.collapse_state.values.astype(int)
-        cells.append(
-            ", ".join(
-                f"{diagnostics.STATE_NAMES[k]} {int((states == k).sum())}"
-                for k in sorted(set(states.tolist()))
-            )
-        )
-        lines.append("| " + " | ".join(cells) + " |")
+    for i in order:
+        lines.append("| " + " | ".join(cells[h][i] for h in header) + " |")
     return "\n".join(lines) + "\n"
 
 
-def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
-    """Markdown: what the columns mean, the figures, then one row per run."""
-    grid_dims = list(results.kl.dims)
-    header = [*grid_dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
+def summary_markdown(results: xr.Dataset, figures: list[Path], runs: pd.DataFrame) -> str:
+    """Markdown: what the columns mean, the figures, then one row per run (``runs``, from
+    `runs_frame`) when there are at most `MAX_SUMMARY_RUNS`; every run is in runs.csv."""
+    header = [*results.kl.dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
     lines = [
         f"# {results.attrs.get('experiment', 'sweep')}: collapse summary",
         "",
@@ -113,20 +176,14 @@ def summary_markdown(results: xr.Dataset, figures: list[Path]) -> str:
         "",
         *[f"![{p.stem}]({p.name})" for p in figures],
         "",
-        "| " + " | ".join(header) + " |",
-        "|" + "---|" * len(header),
+        f"{len(runs)} runs; states: "
+        + ", ".join(f"{k} {v}" for k, v in runs.collapse_state.value_counts().items())
+        + "; every run, one row each: [`runs.csv`](runs.csv).",
+        "",
     ]
-    for _, run in plots.iter_runs(results):
-        cells = [f"{run[d].values.item()}" for d in grid_dims]
-        for name, _, fmt in SUMMARY_COLUMNS:
-            value = run[name].values.item()
-            if name == "collapse_state":
-                cells.append(diagnostics.STATE_NAMES[int(value)])
-            elif name == "diverged":
-                cells.append("yes" if value else "no")
-            else:
-                cells.append(fmt.format(int(value) if "d" in fmt else float(value)))
-        lines.append("| " + " | ".join(cells) + " |")
+    if len(runs) <= MAX_SUMMARY_RUNS:
+        lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+        lines += _markdown_rows(runs)
     return "\n".join(lines) + "\n"
 
 
@@ -160,7 +217,7 @@ def text_samples(results: xr.Dataset) -> str:
     so a decoder that ignores z repeats one line)."""
     lines = ["", "## Sequences as text (a = token 0, b = token 1, …)", ""]
     data = [_as_text(row) for row in results.eval_images.values]
-    for label, run in list(plots.iter_runs(plots.first_seed(results)))[:16]:
+    for label, run in plots.iter_runs(plots.first_seed(results), limit=16):
         lines += [f"### {label}", "", "| data | reconstruction | interpolation | prior sample |"]
         lines.append("|---|---|---|---|")
         columns = [data] + [
@@ -199,47 +256,84 @@ def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path
     return text, [csv]
 
 
-def report(workdir: str | Path) -> list[Path]:
-    """Draw every figure and ``summary.md`` for ``workdir/results.nc``; return the paths."""
+def _is_images(results: xr.Dataset) -> bool:
+    return "recon_examples" in results and len(results.attrs["data_shape"]) == 3
+
+
+# name -> (applies to these results?, draw(results, path)); each writes NAME.png
+FIGURES: dict[str, tuple[Callable[[xr.Dataset], bool], Callable[[xr.Dataset, Path], Path]]] = {
+    "phase_diagram": (lambda r: True, plots.phase_diagram),
+    "kl_curves": (lambda r: True, plots.kl_curves),
+    "kl_per_dim": (lambda r: True, plots.kl_per_dim_bars),
+    "rate_distortion": (lambda r: True, plots.rate_distortion),
+    "au_mi_curves": (lambda r: True, plots.probe_curves),
+    "encoder_histograms": (lambda r: True, plots.encoder_histograms),
+    "analytic_kl": (lambda r: plots.analytic_kl(r) is not None, plots.analytic_comparison),
+    "reconstructions": (
+        _is_images,
+        lambda r, p: plots.picture_grid(
+            r, "recon_examples", "reconstructions (top: data, then the data average)", p
+        ),
+    ),
+    "interpolations": (
+        _is_images,
+        lambda r, p: plots.picture_grid(
+            r, "interpolation", "decoding the line from z(x₀) to z(x₁)", p
+        ),
+    ),
+    "prior_samples": (
+        _is_images,
+        lambda r, p: plots.picture_grid(r, "prior_samples", "samples from the prior", p),
+    ),
+}
+
+
+def check_figures(names: Sequence[str]) -> None:
+    """Raise ValueError naming an unknown figure and the known ones."""
+    unknown = [n for n in names if n not in FIGURES]
+    if unknown:
+        raise ValueError(
+            f"--figures={','.join(names)!r} is invalid: unknown {unknown}; "
+            f"allowed: {', '.join(FIGURES)}"
+        )
+
+
+def report(
+    workdir: str | Path,
+    figures: Sequence[str] | None = None,
+    timings: dict[str, float] | None = None,
+) -> list[Path]:
+    """Draw the figures (all that apply, or the named ones of `FIGURES`), write
+    ``summary.md``, ``runs.csv`` (every run) and ``boundary.csv`` for
+    ``workdir/results.nc``; return the paths. ``timings`` (if given) receives the
+    seconds each step took."""
     workdir = Path(workdir)
-    results = results_lib.load(workdir)
-    figures = [
-        plots.phase_diagram(results, workdir / "phase_diagram.png"),
-        plots.kl_curves(results, workdir / "kl_curves.png"),
-        plots.kl_per_dim_bars(results, workdir / "kl_per_dim.png"),
-        plots.rate_distortion(results, workdir / "rate_distortion.png"),
-        plots.probe_curves(results, workdir / "au_mi_curves.png"),
-        plots.encoder_histograms(results, workdir / "encoder_histograms.png"),
-    ]
-    if plots.analytic_kl(results) is not None:
-        figures.append(plots.analytic_comparison(results, workdir / "analytic_kl.png"))
-    if "recon_examples" in results and len(results.attrs["data_shape"]) == 3:  # images
-        figures += [
-            plots.picture_grid(
-                results,
-                "recon_examples",
-                "reconstructions (top: data, then the data average)",
-                workdir / "reconstructions.png",
-            ),
-            plots.picture_grid(
-                results,
-                "interpolation",
-                "decoding the line from z(x₀) to z(x₁)",
-                workdir / "interpolations.png",
-            ),
-            plots.picture_grid(
-                results, "prior_samples", "samples from the prior", workdir / "prior_samples.png"
-            ),
-        ]
-    summary = workdir / "summary.md"
-    boundary_text, tables = boundary_section(results, workdir)
+    check_figures(figures or [])
+    timings = {} if timings is None else timings
+
+    def timed(name: str, fn: Callable, *args):
+        start = time.perf_counter()
+        out = fn(*args)
+        timings[name] = time.perf_counter() - start
+        return out
+
+    results = timed("load", results_lib.load, workdir)
+    drawn = []
+    for name, (applies, draw) in FIGURES.items():
+        if (figures is None or name in figures) and applies(results):
+            drawn.append(timed(name, draw, results, workdir / f"{name}.png"))
+    runs = timed("runs_frame", runs_frame, results)
+    runs_csv = workdir / "runs.csv"
+    timed("runs_csv", lambda: runs.to_csv(runs_csv, index=False, float_format="%.6g"))
+    boundary_text, tables = timed("boundary", boundary_section, results, workdir)
     text = (
-        summary_markdown(results, figures)
+        timed("summary", summary_markdown, results, drawn, runs)
         + boundary_text
-        + seed_table(results)
+        + timed("seed_table", seed_table, results)
         + analytic_note(results)
     )
     if results.attrs["data_kind"] == "tokens":
         text += text_samples(results)
+    summary = workdir / "summary.md"
     summary.write_text(text)
-    return [*figures, *tables, summary]
+    return [*drawn, runs_csv, *tables, summary]
