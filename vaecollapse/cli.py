@@ -12,10 +12,15 @@ from __future__ import annotations
 
 import argparse
 import ast
+import difflib
+import functools
+import shlex
 import sys
 
 from absl import app, flags, logging
 from ml_collections import config_flags
+
+from vaecollapse import signals
 
 _USAGE = (
     "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
@@ -66,7 +71,7 @@ def with_axes(config, axes: list[str]):
     return config
 
 
-def _run(argv: list[str]) -> None:
+def _run(argv: list[str], explicit: frozenset[str] = frozenset()) -> None:
     if len(argv) > 1:
         raise app.UsageError(f"unexpected arguments {argv[1:]!r}\n{_USAGE}")
     if not FLAGS.workdir:
@@ -74,20 +79,58 @@ def _run(argv: list[str]) -> None:
     import jax
 
     from vaecollapse import config as config_lib
-    from vaecollapse import report, sweep
+    from vaecollapse import sweep
 
+    stop = signals.StopSignal().install()
     _set_up_devices(
         FLAGS.cpu_devices, FLAGS.fast_cpu_kernels, FLAGS.compile_cache, FLAGS.compile_cache_dir
     )
     if FLAGS.multihost:
         jax.distributed.initialize()
     try:
-        config = with_axes(config_lib.finalize(FLAGS.config), FLAGS.axis)
-        sweep.run_sweep(config, FLAGS.workdir, overwrite=FLAGS.overwrite, progress=FLAGS.progress)
-    except (ValueError, RuntimeError) as err:
+        config = with_axes(config_lib.finalize(FLAGS.config, explicit=explicit), FLAGS.axis)
+    except ValueError as err:
         sys.exit(f"vaecollapse: error: {err}")
-    for path in report.report(FLAGS.workdir):
-        print(path)
+    _train_then_report(
+        lambda event: sweep.run_sweep(
+            config, FLAGS.workdir, overwrite=FLAGS.overwrite, progress=FLAGS.progress, stop=event
+        ),
+        FLAGS.workdir,
+        stop,
+    )
+
+
+def _resume_command() -> str:
+    return shlex.join(["vaecollapse", *sys.argv[1:]])
+
+
+def _stopped(stop: signals.StopSignal, where: str, command: str) -> None:
+    """One line: where it stopped and the command that goes on; exit 130 / 143."""
+    sys.stderr.write(f"vaecollapse: stopped by {stop.name} {where}; go on with: {command}\n")
+    sys.exit(stop.exit_code)
+
+
+def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
+    """``train(stop_event)`` (a sweep or a refine), then the report. Ctrl-C or SIGTERM
+    stops training at the end of the current logged interval (checkpointed), or the
+    report at once; either way one line says how to go on."""
+    from vaecollapse import report, sweep
+
+    again = f"vaecollapse report {shlex.quote(workdir)}"
+    try:
+        stop.in_sweep = True
+        train(stop.event)
+        stop.in_sweep = False
+        if stop.event.is_set():
+            _stopped(stop, "after training (results.nc is complete), before the report", again)
+        paths = report.report(workdir)
+    except sweep.Interrupted as where:
+        _stopped(stop, f"at {where} (checkpointed)", _resume_command())
+    except KeyboardInterrupt:
+        _stopped(stop, "while drawing the report (results.nc is complete)", again)
+    except (ValueError, RuntimeError, FileNotFoundError) as err:
+        sys.exit(f"vaecollapse: error: {err}")
+    print("\n".join(str(p) for p in paths))
 
 
 def _set_up_devices(cpu_devices: int, fast_cpu_kernels: bool, cache: bool, cache_dir) -> None:
@@ -129,19 +172,24 @@ def _boundary(args: list[str]) -> None:
 
 def _refine(args: list[str]) -> None:
     opts = _boundary_parser("refine").parse_args(args)
+    stop = signals.StopSignal().install()
     _set_up_devices(opts.cpu_devices, True, True, None)
-    from vaecollapse import refine, report
+    from vaecollapse import refine
 
-    refine.refine(
+    _train_then_report(
+        lambda event: refine.refine(
+            opts.workdir,
+            along=opts.along,
+            measure=opts.measure,
+            threshold=opts.threshold,
+            points=opts.points,
+            rounds=opts.rounds,
+            progress=opts.progress,
+            stop=event,
+        ),
         opts.workdir,
-        along=opts.along,
-        measure=opts.measure,
-        threshold=opts.threshold,
-        points=opts.points,
-        rounds=opts.rounds,
-        progress=opts.progress,
+        stop,
     )
-    print("\n".join(str(p) for p in report.report(opts.workdir)))
 
 
 def _report(args: list[str]) -> None:
@@ -168,9 +216,48 @@ def run_main(argv: list[str] | None = None) -> None:
     if len(argv) < 3 or argv[1] not in ("run", *COMMANDS):
         sys.exit(_USAGE)
     if argv[1] in COMMANDS:
+        stop = signals.StopSignal()
+        if argv[1] != "refine":  # refine installs its own, to stop between intervals
+            stop.install()
         try:
             COMMANDS[argv[1]](argv[2:])
         except (ValueError, FileNotFoundError, RuntimeError) as err:
             sys.exit(f"vaecollapse: error: {err}")
+        except KeyboardInterrupt:
+            _stopped(stop, f"during {argv[1]} (nothing is half-written)", _resume_command())
         return
-    app.run(_run, argv=[argv[0], f"--config={argv[2]}", *argv[3:]])
+    try:
+        explicit = _check_run_arguments(argv[2], argv[3:])
+    except (ValueError, FileNotFoundError) as err:
+        sys.exit(f"vaecollapse: error: {err}")
+    app.run(
+        functools.partial(_run, explicit=explicit), argv=[argv[0], f"--config={argv[2]}", *argv[3:]]
+    )
+
+
+def _check_run_arguments(path: str, args: list[str]) -> frozenset[str]:
+    """Load the config file and check every ``--config.FIELD=`` names a field, before
+    absl parses anything (whose errors are tracebacks); return those fields.
+
+    Raises:
+      FileNotFoundError / ValueError: one line naming the file or field and what to do.
+    """
+    from vaecollapse import config as config_lib
+
+    config = config_lib.experiment_config(path)
+    explicit = set()
+    for arg in args:
+        if not arg.startswith("--config."):
+            continue
+        field = arg[len("--config.") :].split("=", 1)[0]
+        node, parts = config, field.split(".")
+        for depth, part in enumerate(parts):
+            keys = list(node.keys()) if hasattr(node, "keys") else []
+            if part not in keys:
+                where = ".".join(["config", *parts[:depth]])
+                near = difflib.get_close_matches(part, keys, n=3)
+                hint = f"did you mean {', '.join(map(repr, near))}?" if near else f"fields: {keys}"
+                raise ValueError(f"--config.{field}: {where} has no field {part!r}; {hint}")
+            node = node[part]
+        explicit.add(field)
+    return frozenset(explicit)

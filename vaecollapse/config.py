@@ -135,11 +135,19 @@ def pixelcnn_digits() -> ml_collections.ConfigDict:
     return c
 
 
-def finalize(config: ml_collections.ConfigDict) -> ml_collections.ConfigDict:
-    """Apply ``quick_overrides`` when ``config.quick`` is set; return the config to run."""
+def finalize(
+    config: ml_collections.ConfigDict, explicit: frozenset[str] = frozenset()
+) -> ml_collections.ConfigDict:
+    """Apply ``quick_overrides`` when ``config.quick`` is set; return the config to run.
+
+    ``explicit``: fields the user set on the command line (``train.steps``); a quick
+    override of one of them, or of a section holding one, gives way to it.
+    """
     out = ml_collections.ConfigDict(config.to_dict())
     if out.quick:
         for field, value in out.quick_overrides:
+            if any(f == field or f.startswith(f"{field}.") for f in explicit):
+                continue
             *sections, leaf = field.split(".")
             node = out
             for section in sections:
@@ -156,18 +164,36 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
 def experiment_config(name: str | Path, *, quick: bool = False) -> ml_collections.ConfigDict:
     """The config of an experiment file: ``name`` is a path to a ``get_config()`` file or
     the name of one in the repository's ``experiments/`` (``"demo"``). ``quick`` applies
-    its ``quick_overrides`` (`finalize`)."""
+    its ``quick_overrides`` (`finalize`).
+
+    Raises:
+      FileNotFoundError: no such file (the message lists the known experiments).
+      ValueError: the file does not load (a syntax error, with its line) or defines no
+        ``get_config``.
+    """
     path = Path(name)
-    if path.suffix != ".py":
+    if path.suffix != ".py" and not path.is_file():
         path = EXPERIMENTS_DIR / f"{name}.py"
     if not path.is_file():
         known = sorted(p.stem for p in EXPERIMENTS_DIR.glob("*.py"))
         raise FileNotFoundError(
-            f"experiment {str(name)!r}: no file {str(path)!r}; known experiments: {known}"
+            f"config file {str(name)!r} not found; known experiments: {known} "
+            f"(in {str(EXPERIMENTS_DIR)!r})"
         )
     spec = importlib.util.spec_from_file_location(f"vaecollapse_experiment_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except SyntaxError as err:
+        raise ValueError(
+            f"config file {str(path)!r} has a syntax error at line {err.lineno}: {err.msg}"
+        ) from None
+    except Exception as err:
+        raise ValueError(
+            f"config file {str(path)!r} failed to load: {type(err).__name__}: {err}"
+        ) from None
+    if not callable(getattr(module, "get_config", None)):
+        raise ValueError(f"config file {str(path)!r} defines no get_config(); see experiments/")
     config = module.get_config()
     config.quick = quick
     return finalize(config)

@@ -12,6 +12,7 @@ refine killed at any moment and re-run ends with the same results as an uninterr
 from __future__ import annotations
 
 import json
+import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -110,6 +111,7 @@ def refine(
     rounds: int = 2,
     progress: bool = True,
     log: Callable[[str], None] = print,
+    stop: threading.Event | None = None,
 ) -> xr.Dataset:
     """Refine ``workdir``'s grid along ``along`` until ``rounds`` rounds are done in all
     (rounds done by an earlier call count); return the merged results.
@@ -117,6 +119,7 @@ def refine(
     Raises:
       ValueError: ``points`` or ``rounds`` <= 0, an axis that is not a dynamic numeric
         sweep axis, or any bad argument of `boundary.estimate`.
+      sweep.Interrupted: ``stop`` was set during a round's sweep (re-running goes on).
     """
     for name, value in (("points", points), ("rounds", rounds)):
         if not isinstance(value, int) or value <= 0:
@@ -138,7 +141,9 @@ def refine(
         log(f"refine round {round_}: {len(new)} new {along} values {new}")
         extra = ml_collections.ConfigDict(base.to_dict())
         extra.sweep[along] = tuple(new)
-        trained = sweep.run_sweep(extra, workdir / "refine" / f"round{round_}", progress=progress)
+        trained = sweep.run_sweep(
+            extra, workdir / "refine" / f"round{round_}", progress=progress, stop=stop
+        )
         current = merge(current, trained, along)
         current.attrs["refine_rounds"] = round_
         results.write(current, workdir)

@@ -174,8 +174,16 @@ def load(workdir: str | Path) -> xr.Dataset:
     path = Path(workdir) / FILENAME
     if not path.exists():
         raise FileNotFoundError(f"no results at {str(path)!r}; run `vaecollapse run` first")
-    results = xr.load_dataset(path)
-    version = int(results.attrs.get("format_version", -1))
+    try:
+        results = xr.load_dataset(path)
+    except (OSError, ValueError) as err:
+        raise ValueError(
+            f"{str(path)!r} cannot be read ({type(err).__name__}: {err}); it may be truncated: "
+            "re-run `vaecollapse run` on its workdir to write it again"
+        ) from None
+    if "format_version" not in results.attrs or "kl" not in results:
+        raise ValueError(f"{str(path)!r} is not a vaecollapse results file (no format_version)")
+    version = int(results.attrs["format_version"])
     if version > FORMAT_VERSION or version < 1:
         raise ValueError(
             f"{str(path)!r} has results format_version={version}; this vaecollapse reads "

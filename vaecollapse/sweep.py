@@ -15,6 +15,7 @@ import math
 import os
 import shutil
 import sys
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +34,11 @@ from vaecollapse import data, devices, diagnostics, grid, models, results, train
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
+
+
+class Interrupted(Exception):  # noqa: N818 (a stop asked for, not an error)
+    """The sweep stopped when asked (``stop`` set): the state at the end of the last
+    logged interval is checkpointed, finished chunks are saved; re-running resumes."""
 
 
 def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
@@ -118,8 +124,19 @@ class ChunkRunner:
         self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
         self.evaluate = map_runs(evaluate, mesh, group, shared=2)
 
-    def run(self, hparams: dict[str, np.ndarray], ckpt_dir: Path, progress: tqdm) -> dict:
-        """Train and evaluate one chunk of runs, resuming from ``ckpt_dir`` if present."""
+    def run(
+        self,
+        hparams: dict[str, np.ndarray],
+        ckpt_dir: Path,
+        progress: tqdm,
+        stop: threading.Event | None = None,
+    ) -> dict:
+        """Train and evaluate one chunk of runs, resuming from ``ckpt_dir`` if present.
+
+        Raises:
+          Interrupted: ``stop`` was set; checked at the end of every logged interval,
+            whose state is then checkpointed.
+        """
         cfg = self.config
         size = len(hparams["seed"])
         h = jax.device_put({k: jnp.asarray(v) for k, v in hparams.items()}, self.runs)
@@ -146,8 +163,14 @@ class ChunkRunner:
             for name, value in jax.device_get(row).items():
                 trace[name][:, i] = value
             progress.update(size * cfg.train.log_every)
-            if (i + 1) % logs_per_ckpt == 0 and i + 1 < self.num_logs:
+            if i + 1 == self.num_logs:  # trained: evaluate and finish the chunk
+                break
+            stopping = stop is not None and stop.is_set()
+            if (i + 1) % logs_per_ckpt == 0 or stopping:
                 manager.save(i + 1, args=ocp.args.StandardSave({"state": state, "trace": trace}))
+            if stopping:
+                manager.close()
+                raise Interrupted(f"step {(i + 1) * cfg.train.log_every}/{cfg.train.steps}")
         manager.close()
         eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
         kl_trace = jax.device_put(jnp.asarray(trace["kl"]), self.runs)
@@ -172,12 +195,17 @@ def run_sweep(
     *,
     overwrite: bool = False,
     progress: bool = True,
+    stop: threading.Event | None = None,
 ) -> xr.Dataset:
     """Train every grid point of ``config``; write and return ``workdir/results.nc``.
 
     Re-running with the same config and workdir resumes from the last checkpoint and
     gives the same results as an uninterrupted run; on a workdir refined since
     (`vaecollapse.refine`) it returns the refined results as they are.
+
+    Raises:
+      Interrupted: ``stop`` was set (e.g. by Ctrl-C in the CLI): the sweep stopped at the
+        end of the current logged interval, with that state checkpointed.
     """
     grid.validate(config)
     dataset = data.load(config.data)
@@ -222,7 +250,8 @@ def run_sweep(
             chunks = []
             size = sizes[p]
             for c in range(num_chunks[p]):
-                bar.set_description(f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}")
+                where = f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}"
+                bar.set_description(where)
                 done = wd / "chunks" / f"point{p}_chunk{c}.npz"
                 if done.exists():
                     chunks.append(workdir_lib.load_npz(done))
@@ -230,7 +259,13 @@ def run_sweep(
                     continue
                 runner = runner or ChunkRunner(static_cfg, dataset, mesh)
                 ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
-                result = runner.run(grid.pad_runs(point.grid.hparams, c * size, size), ckpt, bar)
+                if stop is not None and stop.is_set():
+                    raise Interrupted(f"{where}, before it started")
+                try:
+                    chunk_runs = grid.pad_runs(point.grid.hparams, c * size, size)
+                    result = runner.run(chunk_runs, ckpt, bar, stop)
+                except Interrupted as stopped:
+                    raise Interrupted(f"{where}, {stopped}") from None
                 workdir_lib.save_npz(done, result)
                 shutil.rmtree(ckpt, ignore_errors=True)
                 chunks.append(result)

@@ -62,12 +62,22 @@ def claim(workdir: Path, config: Any, *, overwrite: bool = False) -> Iterator[Pa
 
     Raises:
       RuntimeError: another process holds the lock.
+      ValueError: the workdir cannot be made or written (a file, read-only, no access).
       ValueError: the workdir holds a different config (unless ``overwrite``, which
         deletes its previous contents).
     """
     workdir = Path(workdir).absolute()
-    workdir.mkdir(parents=True, exist_ok=True)
-    with open(workdir / ".lock", "w") as lock:
+    if workdir.exists() and not workdir.is_dir():
+        raise ValueError(f"--workdir {str(workdir)!r} is a file, not a directory; give another")
+    try:
+        workdir.mkdir(parents=True, exist_ok=True)
+        lock = open(workdir / ".lock", "w")  # noqa: SIM115 (held for the with-block below)
+    except OSError as err:
+        raise ValueError(
+            f"--workdir {str(workdir)!r} is not usable: {err.strerror or err}; "
+            "give a directory you can write to"
+        ) from None
+    with lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
