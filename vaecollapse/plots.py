@@ -517,26 +517,29 @@ def first_seed(results: xr.Dataset) -> xr.Dataset:
 
 
 def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> Path:
-    """One row of decoded images per grid point (first seed), the data on top."""
-    shape = tuple(results.attrs["data_shape"])[:2]
-    runs = list(iter_runs(first_seed(results), limit=16))
+    """One row of decoded images per grid point (first seed, at most 16), the data on
+    top, laid out as one mosaic (one image drawn, whatever the number of pictures)."""
+    height, width = tuple(results.attrs["data_shape"])[:2]
     rows = [("data", results.eval_images.values)]
     if variable == "recon_examples":  # what a decoder that ignores z outputs
         rows.append(
             ("data average", np.repeat(results.mean_image.values[None], len(rows[0][1]), 0))
         )
-    rows += [(label, run[variable].values) for label, run in runs]
-    fig, axes = plt.subplots(
-        len(rows),
-        rows[0][1].shape[0],
-        figsize=(1.1 * rows[0][1].shape[0] + 2.2, 1.1 * len(rows)),
-        squeeze=False,
-    )
-    for (label, images), row in zip(rows, axes, strict=True):
-        for image, ax in zip(images, row, strict=True):
-            ax.imshow(image.reshape(shape), cmap="gray_r", vmin=0, vmax=1)
-            ax.set_xticks([])
-            ax.set_yticks([])
-        row[0].set_ylabel(label, rotation=0, ha="right", va="center", fontsize=7)
+    rows += [(label, run[variable].values) for label, run in iter_runs(first_seed(results), 16)]
+    cols, gap = rows[0][1].shape[0], 1
+    mosaic = np.full((len(rows) * (height + gap), cols * (width + gap)), np.nan)
+    for r, (_, images) in enumerate(rows):
+        for c, image in enumerate(images):
+            top, left = r * (height + gap), c * (width + gap)
+            mosaic[top : top + height, left : left + width] = image.reshape(height, width)
+    fig, ax = plt.subplots(figsize=(1.1 * cols + 2.2, 1.1 * len(rows)))
+    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
+    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
+    ax.set_xticks([])
+    centres = np.arange(len(rows)) * (height + gap) + (height - 1) / 2
+    ax.set_yticks(centres, [label for label, _ in rows], fontsize=7)
+    ax.tick_params(axis="y", length=0)
+    for spine in ax.spines.values():
+        spine.set_visible(False)
     fig.suptitle(_title(results, what))
     return _save(fig, path, dpi=90, bbox_inches="tight")
