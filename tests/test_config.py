@@ -79,7 +79,8 @@ def test_experiment_configs_validate(path):
 
 
 def test_unknown_experiment_is_named():
-    with pytest.raises(FileNotFoundError, match=r"experiment 'demoo'.*known experiments: .*'demo'"):
+    known = r"config file 'demoo' not found; known experiments: .*'demo'"
+    with pytest.raises(FileNotFoundError, match=known):
         config_lib.experiment_config("demoo")
 
 
