@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -128,55 +129,91 @@ MAX_TICKS = 8
 MAX_FACETS = 8
 
 
-def _cell_edges(values: np.ndarray) -> tuple[np.ndarray, bool]:
-    """Cell edges around grid values (midpoints; geometric on a log axis) and whether the
-    axis is drawn in log; non-numeric values sit at 0, 1, …"""
-    if values.dtype.kind not in "fiu":
-        return np.arange(len(values) + 1) - 0.5, False
-    log = boundary.is_log_axis(values)
-    t = np.log(values.astype(float)) if log else values.astype(float)
-    if len(t) == 1:
-        mids = np.array([t[0] - 0.5, t[0] + 0.5])
-    else:
-        inner = (t[1:] + t[:-1]) / 2
-        mids = np.concatenate([[2 * t[0] - inner[0]], inner, [2 * t[-1] - inner[-1]]])
-    return (np.exp(mids) if log else mids), log
+@dataclass(frozen=True)
+class _AxisLayout:
+    """Where a heatmap axis puts its grid values: at the values themselves (log-scaled
+    when they span a decade, or evenly spaced), else — names, or numbers spaced unevenly
+    such as free bits (0, 0.25, 1) — at 0, 1, … with equal cells."""
+
+    values: np.ndarray
+    at_values: bool
+    log: bool
+
+    @classmethod
+    def of(cls, values: np.ndarray) -> _AxisLayout:
+        if values.dtype.kind not in "fiu" or len(values) < 2:
+            return cls(values, False, False)
+        if boundary.is_log_axis(values):
+            return cls(values, True, True)
+        steps = np.diff(np.sort(values.astype(float)))
+        return cls(values, bool(np.allclose(steps, steps[0], rtol=0.05)), False)
+
+    @property
+    def ticks(self) -> np.ndarray:
+        """Plot position of each grid value, in the given order: the value, or its rank
+        (names: their index)."""
+        if self.at_values:
+            return self.values.astype(float)
+        if self.values.dtype.kind in "fiu":
+            return np.argsort(np.argsort(self.values)).astype(float)
+        return np.arange(len(self.values), dtype=float)
+
+    @property
+    def edges(self) -> np.ndarray:
+        """Cell edges: midpoints between grid values (geometric on a log axis)."""
+        t = np.log(self.ticks) if self.log else self.ticks
+        order = np.argsort(t)
+        t = t[order]
+        inner = (t[1:] + t[:-1]) / 2 if len(t) > 1 else np.array([])
+        first = 2 * t[0] - inner[0] if len(t) > 1 else t[0] - 0.5
+        last = 2 * t[-1] - inner[-1] if len(t) > 1 else t[0] + 0.5
+        mids = np.concatenate([[first], inner, [last]])
+        return np.exp(mids) if self.log else mids
+
+    @property
+    def order(self) -> np.ndarray:
+        return np.argsort(self.ticks)
+
+    def position(self, values) -> np.ndarray:
+        """Plot coordinates of axis values (between grid values: interpolated)."""
+        if self.at_values:
+            return np.asarray(values, float)
+        grid = np.sort(self.values.astype(float))
+        return np.interp(values, grid, np.arange(len(grid), dtype=float))
 
 
-def _thin_ticks(ax, which: str, values: np.ndarray) -> None:
+def _thin_ticks(ax, which: str, layout: _AxisLayout) -> None:
     """At most `MAX_TICKS` labelled ticks at grid values (every k-th)."""
+    values = layout.values
     numeric = values.dtype.kind in "fiu"
-    positions = values if numeric else np.arange(len(values))
     keep = slice(None, None, max(1, int(np.ceil(len(values) / MAX_TICKS))))
     labels = [f"{v:.3g}" if numeric else str(v) for v in values[keep]]
-    getattr(ax, f"set_{which}ticks")(positions[keep], labels)
+    getattr(ax, f"set_{which}ticks")(layout.ticks[keep], labels)
     getattr(ax, f"{which}axis").set_minor_locator(matplotlib.ticker.NullLocator())
 
 
 def _heatmap_panel(fig, ax, mean, std, x_axis: str, y_axis: str, label: str) -> None:
-    """Mean over seeds over two swept axes, cells at their grid values (log-spaced axes
-    in log), thinned tick labels, mean ± std written in each cell when the panel has at
-    most `MAX_ANNOTATED_CELLS` cells."""
+    """Mean over seeds over two swept axes (`_AxisLayout` places the cells), thinned tick
+    labels, mean ± std written in each cell when the panel has at most
+    `MAX_ANNOTATED_CELLS` cells."""
     m = mean.transpose(y_axis, x_axis)
     s = std.transpose(y_axis, x_axis)
-    x_edges, x_log = _cell_edges(m[x_axis].values)
-    y_edges, y_log = _cell_edges(m[y_axis].values)
-    mesh = ax.pcolormesh(x_edges, y_edges, m.values, cmap="viridis", shading="flat")
-    if x_log:
+    x, y = _AxisLayout.of(m[x_axis].values), _AxisLayout.of(m[y_axis].values)
+    values = m.values[np.ix_(y.order, x.order)]
+    mesh = ax.pcolormesh(x.edges, y.edges, values, cmap="viridis", shading="flat")
+    if x.log:
         ax.set_xscale("log")
-    if y_log:
+    if y.log:
         ax.set_yscale("log")
-    _thin_ticks(ax, "x", m[x_axis].values)
-    _thin_ticks(ax, "y", m[y_axis].values)
+    _thin_ticks(ax, "x", x)
+    _thin_ticks(ax, "y", y)
     ax.set_xlabel(x_axis)
     ax.set_ylabel(y_axis)
     if m.size <= MAX_ANNOTATED_CELLS:
-        xs = np.sqrt(x_edges[1:] * x_edges[:-1]) if x_log else (x_edges[1:] + x_edges[:-1]) / 2
-        ys = np.sqrt(y_edges[1:] * y_edges[:-1]) if y_log else (y_edges[1:] + y_edges[:-1]) / 2
         for (i, j), value in np.ndenumerate(m.values):
             ax.text(
-                xs[j],
-                ys[i],
+                x.ticks[j],
+                y.ticks[i],
                 f"{value:.2g}\n±{s.values[i, j]:.1g}",
                 ha="center",
                 va="center",
@@ -186,9 +223,10 @@ def _heatmap_panel(fig, ax, mean, std, x_axis: str, y_axis: str, label: str) -> 
     fig.colorbar(mesh, ax=ax, label=label)
 
 
-def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None) -> None:
+def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values=None) -> None:
     """The estimated boundary (median over seeds) and its 90 % band: against the other
-    axis on a heatmap, as a vertical line and band on a line plot."""
+    axis on a heatmap (placed as `_heatmap_panel` places cells; ``x_values`` the grid
+    values of the boundary's axis), as a vertical line and band on a line plot."""
     if found is None:
         return
     style = dict(color="red", lw=1.5, label="boundary (90 % band)")
@@ -197,9 +235,15 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None) -> None:
             ax.axvline(float(found.estimate), **style)
             ax.axvspan(float(found.low), float(found.high), color="red", alpha=0.15)
         return
-    y = found[y_axis].values
-    ax.plot(found.estimate.values, y, "o-", ms=3, **style)
-    ax.fill_betweenx(y, found.low.values, found.high.values, color="red", alpha=0.2)
+    x = _AxisLayout.of(np.asarray(x_values))
+    y = _AxisLayout.of(found[y_axis].values).ticks
+    estimate = x.position(found.estimate.values)
+    low, high = x.position(found.low.values), x.position(found.high.values)
+    ax.errorbar(
+        estimate, y, xerr=[estimate - low, high - estimate], fmt="o-", ms=3, capsize=3, **style
+    )
+    if len(y) > 1:
+        ax.fill_betweenx(y, low, high, color="red", alpha=0.2)
 
 
 def _facets(results: xr.Dataset, axes: list[str]) -> list[tuple[str, dict]]:
@@ -277,7 +321,8 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
             mean, std = _seed_stats(results[name].astype(float).sel(selection))
             if len(axes) >= 2:
                 _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label)
-                _boundary_overlay(ax, None if found is None else found.sel(selection), axes[1])
+                here = None if found is None else found.sel(selection)
+                _boundary_overlay(ax, here, axes[1], results[axes[0]].values)
                 for b in boundaries:
                     ax.axvline(b, color="white", lw=1, ls="--")
             elif len(axes) == 1 and mean[axes[0]].dtype.kind in "US":
