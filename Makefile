@@ -72,6 +72,7 @@ bench: install
 	$(BENCH) --experiment text_collapse --runs 1 4 --steps 50 --json benchmarks/text_collapse.json
 	$(PY) benchmarks/scaling.py benchmarks/sweep_throughput.json benchmarks/linear_phase.json benchmarks/image_phase.json benchmarks/text_collapse.json --out benchmarks/scaling.png
 	$(PY) benchmarks/report_scaling.py --runs 100 1000 10000 --json benchmarks/report_scaling.json
+	$(PY) benchmarks/boundary_speed.py
 
 clean:
 	rm -rf runs .pytest_cache
