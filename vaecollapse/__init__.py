@@ -1,0 +1,42 @@
+"""vaecollapse: posterior-collapse phase diagrams for VAEs, and collapse diagnostics for
+any training loop.
+
+The public API (stable names; each loaded on first use, so ``import vaecollapse`` is
+light):
+
+- `diagnose(mu, logvar)` -> `CollapseReport`: KL per dim, active units, I(x; z),
+  encoder statistics and the collapse state of one set of encoder outputs.
+- `CollapseMonitor(latent_dim)`: ``update(step, mu, logvar)`` in a training loop; the
+  traces, the collapse ``onset``, ``plot()``, ``to_xarray()``.
+- `run_sweep(config, workdir)` -> xarray Dataset, `load_results(workdir)`.
+- `experiment_config("demo", quick=True)`: the config of ``experiments/NAME.py``.
+- `estimate_boundary(results, along="beta")`: where collapse sets in (`boundary`).
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_API = {
+    "diagnose": ("vaecollapse.monitor", "diagnose"),
+    "CollapseReport": ("vaecollapse.monitor", "CollapseReport"),
+    "CollapseMonitor": ("vaecollapse.monitor", "CollapseMonitor"),
+    "run_sweep": ("vaecollapse.sweep", "run_sweep"),
+    "load_results": ("vaecollapse.results", "load"),
+    "experiment_config": ("vaecollapse.config", "experiment_config"),
+    "estimate_boundary": ("vaecollapse.boundary", "estimate"),
+}
+
+__all__ = sorted(_API)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _API:
+        raise AttributeError(f"module 'vaecollapse' has no attribute {name!r}")
+    module, attribute = _API[name]
+    return getattr(importlib.import_module(module), attribute)
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_API])
