@@ -4,7 +4,8 @@ NumPy in, NumPy out: ``mu`` and ``logvar`` are the encoder's outputs for N input
 ``[N, d]`` — NumPy or JAX arrays, or anything `np.asarray` takes (a detached PyTorch
 tensor: ``mu.detach().cpu().numpy()``). `diagnose` measures one set of outputs with the
 sweep's own pure functions (`vaecollapse.diagnostics`); `CollapseMonitor` keeps the
-measures of a training loop and finds the collapse onset as the sweep does.
+measures of a training loop, finds the collapse onset as the sweep does and gives the
+early warning of `vaecollapse.warning`.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import xarray as xr
 
-from vaecollapse import diagnostics
+from vaecollapse import diagnostics, warning
 
 MEASURES = ("kl", "active_units", "mutual_info", "mean_abs_mu", "mean_sigma")
 
@@ -118,12 +119,20 @@ class CollapseMonitor:
     has not collapsed.
     """
 
-    def __init__(self, latent_dim: int, *, kl_eps: float = 0.05, au_threshold: float = 0.01):
+    def __init__(
+        self,
+        latent_dim: int,
+        *,
+        kl_eps: float = 0.05,
+        au_threshold: float = 0.01,
+        total_steps: int | None = None,
+    ):
         if not isinstance(latent_dim, int) or latent_dim <= 0:
             raise ValueError(f"latent_dim={latent_dim!r} is invalid: must be a positive integer")
         if not kl_eps > 0:
             raise ValueError(f"kl_eps={kl_eps!r} is invalid: must be > 0 (nats)")
         self.latent_dim, self.kl_eps, self.au_threshold = latent_dim, kl_eps, au_threshold
+        self.total_steps = total_steps
         self.steps: list[int] = []
         self.reports: list[CollapseReport] = []
 
@@ -152,6 +161,18 @@ class CollapseMonitor:
             jnp.asarray(self.trace("kl")), jnp.asarray(self.steps), self.kl_eps
         )
         return None if int(onset) < 0 else int(onset)
+
+    @property
+    def warning(self) -> int | None:
+        """The step of the early warning of full collapse (`vaecollapse.warning`: I(x; z)
+        below its threshold at the first update at or past 20 % of ``total_steps``);
+        None without ``total_steps``, before that update, or when it gave no warning."""
+        if self.total_steps is None:
+            return None
+        for step, report in zip(self.steps, self.reports, strict=True):
+            if step >= warning.FRACTION * self.total_steps:
+                return step if report.mutual_info < warning.THRESHOLD else None
+        return None
 
     def to_xarray(self) -> xr.Dataset:
         """The traces over ``step`` (and ``kl_per_dim`` over ``latent``)."""

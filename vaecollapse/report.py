@@ -17,7 +17,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from vaecollapse import boundary, diagnostics, plots
+from vaecollapse import boundary, diagnostics, plots, warning
 from vaecollapse import results as results_lib
 
 SUMMARY_COLUMNS = (
@@ -231,6 +231,24 @@ def text_samples(results: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def warning_note(results: xr.Dataset) -> str:
+    """Markdown: how the early warning (`vaecollapse.warning`) did against the outcome."""
+    if "early_warning" not in results:
+        return ""
+    warned = results.early_warning.values
+    full = results.collapse_state.values == diagnostics.FULL
+    index = warning.warning_index(results.sizes["step"])
+    step = int(results.step.values[index])
+    s = warning.scores(warned, full, step, results.collapse_onset_step.values)
+    return (
+        f"\n## Early warning\n\nAt step {step} (20 % of training), I(x; z) < "
+        f"{warning.THRESHOLD:g} nats warned of full collapse in {s['warned']} of {s['runs']} "
+        f"runs; {s['ended_full']} ended fully collapsed. Accuracy {s['accuracy']:.2f}, "
+        f"false alarms {s['false_alarm_rate']:.2f}, missed {s['missed_rate']:.2f}, median lead "
+        f"time {s['median_lead_steps']:g} steps (onset − warning step).\n"
+    )
+
+
 def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path]]:
     """Markdown: the collapse boundary along the first numeric swept axis (threshold
     ``collapse_kl_eps``), also written to ``workdir/boundary.csv`` (its path returned);
@@ -330,6 +348,7 @@ def report(
         timed("summary", summary_markdown, results, drawn, runs)
         + boundary_text
         + timed("seed_table", seed_table, results)
+        + warning_note(results)
         + analytic_note(results)
     )
     if results.attrs["data_kind"] == "tokens":

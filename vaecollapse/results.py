@@ -4,7 +4,8 @@ Dimensions: the grid axes, named and valued as in the config (static axes then d
 ones, or ``variant`` then the dynamic ones), then ``step`` (logged steps), ``latent``,
 ``example``/``frame``/``pixel`` (pictures), ``mu_bin``/``sigma_bin`` (histograms).
 Variables are the run metrics of `diagnostics.make_evaluate` over the grid axes, the
-``*_trace`` variables of training over ``step`` (and ``latent``), and ``eval_images``
+``*_trace`` variables of training over ``step`` (and ``latent``), ``early_warning`` and
+``early_warning_step`` (`vaecollapse.warning`; −1 where not warned), and ``eval_images``
 and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
 ``experiment``, ``data_name``/``data_shape``/``data_kind``, ``marginal_nll``,
 ``versions`` (JSON), ``mi_bound`` when the data have a known generating factor, and the
@@ -27,7 +28,7 @@ import ml_collections
 import numpy as np
 import xarray as xr
 
-from vaecollapse import data, diagnostics, grid
+from vaecollapse import data, diagnostics, grid, warning
 from vaecollapse import workdir as workdir_lib
 
 FORMAT_VERSION = 1
@@ -120,6 +121,12 @@ def assemble(
         runs = _runs_in_grid_order(config, plan, per_point, name, latent)
         extra_dims = _extra_dims(name, runs.ndim - 1)
         variables[name] = (grid_dims + extra_dims, runs.reshape(grid_shape + runs.shape[1:]))
+    if "mutual_info_trace" in variables:  # the early warning of full collapse, per run
+        _, mi_trace = variables["mutual_info_trace"]
+        warned = warning.early_warning(mi_trace)
+        step = int(logged_steps(config)[warning.warning_index(mi_trace.shape[-1])])
+        variables["early_warning"] = (grid_dims, warned)
+        variables["early_warning_step"] = (grid_dims, np.where(warned, step, -1).astype(np.int32))
     coords = {name: _coord(values) for name, values in axes.items()}
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
     coords.update(
