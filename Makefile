@@ -23,8 +23,8 @@ test-all: install
 	$(PY) -m pytest -q
 
 lint: install
-	$(VENV)/bin/ruff check vaecollapse tests experiments benchmarks
-	$(VENV)/bin/ruff format --check vaecollapse tests experiments benchmarks
+	$(VENV)/bin/ruff check vaecollapse tests experiments benchmarks examples
+	$(VENV)/bin/ruff format --check vaecollapse tests experiments benchmarks examples
 
 demo: install
 	$(RUN) experiments/demo.py --workdir runs/demo
