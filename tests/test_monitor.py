@@ -1,9 +1,6 @@
 """The public monitor: closed forms on synthetic encoders, agreement with the sweep's own
 evaluation, one-line errors, onset over a training loop, the package's API names."""
 
-import subprocess
-import sys
-
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -113,18 +110,3 @@ def test_public_api_names():
     )
     with pytest.raises(AttributeError, match="has no attribute 'diagnoze'"):
         vaecollapse.diagnoze  # noqa: B018
-
-
-@pytest.mark.slow
-@pytest.mark.parametrize("beta, warns", [(10.0, True), (0.3, False)])
-def test_flax_loop_example_warns_only_when_collapsing(beta, warns):
-    """examples/flax_loop.py runs, warns for a collapsing β and stays quiet otherwise."""
-    out = subprocess.run(
-        [sys.executable, "examples/flax_loop.py", "--beta", str(beta)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert out.returncode == 0, out.stderr
-    assert ("WARNING: this run is heading for full posterior collapse" in out.stdout) == warns
-    assert ("state:        full" in out.stdout) == warns
