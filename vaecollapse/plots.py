@@ -483,6 +483,7 @@ def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
             yerr=s.values[order],
             label=f"{axis}={fmt_value(value)}" if axis else None,
         )
+    ax.set_xticks(latent + 0.4 - width / 2, [str(j) for j in latent])
     ax.set_xlabel("latent dim (sorted by KL within each setting)")
     ax.set_ylabel("KL per dim (nats)")
     if axis:

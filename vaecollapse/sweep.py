@@ -30,7 +30,7 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from vaecollapse import data, devices, diagnostics, grid, models, results, train
+from vaecollapse import data, devices, diagnostics, grid, models, preflight, results, train
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
@@ -239,6 +239,19 @@ def run_sweep(
             total=total, unit="run-step", unit_scale=True, disable=not progress, smoothing=0.1
         ) as bar,
     ):
+        needed = preflight.disk_needed(
+            per_run,
+            max(sizes),
+            sum(p.grid.num_runs for p in plan),
+            preflight.result_bytes(
+                config.train.steps // config.train.log_every,
+                max(c.model.latent_dim for c in grid.static_configs(config)),
+                preflight.pixels(dataset.meta["shape"]),
+            ),
+        )
+        preflight.check(wd, needed)
+        if progress:
+            print(f"vaecollapse: writes up to ~{needed / 2**20:.1f} MiB to {wd}", file=sys.stderr)
         if (wd / results.FILENAME).exists():
             done = results.load(wd)
             if done.attrs.get("refine_rounds"):  # re-assembling would drop the refined runs
