@@ -5,15 +5,27 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
+.PHONY: install install-latest lock test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+# the exact versions of constraints.txt (reproducible); `make install-latest` for the newest
+$(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
 	touch $(STAMP)
+
+install-latest:
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q --upgrade -e '.[dev]'
+	touch $(STAMP)
+
+# pin what is installed now (after `make install-latest` and a green `make test`)
+lock: install
+	( sed -n '1,2p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^vaecollapse' ) > constraints.tmp
+	mv constraints.tmp constraints.txt
 
 # pytest exits 5 when it collects no test: not a failure; any other non-zero is.
 test: install
