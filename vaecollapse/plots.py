@@ -192,15 +192,21 @@ def _thin_ticks(ax, which: str, layout: _AxisLayout) -> None:
     getattr(ax, f"{which}axis").set_minor_locator(matplotlib.ticker.NullLocator())
 
 
-def _heatmap_panel(fig, ax, mean, std, x_axis: str, y_axis: str, label: str) -> None:
+def _heatmap_panel(
+    fig, ax, mean, std, x_axis: str, y_axis: str, label: str, limits=(None, None)
+) -> None:
     """Mean over seeds over two swept axes (`_AxisLayout` places the cells), thinned tick
     labels, mean ± std written in each cell when the panel has at most
-    `MAX_ANNOTATED_CELLS` cells."""
+    `MAX_ANNOTATED_CELLS` cells; ``limits`` (vmin, vmax) share a colour scale across
+    facets."""
     m = mean.transpose(y_axis, x_axis)
     s = std.transpose(y_axis, x_axis)
     x, y = _AxisLayout.of(m[x_axis].values), _AxisLayout.of(m[y_axis].values)
     values = m.values[np.ix_(y.order, x.order)]
-    mesh = ax.pcolormesh(x.edges, y.edges, values, cmap="viridis", shading="flat")
+    vmin, vmax = limits
+    mesh = ax.pcolormesh(
+        x.edges, y.edges, values, cmap="viridis", shading="flat", vmin=vmin, vmax=vmax
+    )
     if x.log:
         ax.set_xscale("log")
     if y.log:
@@ -320,7 +326,9 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
         for ax, (name, label) in zip(row, PANELS, strict=True):
             mean, std = _seed_stats(results[name].astype(float).sel(selection))
             if len(axes) >= 2:
-                _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label)
+                every = _seed_stats(results[name].astype(float))[0].values
+                limits = (np.nanmin(every), np.nanmax(every)) if len(facets) > 1 else (None, None)
+                _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label, limits)
                 here = None if found is None else found.sel(selection)
                 _boundary_overlay(ax, here, axes[1], results[axes[0]].values)
                 for b in boundaries:
