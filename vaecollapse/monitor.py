@@ -93,7 +93,11 @@ def diagnose(
       ValueError: wrong rank, shapes that differ, fewer than 2 inputs, non-finite values.
     """
     mu, logvar = _encoder_outputs(mu, logvar)
-    key = jax.random.PRNGKey(0) if key is None else key
+    return _measure(mu, logvar, au_threshold, jax.random.PRNGKey(0) if key is None else key)
+
+
+def _measure(mu: np.ndarray, logvar: np.ndarray, au_threshold: float, key) -> CollapseReport:
+    """`diagnose` on outputs already checked by `_encoder_outputs`."""
     mean, log_var = jnp.asarray(mu), jnp.asarray(logvar)
     kl = np.asarray(diagnostics.kl_per_dim(mean, log_var), np.float64)
     active = np.asarray(diagnostics.unit_activity(mean)) > au_threshold
@@ -142,7 +146,7 @@ class CollapseMonitor:
             raise ValueError(f"step={step} is invalid: must be > the last step {self.steps[-1]}")
         mu, logvar = _encoder_outputs(mu, logvar, self.latent_dim)
         key = jax.random.fold_in(jax.random.PRNGKey(0), step)
-        report = diagnose(mu, logvar, au_threshold=self.au_threshold, key=key)
+        report = _measure(mu, logvar, self.au_threshold, key)
         self.steps.append(int(step))
         self.reports.append(report)
         return report
@@ -195,19 +199,19 @@ class CollapseMonitor:
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
-        steps = np.asarray(self.steps)
-        per_dim = self.to_xarray().kl_per_dim.values
-        axes[0].plot(steps, self.trace("kl"), "k-", lw=2, label="KL")
-        axes[0].plot(steps, per_dim, lw=0.8, alpha=0.7)
+        traces = self.to_xarray()
+        steps, onset = traces.step.values, traces.attrs["onset"]
+        axes[0].plot(steps, traces.kl.values, "k-", lw=2, label="KL")
+        axes[0].plot(steps, traces.kl_per_dim.values, lw=0.8, alpha=0.7)
         axes[0].axhline(self.kl_eps, color="k", ls=":", lw=1, label=f"ε = {self.kl_eps:g}")
         axes[0].set_yscale("symlog", linthresh=0.01)
-        axes[1].plot(steps, self.trace("active_units"), "o-", ms=3)
-        axes[2].plot(steps, self.trace("mutual_info"), "o-", ms=3)
+        axes[1].plot(steps, traces.active_units.values, "o-", ms=3)
+        axes[2].plot(steps, traces.mutual_info.values, "o-", ms=3)
         for ax, name in zip(axes, ("KL (nats)", "active units", "I(x; z) (nats)"), strict=True):
             ax.set_xlabel("step")
             ax.set_ylabel(name)
-            if self.onset is not None:
-                ax.axvline(self.onset, color="red", lw=1, label=f"onset {self.onset}")
+            if onset >= 0:
+                ax.axvline(onset, color="red", lw=1, label=f"onset {onset}")
         axes[0].legend(fontsize=8)
         fig.tight_layout()
         if path is not None:

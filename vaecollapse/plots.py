@@ -322,13 +322,16 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
     )
     boundaries = analytic_boundaries(results) if axes[:1] == ["beta"] else []
     found = _found_boundary(results, axes)
+    limits = {name: (None, None) for name, _ in PANELS}  # one colour scale across facets
+    if len(facets) > 1:
+        for name, _ in PANELS:
+            every = _seed_stats(results[name].astype(float))[0].values
+            limits[name] = (np.nanmin(every), np.nanmax(every))
     for row, (facet, selection) in zip(grid, facets, strict=True):
         for ax, (name, label) in zip(row, PANELS, strict=True):
             mean, std = _seed_stats(results[name].astype(float).sel(selection))
             if len(axes) >= 2:
-                every = _seed_stats(results[name].astype(float))[0].values
-                limits = (np.nanmin(every), np.nanmax(every)) if len(facets) > 1 else (None, None)
-                _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label, limits)
+                _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label, limits[name])
                 here = None if found is None else found.sel(selection)
                 _boundary_overlay(ax, here, axes[1], results[axes[0]].values)
                 for b in boundaries:

@@ -12,8 +12,6 @@ import importlib
 import shutil
 from pathlib import Path
 
-import numpy as np
-
 from vaecollapse import diagnostics
 
 SAFETY = 2.0  # free disk wanted: this many times the estimate
@@ -53,7 +51,3 @@ def check(workdir: Path, needed: int) -> None:
             f"to ~{needed / 2**20:.0f} MiB (checkpoints, chunks, results.nc): free "
             f"{SAFETY * needed / 2**20:.0f} MiB or use a smaller grid or sweep_chunk"
         )
-
-
-def pixels(shape) -> int:
-    return int(np.prod(shape))

@@ -218,7 +218,8 @@ def run_sweep(
     plan = grid.plan(config)
     device_list = jax.devices()
     mesh = Mesh(np.array(device_list), ("runs",))
-    per_run = max(run_bytes(c, dataset) for c in grid.static_configs(config))
+    statics = list(grid.static_configs(config))
+    per_run = max(run_bytes(c, dataset) for c in statics)
     budget = memory_budget(device_list)
     num_devices = len(device_list)
     sizes = [chunk_size(config, p.grid.num_runs, num_devices, per_run, budget) for p in plan]
@@ -245,8 +246,8 @@ def run_sweep(
             sum(p.grid.num_runs for p in plan),
             preflight.result_bytes(
                 config.train.steps // config.train.log_every,
-                max(c.model.latent_dim for c in grid.static_configs(config)),
-                preflight.pixels(dataset.meta["shape"]),
+                max(c.model.latent_dim for c in statics),
+                math.prod(dataset.meta["shape"]),
             ),
         )
         preflight.check(wd, needed)
