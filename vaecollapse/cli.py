@@ -24,7 +24,8 @@ from vaecollapse import signals
 
 _USAGE = (
     "usage: vaecollapse run CONFIG.py --workdir DIR [--config.FIELD=VALUE ...] "
-    "[--axis=NAME=(v1,v2)] [--overwrite] [--multihost] [--noprogress]\n"
+    "[--axis=NAME=(v1,v2)] [--overwrite] [--noprogress]\n"
+    "         [--multihost | --coordinator_address=HOST:PORT --num_processes=N --process_id=I]\n"
     "       vaecollapse report DIR [--figures kl_curves,phase_diagram,...]\n"
     "       vaecollapse boundary DIR [--along beta] [--measure mutual_info|kl|kl_per_dim] "
     "[--threshold X]\n"
@@ -35,7 +36,15 @@ _USAGE = (
 FLAGS = flags.FLAGS
 flags.DEFINE_string("workdir", None, "Directory for checkpoints, results.nc and plots.")
 flags.DEFINE_bool("overwrite", False, "Discard a workdir's results of a different config.")
-flags.DEFINE_bool("multihost", False, "Call jax.distributed.initialize() (multi-host runs).")
+flags.DEFINE_bool(
+    "multihost",
+    False,
+    "Run as one process of several (jax.distributed.initialize); without the three flags "
+    "below, JAX detects SLURM, Open MPI, TPU pods and Kubernetes itself.",
+)
+flags.DEFINE_string("coordinator_address", None, "HOST:PORT of process 0 (implies --multihost).")
+flags.DEFINE_integer("num_processes", None, "Processes in all (with --coordinator_address).")
+flags.DEFINE_integer("process_id", None, "This process's index, 0 .. num_processes-1.")
 flags.DEFINE_bool("progress", True, "Show a progress bar.")
 flags.DEFINE_integer("cpu_devices", 0, "CPU devices to shard runs over (0: one per core).")
 flags.DEFINE_bool(
@@ -76,17 +85,21 @@ def _run(argv: list[str], explicit: frozenset[str] = frozenset()) -> None:
         raise app.UsageError(f"unexpected arguments {argv[1:]!r}\n{_USAGE}")
     if not FLAGS.workdir:
         raise app.UsageError(f"--workdir is required\n{_USAGE}")
-    import jax
-
     from vaecollapse import config as config_lib
-    from vaecollapse import sweep
+    from vaecollapse import multihost, sweep
 
     stop = signals.StopSignal().install()
     _set_up_devices(
         FLAGS.cpu_devices, FLAGS.fast_cpu_kernels, FLAGS.compile_cache, FLAGS.compile_cache_dir
     )
-    if FLAGS.multihost:
-        jax.distributed.initialize()
+    given = [FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id]
+    if any(v is not None for v in given) and any(v is None for v in given):
+        raise app.UsageError(
+            "--coordinator_address, --num_processes and --process_id go together (or give "
+            f"none of them and --multihost, for JAX's cluster detection)\n{_USAGE}"
+        )
+    if FLAGS.multihost or FLAGS.coordinator_address:
+        multihost.initialize(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
     try:
         config = with_axes(config_lib.finalize(FLAGS.config, explicit=explicit), FLAGS.axis)
     except ValueError as err:
@@ -106,7 +119,8 @@ def _resume_command() -> str:
 
 def _stopped(stop: signals.StopSignal, where: str, command: str) -> None:
     """One line: where it stopped and the command that goes on; exit 130 / 143."""
-    sys.stderr.write(f"vaecollapse: stopped by {stop.name} {where}; go on with: {command}\n")
+    by = stop.name if stop.signum else "a signal to another process of this run"
+    sys.stderr.write(f"vaecollapse: stopped by {by} {where}; go on with: {command}\n")
     sys.exit(stop.exit_code)
 
 
@@ -114,7 +128,7 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
     """``train(stop_event)`` (a sweep or a refine), then the report. Ctrl-C or SIGTERM
     stops training at the end of the current logged interval (checkpointed), or the
     report at once; either way one line says how to go on."""
-    from vaecollapse import report, sweep
+    from vaecollapse import multihost, report, sweep
 
     again = f"vaecollapse report {shlex.quote(workdir)}"
     try:
@@ -123,6 +137,8 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
         stop.in_sweep = False
         if stop.event.is_set():
             _stopped(stop, "after training (results.nc is complete), before the report", again)
+        if not multihost.is_primary():  # process 0 draws the report
+            return
         paths = report.report(workdir)
     except sweep.Interrupted as where:
         _stopped(stop, f"at {where} (checkpointed)", _resume_command())

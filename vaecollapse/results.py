@@ -9,8 +9,8 @@ Variables are the run metrics of `diagnostics.make_evaluate` over the grid axes,
 and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
 ``experiment``, ``data_name``/``data_shape``/``data_kind``, ``marginal_nll``,
 ``versions`` (JSON), ``mi_bound`` when the data have a known generating factor, and the
-run's ``wall_time_s``, ``device_kind`` and ``num_devices``; for linear-Gaussian data
-``train_eigenvalues`` (the training split's covariance spectrum).
+run's ``wall_time_s``, ``device_kind``, ``num_devices`` and ``num_processes``; for
+linear-Gaussian data ``train_eigenvalues`` (the training split's covariance spectrum).
 
 `assemble` builds it from the runs of each compile, `write` saves it atomically,
 `load` reads it back (refusing a newer format).

@@ -7,6 +7,10 @@ only loops over static points, chunks and logged intervals; it syncs once per lo
 interval (for the progress bar and trace). Mid-chunk state is checkpointed with orbax
 every ``config.checkpoint_every`` steps, finished chunks are saved atomically, and a
 re-run resumes where it stopped; `results.write` saves the labelled results.
+
+Across processes (`multihost`, after ``jax.distributed.initialize``) the mesh holds
+every process's devices, each process builds only its own shards, every host decision
+is taken alike by all, and process 0 alone writes chunks, results and the progress bar.
 """
 
 from __future__ import annotations
@@ -30,7 +34,17 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from vaecollapse import data, devices, diagnostics, grid, models, preflight, results, train
+from vaecollapse import (
+    data,
+    devices,
+    diagnostics,
+    grid,
+    models,
+    multihost,
+    preflight,
+    results,
+    train,
+)
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
@@ -106,11 +120,11 @@ class ChunkRunner:
         evaluate = diagnostics.make_evaluate(config, model)
         self.runs = NamedSharding(mesh, P("runs"))
         replicated = NamedSharding(mesh, P())
-        self.train_data = jax.device_put(
+        self.train_data = multihost.put(
             train.data_arrays(dataset.train, dataset.train_labels), replicated
         )
         n_eval = config.train.eval_examples
-        self.eval_data = jax.device_put(
+        self.eval_data = multihost.put(
             train.data_arrays(
                 dataset.test[:n_eval],
                 None if dataset.test_labels is None else dataset.test_labels[:n_eval],
@@ -139,8 +153,8 @@ class ChunkRunner:
         """
         cfg = self.config
         size = len(hparams["seed"])
-        h = jax.device_put({k: jnp.asarray(v) for k, v in hparams.items()}, self.runs)
-        keys = jax.device_put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
+        h = multihost.put(hparams, self.runs)
+        keys = multihost.put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
         state = self.init(keys)
         trace = _empty_trace(size, self.num_logs, cfg.model.latent_dim)
         manager = ocp.CheckpointManager(
@@ -160,12 +174,12 @@ class ChunkRunner:
         logs_per_ckpt = max(1, cfg.checkpoint_every // cfg.train.log_every)
         for i in range(start, self.num_logs):
             state, row = self.advance(state, h, keys, self.train_data)
-            for name, value in jax.device_get(row).items():
+            for name, value in multihost.fetch(row).items():
                 trace[name][:, i] = value
             progress.update(size * cfg.train.log_every)
             if i + 1 == self.num_logs:  # trained: evaluate and finish the chunk
                 break
-            stopping = stop is not None and stop.is_set()
+            stopping = multihost.agree(stop is not None and stop.is_set())
             if (i + 1) % logs_per_ckpt == 0 or stopping:
                 manager.save(i + 1, args=ocp.args.StandardSave({"state": state, "trace": trace}))
             if stopping:
@@ -173,11 +187,11 @@ class ChunkRunner:
                 raise Interrupted(f"step {(i + 1) * cfg.train.log_every}/{cfg.train.steps}")
         manager.close()
         eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
-        kl_trace = jax.device_put(jnp.asarray(trace["kl"]), self.runs)
+        kl_trace = multihost.put(trace["kl"], self.runs)
         metrics = self.evaluate(state.params, eval_keys, h, kl_trace, self.eval_data, self.steps)
         out = {f"{k}_trace": v for k, v in trace.items()}
         fate = {"diverged": state.diverged, "diverged_step": state.diverged_step}
-        out.update(jax.device_get({**metrics, **fate}))  # the chunk's one final transfer
+        out.update(multihost.fetch({**metrics, **fate}))  # the chunk's one final transfer
         return out
 
 
@@ -220,14 +234,17 @@ def run_sweep(
     mesh = Mesh(np.array(device_list), ("runs",))
     statics = list(grid.static_configs(config))
     per_run = max(run_bytes(c, dataset) for c in statics)
-    budget = memory_budget(device_list)
+    budget = memory_budget(jax.local_devices()) * jax.process_count()
     num_devices = len(device_list)
     sizes = [chunk_size(config, p.grid.num_runs, num_devices, per_run, budget) for p in plan]
+    sizes = [int(s) for s in multihost.same(np.asarray(sizes))]  # process 0's plan for all
+    progress = progress and multihost.is_primary()
     num_chunks = [math.ceil(p.grid.num_runs / size) for p, size in zip(plan, sizes, strict=True)]
     if progress:
         print(
             f"vaecollapse: {sum(p.grid.num_runs for p in plan)} runs in {len(plan)} static "
-            f"point(s) on {num_devices} {device_list[0].device_kind} device(s); "
+            f"point(s) on {num_devices} {device_list[0].device_kind} device(s)"
+            f"{f' in {jax.process_count()} processes' if jax.process_count() > 1 else ''}; "
             f"~{per_run / 2**20:.2f} MiB per run, budget {budget / 2**20:.0f} MiB -> "
             f"{sum(num_chunks)} chunk(s) of <= {max(sizes)} runs"
             + ("" if config.sweep_chunk else " (set sweep_chunk to override)"),
@@ -250,10 +267,10 @@ def run_sweep(
                 math.prod(dataset.meta["shape"]),
             ),
         )
-        preflight.check(wd, needed)
+        multihost.together(lambda: preflight.check(wd, needed), "the preflight check")
         if progress:
             print(f"vaecollapse: writes up to ~{needed / 2**20:.1f} MiB to {wd}", file=sys.stderr)
-        if (wd / results.FILENAME).exists():
+        if multihost.same((wd / results.FILENAME).exists()):
             done = results.load(wd)
             if done.attrs.get("refine_rounds"):  # re-assembling would drop the refined runs
                 return done
@@ -267,21 +284,22 @@ def run_sweep(
                 where = f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}"
                 bar.set_description(where)
                 done = wd / "chunks" / f"point{p}_chunk{c}.npz"
-                if done.exists():
+                if multihost.same(done.exists()):  # process 0 wrote it
                     chunks.append(workdir_lib.load_npz(done))
                     bar.update(size * config.train.steps)
                     continue
                 runner = runner or ChunkRunner(static_cfg, dataset, mesh)
                 ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
-                if stop is not None and stop.is_set():
+                if multihost.agree(stop is not None and stop.is_set()):
                     raise Interrupted(f"{where}, before it started")
                 try:
                     chunk_runs = grid.pad_runs(point.grid.hparams, c * size, size)
                     result = runner.run(chunk_runs, ckpt, bar, stop)
                 except Interrupted as stopped:
                     raise Interrupted(f"{where}, {stopped}") from None
-                workdir_lib.save_npz(done, result)
-                shutil.rmtree(ckpt, ignore_errors=True)
+                if multihost.is_primary():
+                    workdir_lib.save_npz(done, result)
+                    shutil.rmtree(ckpt, ignore_errors=True)
                 chunks.append(result)
             per_point.append(
                 {
@@ -293,5 +311,8 @@ def run_sweep(
         out.attrs["wall_time_s"] = time.time() - started
         out.attrs["device_kind"] = device_list[0].device_kind
         out.attrs["num_devices"] = num_devices
-        results.write(out, wd)
+        out.attrs["num_processes"] = jax.process_count()
+        if multihost.is_primary():
+            results.write(out, wd)
+        multihost.barrier("results written")  # none returns before results.nc exists
     return out

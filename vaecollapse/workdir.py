@@ -22,6 +22,8 @@ from typing import Any
 
 import numpy as np
 
+from vaecollapse import multihost
+
 
 def config_json(config: Any) -> str:
     """Canonical JSON of a ConfigDict (sorted keys), the identity of a run."""
@@ -58,14 +60,33 @@ def load_npz(path: Path) -> dict[str, np.ndarray]:
 
 @contextlib.contextmanager
 def claim(workdir: Path, config: Any, *, overwrite: bool = False) -> Iterator[Path]:
-    """Lock ``workdir`` for this process and check it belongs to ``config``.
+    """Lock ``workdir`` for this run and check it belongs to ``config``.
+
+    In a multi-process run every process calls it: all must hold the same config, and
+    process 0 takes the lock and checks (or, with ``overwrite``, clears) the workdir;
+    an error there is raised on every process.
 
     Raises:
-      RuntimeError: another process holds the lock.
+      RuntimeError: another run holds the lock.
       ValueError: the workdir cannot be made or written (a file, read-only, no access).
       ValueError: the workdir holds a different config (unless ``overwrite``, which
         deletes its previous contents).
+      ValueError: the processes of a multi-process run hold different configs.
     """
+    multihost.check_same_config(config_json(config))
+    with contextlib.ExitStack() as stack:
+
+        def take() -> Path:
+            if multihost.is_primary():
+                return stack.enter_context(_claim_here(workdir, config, overwrite=overwrite))
+            return Path(workdir).absolute()
+
+        yield multihost.together(take, "claiming the workdir")
+
+
+@contextlib.contextmanager
+def _claim_here(workdir: Path, config: Any, *, overwrite: bool) -> Iterator[Path]:
+    """`claim` in this process: the lock, the config check, ``overwrite``."""
     workdir = Path(workdir).absolute()
     if workdir.exists() and not workdir.is_dir():
         raise ValueError(f"--workdir {str(workdir)!r} is a file, not a directory; give another")

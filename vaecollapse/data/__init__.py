@@ -20,7 +20,7 @@ def load(config: Any) -> Dataset:
     Fields: ``name`` (see ``NAMES``); ``digits``: ``binarize``, ``test_fraction``,
     ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
     ``markov_topics``: ``num_topics``, ``vocab_size``, ``length``, ``num_examples``,
-    ``seed``, ``concentration``;
+    ``seed``, ``concentration``, ``topic_weight``;
     tfds image names: ``data_dir``, ``binarize``; tfds text names (``ptb_text_only``,
     ``lm1b``): ``data_dir``, ``vocab_size``, ``length``.
 
@@ -49,6 +49,7 @@ def load(config: Any) -> Dataset:
             num_examples=int(config.num_examples),
             seed=int(config.seed),
             concentration=config.get("concentration", 0.1),
+            topic_weight=config.get("topic_weight", 1.0),
             test_fraction=config.get("test_fraction", 0.2),
         )
     elif name in tfds.IMAGE_DATASETS:
