@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
 
 install: $(STAMP)
 
@@ -26,6 +26,16 @@ install-latest:
 lock: install
 	( sed -n '1,2p' constraints.txt; $(PY) -m pip freeze --exclude-editable | grep -v '^vaecollapse' ) > constraints.tmp
 	mv constraints.tmp constraints.txt
+
+# the tfds datasets, downloaded and prepared (needs network); tfds's image builders read
+# their downloads with TensorFlow, so preparing runs in its own venv, .venv-data
+DATASETS ?= binarized_mnist ptb_text_only
+DATA_DIR ?= $(HOME)/tensorflow_datasets
+data:
+	$(PYTHON) -m venv .venv-data
+	.venv-data/bin/python -m pip install -q --upgrade pip
+	.venv-data/bin/python -m pip install -q -e '.[data]'
+	.venv-data/bin/vaecollapse data $(DATASETS) --data_dir $(DATA_DIR)
 
 # pytest exits 5 when it collects no test: not a failure; any other non-zero is.
 test: install

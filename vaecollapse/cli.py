@@ -1,11 +1,13 @@
 """Command line: ``vaecollapse run CONFIG --workdir DIR [--config.a.b=value ...]``,
-``vaecollapse report DIR``, ``vaecollapse boundary DIR`` and ``vaecollapse refine DIR``.
+``vaecollapse report DIR``, ``vaecollapse boundary DIR``, ``vaecollapse refine DIR`` and
+``vaecollapse data NAME ...``.
 
 ``run`` trains the config's whole grid (`sweep.run_sweep`), then draws the report;
 re-running it on the same workdir resumes. ``report`` re-draws plots and summary.md
 from ``DIR/results.nc``. ``boundary`` prints and writes ``DIR/boundary.csv``
 (`boundary.estimate`); ``refine`` adds grid values around the boundaries
-(`refine.refine`), then re-draws the report.
+(`refine.refine`), then re-draws the report; ``data`` downloads and prepares tfds
+datasets (`data.tfds.prepare`).
 """
 
 from __future__ import annotations
@@ -30,7 +32,8 @@ _USAGE = (
     "       vaecollapse boundary DIR [--along beta] [--measure mutual_info|kl|kl_per_dim] "
     "[--threshold X]\n"
     "       vaecollapse refine DIR [--along beta] [--points 8] [--rounds 2] [--measure M] "
-    "[--threshold X]"
+    "[--threshold X]\n"
+    "       vaecollapse data NAME [NAME ...] [--data_dir DIR]   (tfds datasets; needs network)"
 )
 
 FLAGS = flags.FLAGS
@@ -223,7 +226,19 @@ def _report(args: list[str]) -> None:
     print("\n".join(str(p) for p in report.report(opts.workdir, figures)))
 
 
-COMMANDS = {"report": _report, "boundary": _boundary, "refine": _refine}
+def _data(args: list[str]) -> None:
+    from vaecollapse.data import tfds
+
+    parser = argparse.ArgumentParser(prog="vaecollapse data")
+    parser.add_argument(
+        "names", nargs="+", help=", ".join((*tfds.IMAGE_DATASETS, *tfds.TEXT_DATASETS))
+    )
+    parser.add_argument("--data_dir", default=None, help="tfds data directory (default: tfds's)")
+    opts = parser.parse_args(args)
+    print("\n".join(tfds.prepare(opts.names, opts.data_dir)))
+
+
+COMMANDS = {"report": _report, "boundary": _boundary, "refine": _refine, "data": _data}
 
 
 def run_main(argv: list[str] | None = None) -> None:

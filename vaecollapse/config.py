@@ -57,7 +57,13 @@ def base_config() -> ml_collections.ConfigDict:
     c.quick = False  # --config.quick=True applies quick_overrides: a small, fast version
     c.quick_overrides = ()  # ((dotted field, value), ...)
     c.data = ml_collections.ConfigDict(
-        {"name": "digits", "binarize": True, "test_fraction": 0.2, "split_seed": 0}
+        {
+            "name": "digits",
+            "binarize": True,
+            "test_fraction": 0.2,
+            "split_seed": 0,
+            "data_dir": "",  # tfds data directory ("": tfds's default, ~/tensorflow_datasets)
+        }
     )
     c.model = ml_collections.ConfigDict(
         {

@@ -228,6 +228,12 @@ def run_sweep(
             f"config.train.batch_size={config.train.batch_size} is invalid: must be <= the "
             f"{len(dataset.train)} training examples of data {config.data.name!r}"
         )
+    if len(dataset.test) < diagnostics.NUM_SHOWN:
+        raise ValueError(
+            f"data {config.data.name!r} has {len(dataset.test)} test examples; the evaluation "
+            f"shows {diagnostics.NUM_SHOWN} (reconstructions, interpolations): give it at least "
+            f"{diagnostics.NUM_SHOWN}"
+        )
     started = time.time()
     plan = grid.plan(config)
     device_list = jax.devices()

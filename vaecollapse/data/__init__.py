@@ -21,8 +21,8 @@ def load(config: Any) -> Dataset:
     ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
     ``markov_topics``: ``num_topics``, ``vocab_size``, ``length``, ``num_examples``,
     ``seed``, ``concentration``, ``topic_weight``;
-    tfds image names: ``data_dir``, ``binarize``; tfds text names (``ptb_text_only``,
-    ``lm1b``): ``data_dir``, ``vocab_size``, ``length``.
+    tfds image names: ``data_dir`` (None or "": tfds's default), ``binarize``; tfds text
+    names (``ptb_text_only``, ``lm1b``): ``data_dir``, ``vocab_size``, ``length``.
 
     Raises:
       ValueError: unknown name, bad fields, non-finite data or tfds data not prepared.
@@ -54,12 +54,12 @@ def load(config: Any) -> Dataset:
         )
     elif name in tfds.IMAGE_DATASETS:
         dataset = tfds.load_images(
-            name, data_dir=config.get("data_dir", None), binarize=config.get("binarize", True)
+            name, data_dir=config.get("data_dir") or None, binarize=config.get("binarize", True)
         )
     elif name in tfds.TEXT_DATASETS:
         dataset = tfds.load_text(
             name,
-            data_dir=config.get("data_dir", None),
+            data_dir=config.get("data_dir") or None,
             vocab_size=int(config.get("vocab_size", 1000)),
             length=int(config.get("length", 16)),
         )
