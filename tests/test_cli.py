@@ -109,6 +109,11 @@ NO_GET_CONFIG = "x = 1\n"
             r"--figures='kl_curve' is invalid: unknown \['kl_curve'\]; allowed: phase_diagram",
         ),
         (["boundary", "{tmp}/foreign"], r"results.nc' is not a vaecollapse results file"),
+        (["data", "ptb"], r"'ptb' is not a tfds dataset vaecollapse loads; allowed: \('mnist'"),
+        (
+            ["run", "experiments/demo.py", "--workdir", "{tmp}/w", "--num_processes=2"],
+            r"--coordinator_address, --num_processes and --process_id go together",
+        ),
     ],
     ids=[
         "missing-config",
@@ -121,6 +126,8 @@ NO_GET_CONFIG = "x = 1\n"
         "foreign-results",
         "unknown-figure",
         "boundary-foreign",
+        "data-unknown",
+        "multihost-partial",
     ],
 )
 def test_every_slip_is_one_line(tmp_path, args, message):

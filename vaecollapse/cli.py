@@ -97,9 +97,9 @@ def _run(argv: list[str], explicit: frozenset[str] = frozenset()) -> None:
     )
     given = [FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id]
     if any(v is not None for v in given) and any(v is None for v in given):
-        raise app.UsageError(
-            "--coordinator_address, --num_processes and --process_id go together (or give "
-            f"none of them and --multihost, for JAX's cluster detection)\n{_USAGE}"
+        sys.exit(
+            "vaecollapse: error: --coordinator_address, --num_processes and --process_id go "
+            "together (or give none of them and --multihost, for JAX's cluster detection)"
         )
     if FLAGS.multihost or FLAGS.coordinator_address:
         multihost.initialize(FLAGS.coordinator_address, FLAGS.num_processes, FLAGS.process_id)
