@@ -64,6 +64,22 @@ def test_markov_topics_follow_their_chains():
     assert not np.array_equal(ds.train, _topics(seed=1).train)
 
 
+@pytest.mark.parametrize("weight", [0.0, 0.3, 1.0])
+def test_topic_information_equals_the_enumerated_joint(weight):
+    """I(x; topic) of `markov_topics` (a Monte-Carlo mean of exact log-ratios) against
+    the sum over every sequence of a tiny vocabulary; 0 when the topic has no weight."""
+    ds = _topics(num_topics=3, vocab_size=3, length=4, topic_weight=weight, num_examples=20_000)
+    transitions, initial = ds.meta["transitions"], ds.meta["initial"]
+    seqs = np.array(np.meshgrid(*[np.arange(3)] * 4, indexing="ij")).reshape(4, -1).T
+    p_x_k = initial[:, seqs[:, 0]] * np.prod(transitions[:, seqs[:, :-1], seqs[:, 1:]], -1)
+    p_x = p_x_k.mean(0)
+    exact = np.sum(p_x_k / 3 * np.log(np.where(p_x_k > 0, p_x_k / p_x, 1.0)))
+    assert ds.meta["topic_information"] == pytest.approx(exact, abs=0.02)
+    if weight == 0.0:
+        assert ds.meta["topic_information"] == pytest.approx(0.0, abs=1e-9)
+    assert len(set(np.round(transitions.reshape(3, -1).sum(-1), 6))) == 1  # rows stay distributions
+
+
 @pytest.mark.parametrize(
     "config, match",
     [

@@ -56,7 +56,10 @@ def test_report_files(small_sweep):
     assert len(points) == 4  # 2 β × 2 λ, seeds aggregated
     ds = results.load(small_sweep)
     kl = ds.kl.sel(beta=30.0, free_bits=0.0).values
-    expected = f"| 30 | 0 | {kl.mean():.3g} ± {kl.std():.2g} |"
+    share = 100 * kl / (kl + ds.recon.sel(beta=30.0, free_bits=0.0).values)
+    expected = (
+        f"| 30 | 0 | {share.mean():.3g} ± {share.std():.2g} | {kl.mean():.3g} ± {kl.std():.2g} |"
+    )
     assert any(r.startswith(expected) for r in points), (expected, points)
 
 

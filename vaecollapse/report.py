@@ -37,6 +37,7 @@ SUMMARY_COLUMNS = (
 
 
 SEED_COLUMNS = (
+    ("kl_share", "KL % of loss"),
     ("kl", "KL"),
     ("active_units", "AU"),
     ("mutual_info", "MI"),
@@ -93,12 +94,14 @@ def _markdown_rows(frame: pd.DataFrame) -> list[str]:
 
 def seed_table(results: xr.Dataset) -> str:
     """Markdown: mean ± std over seeds per point of the other axes, with the count of
-    seeds in each collapse state (VQ columns only where a VQ-VAE ran). At most
+    seeds in each collapse state (VQ columns only where a VQ-VAE ran); "KL % of loss" is
+    100·KL / (recon + KL), Bowman et al.'s (2016) measure of how much z carries. At most
     `MAX_SEED_ROWS` points: past that, those whose I(x; z) is nearest the collapse
     threshold ε (in log) first."""
     if results.sizes.get("seed", 1) < 2:
         return ""
     axes = results_lib.swept_axes(results)
+    results = results.assign(kl_share=100 * results.kl / (results.recon + results.kl))
     columns = [
         (name, title)
         for name, title in SEED_COLUMNS

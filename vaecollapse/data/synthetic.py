@@ -138,8 +138,9 @@ def topic_information(
     """I(x; topic) in nats, estimated on sequences drawn from the model: the mean over
     ``tokens`` ``[N, L]`` (topics ``[N]``) of log p(x | k) − log (1/K) Σ_k' p(x | k'),
     with log p(x | k) = log π_k[x_0] + Σ_t log T_k[x_{t−1}, x_t] exact."""
-    log_px_k = np.log(initial[:, tokens[:, 0]]) + np.log(
-        transitions[:, tokens[:, :-1], tokens[:, 1:]]
-    ).sum(-1)  # [K, N]
+    with np.errstate(divide="ignore"):  # a topic that cannot emit x has log p(x | k) = −inf
+        log_px_k = np.log(initial[:, tokens[:, 0]]) + np.log(
+            transitions[:, tokens[:, :-1], tokens[:, 1:]]
+        ).sum(-1)  # [K, N]
     log_px = logsumexp(log_px_k, axis=0) - np.log(len(initial))
     return float(np.mean(log_px_k[topics, np.arange(len(topics))] - log_px))
