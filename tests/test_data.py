@@ -80,6 +80,37 @@ def test_topic_information_equals_the_enumerated_joint(weight):
     assert len(set(np.round(transitions.reshape(3, -1).sum(-1), 6))) == 1  # rows stay distributions
 
 
+def _mixture(z_scale=1.0, seed=0):
+    fields = dict(name="lstm_mixture", num_topics=4, vocab_size=20, length=6, hidden=16)
+    return data.load(cfg(**fields, num_examples=4000, seed=seed, z_scale=z_scale))
+
+
+def _topic_gap(ds) -> float:
+    """Largest total-variation distance between two topics' token frequencies (t >= 1)."""
+    x = np.concatenate([ds.train, ds.test])[:, 1:]
+    y = np.concatenate([ds.train_labels, ds.test_labels])
+    freq = np.stack([np.bincount(x[y == k].ravel(), minlength=20) for k in range(4)])
+    freq = freq / freq.sum(1, keepdims=True)
+    return max(0.5 * np.abs(freq[a] - freq[b]).sum() for a in range(4) for b in range(a))
+
+
+def test_lstm_mixture_z_shapes_every_sentence():
+    """He et al.'s (2019) data: z (from a 4-Gaussian mixture at (±2, ±2)) moves the token
+    distribution strongly; with z_scale = 0 the topics are the same language."""
+    ds = _mixture()
+    assert ds.train.dtype == np.int32 and ds.train.shape == (3200, 6) and ds.test.shape == (800, 6)
+    assert ds.train.min() >= 0 and ds.train.max() < 20
+    assert ds.meta["mi_bound"] == pytest.approx(np.log(4)) and ds.meta["kind"] == "tokens"
+    z, y = ds.meta["z"], np.concatenate([ds.train_labels, ds.test_labels])
+    for k in range(4):  # each topic's z centred on its mixture mean, unit spread
+        assert np.linalg.norm(z[y == k].mean(0)) == pytest.approx(2 * np.sqrt(2), abs=0.1)
+        np.testing.assert_allclose(z[y == k].std(0), 1.0, atol=0.1)
+    # sampling noise of the gap at these counts is ~0.03
+    assert _topic_gap(ds) > 0.3 and _topic_gap(_mixture(z_scale=0.0)) < 0.06
+    np.testing.assert_array_equal(ds.train, _mixture().train)
+    assert not np.array_equal(ds.train, _mixture(seed=1).train)
+
+
 @pytest.mark.parametrize(
     "config, match",
     [

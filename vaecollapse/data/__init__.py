@@ -7,8 +7,8 @@ from typing import Any
 from vaecollapse.data import embedded, synthetic, tfds
 from vaecollapse.data.dataset import Dataset, validated
 
-OFFLINE = ("digits", "linear_gaussian", "markov_topics")
-TOKEN_DATA = ("markov_topics", *tfds.TEXT_DATASETS)
+OFFLINE = ("digits", "linear_gaussian", "markov_topics", "lstm_mixture")
+TOKEN_DATA = ("markov_topics", "lstm_mixture", *tfds.TEXT_DATASETS)
 NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS) + tuple(tfds.TEXT_DATASETS)
 
 __all__ = ["NAMES", "Dataset", "load"]
@@ -20,7 +20,8 @@ def load(config: Any) -> Dataset:
     Fields: ``name`` (see ``NAMES``); ``digits``: ``binarize``, ``test_fraction``,
     ``split_seed``; ``linear_gaussian``: ``eigenvalues``, ``num_examples``, ``seed``;
     ``markov_topics``: ``num_topics``, ``vocab_size``, ``length``, ``num_examples``,
-    ``seed``, ``concentration``, ``topic_weight``;
+    ``seed``, ``concentration``, ``topic_weight``; ``lstm_mixture``: ``num_topics``,
+    ``vocab_size``, ``length``, ``num_examples``, ``seed``, ``hidden``, ``z_scale``;
     tfds image names: ``data_dir`` (None or "": tfds's default), ``binarize``; tfds text
     names (``ptb_text_only``, ``lm1b``): ``data_dir``, ``vocab_size``, ``length``.
 
@@ -50,6 +51,17 @@ def load(config: Any) -> Dataset:
             seed=int(config.seed),
             concentration=config.get("concentration", 0.1),
             topic_weight=config.get("topic_weight", 1.0),
+            test_fraction=config.get("test_fraction", 0.2),
+        )
+    elif name == "lstm_mixture":
+        dataset = synthetic.lstm_mixture(
+            num_topics=int(config.num_topics),
+            vocab_size=int(config.vocab_size),
+            length=int(config.length),
+            num_examples=int(config.num_examples),
+            seed=int(config.seed),
+            hidden=int(config.get("hidden", 100)),
+            z_scale=config.get("z_scale", 1.0),
             test_fraction=config.get("test_fraction", 0.2),
         )
     elif name in tfds.IMAGE_DATASETS:

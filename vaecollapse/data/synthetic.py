@@ -144,3 +144,84 @@ def topic_information(
         ).sum(-1)  # [K, N]
     log_px = logsumexp(log_px_k, axis=0) - np.log(len(initial))
     return float(np.mean(log_px_k[topics, np.arange(len(topics))] - log_px))
+
+
+def lstm_mixture(
+    *,
+    num_topics: int,
+    vocab_size: int,
+    length: int,
+    num_examples: int,
+    seed: int,
+    hidden: int = 100,
+    z_scale: float = 1.0,
+    test_fraction: float = 0.2,
+) -> Dataset:
+    """Sentences from a randomly initialised LSTM language model driven by a latent z
+    (He et al. 2019, "Lagging inference networks", their synthetic data).
+
+    z ∈ R² is drawn from an equal mixture of ``num_topics`` unit Gaussians whose means lie
+    on the circle of radius 2√2 (for 4 topics: (±2, ±2)). The language model, weights
+    uniform in ±1, starts from c₀ = W_c z, h₀ = tanh c₀; its input at t is the previous
+    token's embedding with z appended, and z adds W' z (W' uniform in ±3) to every logit:
+
+        x_0 ~ uniform,   x_t ~ softmax(W_o h_t + b + W' z),   h_t = LSTM(h_{t−1}, [e(x_{t−1}); z]).
+
+    ``z_scale`` multiplies every path of z (1: He et al.'s). An LSTM VAE trained on these
+    is known to collapse although z shapes every sentence. ``meta['mi_bound']`` = log K
+    bounds I(x; topic).
+
+    Returns:
+      ``Dataset`` of int32 tokens ``[N, length]``, topic labels, and ``meta['z']``
+      ``[N, 2]`` (train then test order as in the splits).
+    """
+    for name, value, low in (
+        ("num_topics", num_topics, 1),
+        ("vocab_size", vocab_size, 2),
+        ("length", length, 2),
+        ("num_examples", num_examples, 2),
+        ("hidden", hidden, 1),
+    ):
+        if not isinstance(value, int) or value < low:
+            raise ValueError(f"data.{name} must be an integer >= {low}, got {value!r}")
+    rng = np.random.default_rng(seed)
+    uniform = lambda *shape, scale=1.0: rng.uniform(-scale, scale, shape)  # noqa: E731
+    embed = uniform(vocab_size, hidden)
+    gates = uniform(hidden + 2 + hidden, 4 * hidden)  # [input; z; h] -> i, f, g, o
+    bias = uniform(4 * hidden)
+    w_c, w_out, b_out = uniform(2, hidden), uniform(hidden, vocab_size), uniform(vocab_size)
+    w_z = uniform(2, vocab_size, scale=3.0)
+    angles = 2 * np.pi * (np.arange(num_topics) + 0.5) / num_topics
+    centres = 2 * np.sqrt(2) * np.stack([np.cos(angles), np.sin(angles)], -1)
+    topics = rng.integers(num_topics, size=num_examples)
+    z = (centres[topics] + rng.standard_normal((num_examples, 2))) * z_scale
+    c = z @ w_c
+    h = np.tanh(c)
+    tokens = np.empty((num_examples, length), np.int32)
+    tokens[:, 0] = rng.integers(vocab_size, size=num_examples)
+    for t in range(1, length):
+        pre = np.concatenate([embed[tokens[:, t - 1]], z, h], -1) @ gates + bias
+        i, f, g, o = np.split(pre, 4, axis=-1)
+        c = _sigmoid(f) * c + _sigmoid(i) * np.tanh(g)
+        h = _sigmoid(o) * np.tanh(c)
+        logits = h @ w_out + b_out + z @ w_z
+        probs = np.exp(logits - logits.max(-1, keepdims=True))
+        cumulative = np.cumsum(probs / probs.sum(-1, keepdims=True), -1)
+        cumulative[:, -1] = 1.0
+        tokens[:, t] = (rng.random((num_examples, 1)) < cumulative).argmax(-1)
+    num_test = max(1, round(test_fraction * num_examples))
+    meta = {
+        "name": "lstm_mixture",
+        "kind": "tokens",
+        "shape": (length,),
+        "vocab_size": vocab_size,
+        "num_classes": num_topics,
+        "mi_bound": float(np.log(num_topics)),
+        "z": np.concatenate([z[num_test:], z[:num_test]]).astype(np.float32),
+    }
+    labels = topics.astype(np.int32)
+    return Dataset(tokens[num_test:], tokens[:num_test], meta, labels[num_test:], labels[:num_test])
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 0.5 * (1.0 + np.tanh(0.5 * x))
