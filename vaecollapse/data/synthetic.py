@@ -87,14 +87,7 @@ def markov_topics(
       ``meta['transitions']`` ``[K, V, V]`` / ``meta['initial']`` ``[K, V]`` (each
       topic's mixed chain).
     """
-    for name, value, low in (
-        ("num_topics", num_topics, 1),
-        ("vocab_size", vocab_size, 2),
-        ("length", length, 2),
-        ("num_examples", num_examples, 2),
-    ):
-        if not isinstance(value, int) or value < low:
-            raise ValueError(f"data.{name} must be an integer >= {low}, got {value!r}")
+    _check_sizes(num_topics, vocab_size, length, num_examples)
     if not concentration > 0:
         raise ValueError(f"data.concentration must be > 0, got {concentration!r}")
     if not 0.0 <= topic_weight <= 1.0:
@@ -116,20 +109,17 @@ def markov_topics(
     for t in range(1, length):
         rows = cumulative[topics, tokens[:, t - 1]]
         tokens[:, t] = (rng.random((num_examples, 1)) < rows).argmax(-1)
-    num_test = max(1, round(test_fraction * num_examples))
-    meta = {
-        "name": "markov_topics",
-        "kind": "tokens",
-        "shape": (length,),
-        "vocab_size": vocab_size,
-        "num_classes": num_topics,
-        "mi_bound": float(np.log(num_topics)),
-        "topic_information": topic_information(tokens, topics, transitions, initial),
-        "transitions": transitions,
-        "initial": initial,
-    }
-    labels = topics.astype(np.int32)
-    return Dataset(tokens[num_test:], tokens[:num_test], meta, labels[num_test:], labels[:num_test])
+    return _topic_dataset(
+        "markov_topics",
+        tokens,
+        topics,
+        num_topics,
+        vocab_size,
+        test_fraction,
+        topic_information=topic_information(tokens, topics, transitions, initial),
+        transitions=transitions,
+        initial=initial,
+    )
 
 
 def topic_information(
@@ -175,15 +165,9 @@ def lstm_mixture(
       ``Dataset`` of int32 tokens ``[N, length]``, topic labels, and ``meta['z']``
       ``[N, 2]`` (train then test order as in the splits).
     """
-    for name, value, low in (
-        ("num_topics", num_topics, 1),
-        ("vocab_size", vocab_size, 2),
-        ("length", length, 2),
-        ("num_examples", num_examples, 2),
-        ("hidden", hidden, 1),
-    ):
-        if not isinstance(value, int) or value < low:
-            raise ValueError(f"data.{name} must be an integer >= {low}, got {value!r}")
+    _check_sizes(num_topics, vocab_size, length, num_examples)
+    if not isinstance(hidden, int) or hidden < 1:
+        raise ValueError(f"data.hidden must be an integer >= 1, got {hidden!r}")
     rng = np.random.default_rng(seed)
     uniform = lambda *shape, scale=1.0: rng.uniform(-scale, scale, shape)  # noqa: E731
     embed = uniform(vocab_size, hidden)
@@ -209,19 +193,53 @@ def lstm_mixture(
         cumulative = np.cumsum(probs / probs.sum(-1, keepdims=True), -1)
         cumulative[:, -1] = 1.0
         tokens[:, t] = (rng.random((num_examples, 1)) < cumulative).argmax(-1)
-    num_test = max(1, round(test_fraction * num_examples))
-    meta = {
-        "name": "lstm_mixture",
-        "kind": "tokens",
-        "shape": (length,),
-        "vocab_size": vocab_size,
-        "num_classes": num_topics,
-        "mi_bound": float(np.log(num_topics)),
-        "z": np.concatenate([z[num_test:], z[:num_test]]).astype(np.float32),
-    }
-    labels = topics.astype(np.int32)
-    return Dataset(tokens[num_test:], tokens[:num_test], meta, labels[num_test:], labels[:num_test])
+    num_test = _num_test(test_fraction, num_examples)
+    z = np.concatenate([z[num_test:], z[:num_test]]).astype(np.float32)
+    return _topic_dataset(
+        "lstm_mixture", tokens, topics, num_topics, vocab_size, test_fraction, z=z
+    )
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 0.5 * (1.0 + np.tanh(0.5 * x))
+
+
+def _check_sizes(num_topics: int, vocab_size: int, length: int, num_examples: int) -> None:
+    for name, value, low in (
+        ("num_topics", num_topics, 1),
+        ("vocab_size", vocab_size, 2),
+        ("length", length, 2),
+        ("num_examples", num_examples, 2),
+    ):
+        if not isinstance(value, int) or value < low:
+            raise ValueError(f"data.{name} must be an integer >= {low}, got {value!r}")
+
+
+def _num_test(test_fraction: float, num_examples: int) -> int:
+    return max(1, round(test_fraction * num_examples))
+
+
+def _topic_dataset(
+    name: str,
+    tokens: np.ndarray,
+    topics: np.ndarray,
+    num_topics: int,
+    vocab_size: int,
+    test_fraction: float,
+    **meta,
+) -> Dataset:
+    """Token sequences ``[N, L]`` and their topics ``[N]`` (of ``num_topics``) split into
+    test (the first ``test_fraction``) and train (the rest), with the token data's
+    ``meta`` (``mi_bound`` = log K) and the extra entries ``meta``."""
+    num_test = _num_test(test_fraction, len(tokens))
+    meta = {
+        "name": name,
+        "kind": "tokens",
+        "shape": tokens.shape[1:],
+        "vocab_size": vocab_size,
+        "num_classes": num_topics,
+        "mi_bound": float(np.log(num_topics)),
+        **meta,
+    }
+    labels = topics.astype(np.int32)
+    return Dataset(tokens[num_test:], tokens[:num_test], meta, labels[num_test:], labels[:num_test])
