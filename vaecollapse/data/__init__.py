@@ -44,25 +44,15 @@ def load(config: Any) -> Dataset:
         )
     elif name == "markov_topics":
         dataset = synthetic.markov_topics(
-            num_topics=int(config.num_topics),
-            vocab_size=int(config.vocab_size),
-            length=int(config.length),
-            num_examples=int(config.num_examples),
-            seed=int(config.seed),
+            **_topic_fields(config),
             concentration=config.get("concentration", 0.1),
             topic_weight=config.get("topic_weight", 1.0),
-            test_fraction=config.get("test_fraction", 0.2),
         )
     elif name == "lstm_mixture":
         dataset = synthetic.lstm_mixture(
-            num_topics=int(config.num_topics),
-            vocab_size=int(config.vocab_size),
-            length=int(config.length),
-            num_examples=int(config.num_examples),
-            seed=int(config.seed),
+            **_topic_fields(config),
             hidden=int(config.get("hidden", 100)),
             z_scale=config.get("z_scale", 1.0),
-            test_fraction=config.get("test_fraction", 0.2),
         )
     elif name in tfds.IMAGE_DATASETS:
         dataset = tfds.load_images(
@@ -78,3 +68,12 @@ def load(config: Any) -> Dataset:
     else:
         raise ValueError(f"data.name={name!r} is unknown; allowed: {', '.join(NAMES)}")
     return validated(dataset)
+
+
+def _topic_fields(config: Any) -> dict[str, Any]:
+    """The fields every synthetic token dataset takes."""
+    sizes = ("num_topics", "vocab_size", "length", "num_examples", "seed")
+    return {
+        **{field: int(config[field]) for field in sizes},
+        "test_fraction": config.get("test_fraction", 0.2),
+    }
