@@ -12,7 +12,6 @@ on a filesystem every process sees (orbax checkpoints need that too).
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -99,12 +98,12 @@ def together(step: Callable[[], T], what: str) -> T:
     return out
 
 
-def check_same_config(config_json: str) -> None:
-    """Raise ValueError on every process unless all were given the same config."""
+def check_same_config(config_hash: str) -> None:
+    """Raise ValueError on every process unless all were given the same config, told
+    apart by ``config_hash`` (`workdir.config_hash`, the same length on every process)."""
     if jax.process_count() == 1:
         return
-    digest = np.frombuffer(hashlib.sha256(config_json.encode()).digest()[:16], np.uint8)
-    digests = multihost_utils.process_allgather(digest)
+    digests = multihost_utils.process_allgather(np.frombuffer(config_hash.encode(), np.uint8))
     differ = [i for i, d in enumerate(digests) if not np.array_equal(d, digests[0])]
     if differ:
         raise ValueError(

@@ -246,9 +246,10 @@ def run_sweep(
     sizes = [int(s) for s in multihost.same(np.asarray(sizes))]  # process 0's plan for all
     progress = progress and multihost.is_primary()
     num_chunks = [math.ceil(p.grid.num_runs / size) for p, size in zip(plan, sizes, strict=True)]
+    num_runs = sum(p.grid.num_runs for p in plan)
     if progress:
         print(
-            f"vaecollapse: {sum(p.grid.num_runs for p in plan)} runs in {len(plan)} static "
+            f"vaecollapse: {num_runs} runs in {len(plan)} static "
             f"point(s) on {num_devices} {device_list[0].device_kind} device(s)"
             f"{f' in {jax.process_count()} processes' if jax.process_count() > 1 else ''}; "
             f"~{per_run / 2**20:.2f} MiB per run, budget {budget / 2**20:.0f} MiB -> "
@@ -266,7 +267,7 @@ def run_sweep(
         needed = preflight.disk_needed(
             per_run,
             max(sizes),
-            sum(p.grid.num_runs for p in plan),
+            num_runs,
             preflight.result_bytes(
                 config.train.steps // config.train.log_every,
                 max(c.model.latent_dim for c in statics),

@@ -31,7 +31,11 @@ def config_json(config: Any) -> str:
 
 
 def config_hash(config: Any) -> str:
-    return hashlib.sha256(config_json(config).encode()).hexdigest()[:16]
+    return _digest(config_json(config))
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 @contextlib.contextmanager
@@ -73,7 +77,7 @@ def claim(workdir: Path, config: Any, *, overwrite: bool = False) -> Iterator[Pa
         deletes its previous contents).
       ValueError: the processes of a multi-process run hold different configs.
     """
-    multihost.check_same_config(config_json(config))
+    multihost.check_same_config(config_hash(config))
     with contextlib.ExitStack() as stack:
 
         def take() -> Path:
@@ -112,7 +116,7 @@ def _claim_here(workdir: Path, config: Any, *, overwrite: bool) -> Iterator[Path
             if not overwrite:
                 raise ValueError(
                     f"workdir {str(workdir)!r} holds results of a different config "
-                    f"(hash {hashlib.sha256(saved.read_text().encode()).hexdigest()[:16]} "
+                    f"(hash {_digest(saved.read_text())} "
                     f"!= {config_hash(config)}); pass --overwrite to discard them, or use "
                     f"another --workdir"
                 )

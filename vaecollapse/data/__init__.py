@@ -5,9 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from vaecollapse.data import embedded, synthetic, tfds
-from vaecollapse.data.dataset import Dataset, validated
+from vaecollapse.data.dataset import OFFLINE, Dataset, validated
 
-OFFLINE = ("digits", "linear_gaussian", "markov_topics", "lstm_mixture")
 TOKEN_DATA = ("markov_topics", "lstm_mixture", *tfds.TEXT_DATASETS)
 NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS) + tuple(tfds.TEXT_DATASETS)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from vaecollapse.data.dataset import Dataset
+from vaecollapse.data.dataset import OFFLINE, Dataset
 
 # name -> (feature holding the image, whether the stored pixels are already 0/1)
 IMAGE_DATASETS = {
@@ -22,7 +22,6 @@ IMAGE_DATASETS = {
 }
 # name -> feature holding the sentence
 TEXT_DATASETS = {"ptb_text_only": "text", "lm1b": "text"}
-OFFLINE_CHOICES = ("digits", "linear_gaussian", "markov_topics")
 PAD, UNK = 0, 1  # token ids of end-of-sentence padding and out-of-vocabulary words
 WORDS = ("<eos>", "<unk>")  # their text
 
@@ -32,7 +31,7 @@ def _not_prepared_error(name: str, data_dir: str | None) -> ValueError:
         f"tfds dataset {name!r} is not downloaded/prepared in data_dir={data_dir!r}. "
         f"Prepare it on a machine with internet (`make data DATASETS={name}`, or "
         f"`vaecollapse data {name} --data_dir DIR`) and copy the directory here, "
-        f"or use an offline dataset: {', '.join(OFFLINE_CHOICES)}"
+        f"or use an offline dataset: {', '.join(OFFLINE)}"
     )
 
 
