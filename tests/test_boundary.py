@@ -83,14 +83,66 @@ def test_sharp_drop_is_clipped_to_the_chord():
 
 
 @pytest.mark.parametrize(
-    "values, status",
-    [([0.01, 0.0, 0.0], "collapsed_everywhere"), ([3.0, 2.0, 1.0], "healthy_everywhere")],
+    "values, status, low, high",
+    [
+        ([0.01, 0.0, 0.0], "beyond_low", -np.inf, 1.0),  # collapsed everywhere
+        ([3.0, 2.0, 1.0], "beyond_high", 4.0, np.inf),  # healthy everywhere
+    ],
 )
-def test_unbracketed_on_either_side(values, status):
+def test_unbracketed_on_either_side(values, status, low, high):
+    """One seed censored on either side: no number, and the interval is open there."""
     res = fake_results({"beta": [1.0, 2.0, 4.0]}, np.array(values)[:, None])
     b = boundary.estimate(res, "beta", "kl", direction="increasing")
     assert str(b.status.values) == status
     assert np.isnan(b.estimate) and int(b.seeds_bracketed) == 0
+    assert (float(b.low), float(b.high)) == (low, high)
+    flipped = boundary.estimate(res, "beta", "kl", direction="decreasing")  # sides swap
+    assert str(flipped.status.values) == {"beyond_low": "beyond_high"}.get(status, "beyond_low")
+
+
+def test_most_seeds_never_collapsing_is_said_not_bracketed():
+    """Issue 25's case: 1 seed of 10 collapses on the grid (β ≤ 18), 9 never do. The old
+    estimator called this `bracketed` with the lone seed's estimate past its own interval;
+    the censored median lies beyond the grid's high end, the interval is open above."""
+    betas = np.geomspace(0.15, 18.0, 12)
+    healthy = np.full((12, 9), 1.0)
+    lone = np.maximum(0.0, 0.5 * np.log(10.0 / betas))[:, None]  # collapses at β = 10
+    res = fake_results({"beta": betas, "seed": range(10)}, np.hstack([lone, healthy])[..., None])
+    b = boundary.estimate(res, "beta", "kl")
+    assert str(b.status.values) == "beyond_high" and np.isnan(b.estimate)
+    assert int(b.seeds_bracketed) == 1 and int(b.seeds) == 10 and float(b.high) == np.inf
+    # 5 of 9 healthy seeds: the median is the mean of two bracketed seeds' estimates
+    lone = np.maximum(0.0, 0.5 * np.log(np.array([2.0, 3.0, 4.0, 5.0, 6.0]) / betas[:, None]))
+    res = fake_results(
+        {"beta": betas, "seed": range(9)}, np.hstack([lone, healthy[:, :4]])[..., None]
+    )
+    b = boundary.estimate(res, "beta", "kl")
+    assert str(b.status.values) == "bracketed" and float(b.high) == np.inf
+    np.testing.assert_allclose(float(b.estimate), 6.0, rtol=1e-9)  # the 5th of 9: λ = 6
+    assert float(b.low) <= float(b.estimate) <= float(b.high)
+
+
+def test_an_estimate_past_the_grid_end_is_said_extrapolated():
+    """The last grid value is already at or below ε and the line through the two before
+    it reaches zero past it: the estimate is a number beyond the grid, and says by how
+    much."""
+    res = fake_results({"beta": [1.0, 2.0, 3.0]}, np.array([[0.5], [0.3], [0.04]]))
+    b = boundary.estimate(res, "beta", "kl")
+    assert str(b.status.values) == "extrapolated"
+    chord = 2.0 + 0.3 / 0.26  # the clip: the chord's zero from β = 2 to 3
+    np.testing.assert_allclose(float(b.estimate), chord, rtol=1e-9)
+    np.testing.assert_allclose(float(b.extrapolated_by), chord - 3.0, rtol=1e-9)
+    assert float(b.low) <= float(b.estimate) <= float(b.high)
+
+
+def test_seeds_split_between_both_ends_are_undetermined():
+    res = fake_results(
+        {"beta": [1.0, 2.0, 4.0], "seed": [0, 1]},
+        np.array([[0.0, 3.0], [0.0, 2.0], [0.0, 1.0]])[..., None],
+    )
+    b = boundary.estimate(res, "beta", "kl", direction="increasing")
+    assert str(b.status.values) == "undetermined" and np.isnan(b.estimate)
+    assert (float(b.low), float(b.high)) == (-np.inf, np.inf)
 
 
 def test_diverged_runs_are_left_out_and_counted_and_seeds_aggregate():
@@ -160,7 +212,7 @@ def test_propose_places_points_inside_each_interval_and_beyond_unbracketed_ends(
     kl = np.maximum(0.0, 0.5 * np.log(lam[None, :] / betas[:, None]))[..., None]
     res = fake_results({"beta": betas, "width": [1, 2]}, kl)
     found = boundary.estimate(res, "beta", "kl")
-    assert list(found.status.values) == ["bracketed", "collapsed_everywhere"]
+    assert list(found.status.values) == ["bracketed", "beyond_low"]
     new = refine.propose(found, betas, points=3)
     inside = [float(f"{2.0 * 2.0 ** (j / 2):.4g}") for j in (1,)]  # 1 point in (2, 4)
     assert new == sorted([0.25, 0.5, *inside])
@@ -173,7 +225,7 @@ def test_a_single_row_when_nothing_else_is_swept(tmp_path):
     assert found.estimate.dims == ()
     lines = boundary.write_csv(found, tmp_path / "b.csv").read_text().splitlines()
     assert lines[0].split(",") == list(boundary.CSV_COLUMNS) and lines[1].startswith("4,")
-    assert "| 4 | 2 | 4 | 3 | 3 | bracketed | 0 |" in boundary.markdown(found)
+    assert "| 4 | 2 | 4 | 3 | 3 | bracketed | 0 | 0 |" in boundary.markdown(found)
 
 
 def test_interval_reaches_a_point_clearly_past_the_boundary():

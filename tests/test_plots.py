@@ -117,6 +117,42 @@ def test_report_cli(small_sweep):
     assert "phase_diagram.png" in out.stdout
 
 
+def test_a_figure_that_fails_costs_only_itself(small_sweep, tmp_path, monkeypatch, capsys):
+    """One figure raising: one line names it, every other file is written, and `report`
+    and `run`'s report exit non-zero with the command that redraws it."""
+    from vaecollapse import cli, signals
+
+    def broken(results, path):
+        raise ValueError("'xerr' must not contain negative values\nsecond line")
+
+    monkeypatch.setitem(report.FIGURES, "kl_curves", (lambda r: True, broken))
+    workdir = tmp_path / "wd"
+    workdir.mkdir()
+    (workdir / "results.nc").write_bytes((small_sweep / "results.nc").read_bytes())
+    with pytest.raises(report.IncompleteReportError) as failed:
+        report.report(workdir)
+    assert failed.value.failed == {
+        "kl_curves": "ValueError: 'xerr' must not contain negative values"
+    }
+    written = {p.name for p in failed.value.paths}
+    assert {"phase_diagram.png", "summary.md", "runs.csv", "boundary.csv"} <= written
+    assert "kl_curves.png" not in written and (workdir / "summary.md").stat().st_size > 1000
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        "vaecollapse: figure kl_curves failed: ValueError: 'xerr' must not contain negative values"
+    ]
+    redraw = f"redraw them with: vaecollapse report {workdir} --figures kl_curves"
+    with pytest.raises(SystemExit) as exited:  # the `report` command
+        cli.run_main(["vaecollapse", "report", str(workdir)])
+    assert "1 figure failed (kl_curves)" in str(exited.value.code) and redraw in str(
+        exited.value.code
+    )
+    assert "summary.md" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as exited:  # the report `run` draws after training
+        cli._train_then_report(lambda event: None, str(workdir), signals.StopSignal())
+    assert redraw in str(exited.value.code)
+
+
 def test_linear_report_compares_with_the_closed_form(tmp_path):
     """For linear-Gaussian data the report adds learned-vs-optimal KL per dim, and the
     summary's largest gap is the NumPy maximum over runs and (sorted) dims."""

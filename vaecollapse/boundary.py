@@ -23,19 +23,40 @@ z)], x_j the first point at or below ε/2 from k on (the grid's end if none): po
 between the ε crossing and the boundary sit a little above zero, so the interval reaches
 to a point clearly past it.
 
-Over seeds: the estimate is the median of the bracketed seeds' estimates; the 90 %
-interval runs from the 5 % quantile of the seeds' interval lows to the 95 % quantile of
+Over seeds (censored medians). A seed whose curve never falls to ε on the grid is a
+censored observation: its boundary lies beyond the grid's collapsed end (it is healthy
+everywhere), and one collapsed at every point has its boundary before the grid's healthy
+end. Rank the seeds with usable curves (at least two finite points) by their boundary —
+censored seeds at −∞ or +∞ on their side, bracketed seeds at their estimates — and take
+the median by order alone (the mean of the two middle seeds when their number is even).
+Then the status says where it lies:
+
+- ``bracketed``: a number inside the grid's range;
+- ``extrapolated``: a number past the grid's collapsed end, by ``extrapolated_by`` (axis
+  units, signed; a seed's line through its last points crosses zero beyond the last grid
+  value, which was already at or below ε);
+- ``beyond_high`` / ``beyond_low``: the median seed is censored, so the boundary lies
+  beyond the grid's largest / smallest axis value and the estimate is not a number;
+- ``undetermined``: an even number of seeds split exactly between "collapsed everywhere"
+  and "healthy everywhere"; ``no_data``: no seed has a usable curve.
+
+The 90 % interval runs from the 5 % quantile of the seeds' lows to the 95 % quantile of
 their highs (linear interpolation between order statistics: with fewer than ~10 seeds
 this is close to the lowest low and the highest high, so it covers both the spread over
-seeds and the grid's resolution). A seed whose crossing the grid does not bracket widens
-the interval to the grid's end on its side. Diverged runs (and grid points with a
-non-finite measure) are left out of their seed's curve and counted.
+seeds and the grid's resolution). A seed healthy everywhere has low = the grid's collapsed
+end and high = +∞ (in ``t``); one collapsed everywhere low = −∞ and high = the grid's
+healthy end. An interval that reaches a censored seed is open on that side: ``low`` or
+``high`` is ±∞ in axis units. Each seed has low ≤ its boundary ≤ high and quantiles are
+monotone, so always ``low ≤ estimate ≤ high`` where the estimate is a number, and a
+median beyond the grid has an open interval on its side. Diverged runs (and grid points
+with a non-finite measure) are left out of their seed's curve and counted.
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -43,12 +64,32 @@ import xarray as xr
 
 MEASURES = ("mutual_info", "kl", "kl_per_dim")
 DIRECTIONS = ("auto", "increasing", "decreasing")  # collapse as the axis increases/decreases
+# one seed's curve on the grid
 BRACKETED, COLLAPSED_EVERYWHERE, HEALTHY_EVERYWHERE = (
     "bracketed",
     "collapsed_everywhere",
     "healthy_everywhere",
 )
-CSV_COLUMNS = ("estimate", "low", "high", "seeds_bracketed", "seeds", "status", "diverged")
+# the median over seeds (module docstring): a number inside the grid or past its end, or
+# beyond the grid's high / low end, or not defined
+EXTRAPOLATED, BEYOND_HIGH, BEYOND_LOW, UNDETERMINED, NO_DATA = (
+    "extrapolated",
+    "beyond_high",
+    "beyond_low",
+    "undetermined",
+    "no_data",
+)
+STATUSES = (BRACKETED, EXTRAPOLATED, BEYOND_HIGH, BEYOND_LOW, UNDETERMINED, NO_DATA)
+CSV_COLUMNS = (
+    "estimate",
+    "low",
+    "high",
+    "seeds_bracketed",
+    "seeds",
+    "status",
+    "extrapolated_by",
+    "diverged",
+)
 QUANTILES = (0.05, 0.95)
 
 
@@ -111,16 +152,33 @@ def order_parameter(results: xr.Dataset, measure: str) -> xr.DataArray:
     return da
 
 
-def crossing(t: np.ndarray, v: np.ndarray, threshold: float):
+class Crossing(NamedTuple):
+    """One seed's boundary in ``t`` units (see `crossing`): ``status`` is `BRACKETED`,
+    `COLLAPSED_EVERYWHERE` or `HEALTHY_EVERYWHERE`; ``estimate`` NaN unless bracketed;
+    ``low``/``high`` its interval, ±∞ on a censored side."""
+
+    status: str
+    estimate: float
+    low: float
+    high: float
+
+    @property
+    def rank(self) -> float:
+        """Where the seed sorts among seeds: its estimate, or ±∞ when censored."""
+        if self.status == BRACKETED:
+            return self.estimate
+        return -np.inf if self.status == COLLAPSED_EVERYWHERE else np.inf
+
+
+def crossing(t: np.ndarray, v: np.ndarray, threshold: float) -> Crossing:
     """One seed's crossing: ``t`` increasing from the healthy to the collapsed side (the
     axis, in log where it is log-spaced, negated where collapse comes as it falls), ``v``
-    the order parameter there. Returns ``(status, estimate, low, high)`` in ``t`` units,
-    NaN when not bracketed. See the module docstring for the method."""
+    the order parameter there. See the module docstring for the method."""
     below = v <= threshold
     if below[0]:
-        return COLLAPSED_EVERYWHERE, np.nan, np.nan, np.nan
+        return Crossing(COLLAPSED_EVERYWHERE, np.nan, -np.inf, float(t[0]))
     if not below.any():
-        return HEALTHY_EVERYWHERE, np.nan, np.nan, np.nan
+        return Crossing(HEALTHY_EVERYWHERE, np.nan, float(t[-1]), np.inf)
     k = int(np.argmax(below))
     i = k - 1
     chord_zero = t[i] + v[i] * (t[k] - t[i]) / (v[i] - v[k])
@@ -131,7 +189,7 @@ def crossing(t: np.ndarray, v: np.ndarray, threshold: float):
         estimate = t[i] + (v[i] - threshold) * (t[k] - t[i]) / (v[i] - v[k])
     clear = np.nonzero(v[k:] <= threshold / 2)[0]  # first point clearly past the boundary
     t_clear = t[k + clear[0]] if clear.size else t[-1]
-    return BRACKETED, estimate, t[i], max(t_clear, chord_zero)
+    return Crossing(BRACKETED, float(estimate), float(t[i]), float(max(t_clear, chord_zero)))
 
 
 def _direction(da: xr.DataArray, along: str) -> str:
@@ -141,19 +199,53 @@ def _direction(da: xr.DataArray, along: str) -> str:
     return "increasing" if not last > first else "decreasing"
 
 
-def _aggregate(per_seed: list[tuple], t_first: float, t_last: float):
-    """(status, estimate, low, high, bracketed) over one point's seeds, in ``t`` units."""
-    statuses = [s for s, *_ in per_seed]
-    bracketed = [r for r in per_seed if r[0] == BRACKETED]
-    if not bracketed:
-        status = max(set(statuses), key=statuses.count) if statuses else HEALTHY_EVERYWHERE
-        return status, np.nan, np.nan, np.nan, 0
-    side = {COLLAPSED_EVERYWHERE: t_first, HEALTHY_EVERYWHERE: t_last}
-    lows = [r[2] if r[0] == BRACKETED else side[r[0]] for r in per_seed]
-    highs = [r[3] if r[0] == BRACKETED else side[r[0]] for r in per_seed]
-    estimate = float(np.median([r[1] for r in bracketed]))
-    low, high = np.quantile(lows, QUANTILES[0]), np.quantile(highs, QUANTILES[1])
-    return BRACKETED, estimate, float(min(low, high)), float(max(low, high)), len(bracketed)
+def _between(a: float, b: float, fraction: float) -> float:
+    """``a + fraction·(b − a)`` for ``a ≤ b`` that may be infinite: an infinite end wins
+    (−∞ first), so the result is monotone in both."""
+    if a == b or fraction == 0.0:
+        return a
+    if np.isinf(a) or np.isinf(b):
+        return a if a == -np.inf else b
+    return a + fraction * (b - a)
+
+
+def quantile(values, q: float) -> float:
+    """NumPy's default (linear) quantile of ``values`` that may hold ±∞ (`_between`)."""
+    s = np.sort(np.asarray(values, float))
+    position = q * (len(s) - 1)
+    lo = int(np.floor(position))
+    return _between(s[lo], s[min(lo + 1, len(s) - 1)], position - lo)
+
+
+class Aggregate(NamedTuple):
+    """One point's boundary over seeds, in ``t`` units (see the module docstring)."""
+
+    status: str
+    estimate: float
+    low: float
+    high: float
+    seeds_bracketed: int
+
+
+def aggregate(per_seed: list[Crossing], t_last: float) -> Aggregate:
+    """The censored median over ``per_seed`` and its 90 % interval; ``t_last`` is the
+    grid's collapsed end (an estimate past it is `EXTRAPOLATED`)."""
+    if not per_seed:
+        return Aggregate(NO_DATA, np.nan, np.nan, np.nan, 0)
+    ranks = np.sort([c.rank for c in per_seed])
+    n = len(ranks)
+    a, b = ranks[(n - 1) // 2], ranks[n // 2]  # the middle seed(s)
+    low = quantile([c.low for c in per_seed], QUANTILES[0])
+    high = quantile([c.high for c in per_seed], QUANTILES[1])
+    bracketed = sum(c.status == BRACKETED for c in per_seed)
+    if a == -np.inf and b == np.inf:
+        return Aggregate(UNDETERMINED, np.nan, low, high, bracketed)
+    if np.isinf(a) or np.isinf(b):
+        side = BEYOND_HIGH if np.inf in (a, b) else BEYOND_LOW  # in t; `estimate` maps it
+        return Aggregate(side, np.nan, low, high, bracketed)
+    median = 0.5 * (a + b)
+    status = EXTRAPOLATED if median > t_last else BRACKETED
+    return Aggregate(status, median, low, high, bracketed)
 
 
 def estimate(
@@ -173,10 +265,14 @@ def estimate(
       direction: ``increasing`` (collapse as the axis grows), ``decreasing``, or ``auto``.
 
     Returns:
-      A Dataset over the other non-seed axes (and ``latent``, the rank, for
-      ``kl_per_dim``) with ``estimate``, ``low``, ``high`` (axis units; NaN unless
-      bracketed), ``seeds_bracketed``, ``seeds`` (seeds with a usable curve),
-      ``status`` and ``diverged`` (runs left out). Attributes say how.
+        A Dataset over the other non-seed axes (and ``latent``, the rank, for
+      ``kl_per_dim``) with ``estimate`` (axis units; a number only when ``status`` is
+      ``bracketed`` or ``extrapolated``), ``low``, ``high`` (the 90 % interval; ±∞ where
+      open, NaN for ``no_data``), ``seeds_bracketed``, ``seeds`` (seeds with a usable
+      curve), ``status`` (`STATUSES`, see the module docstring), ``extrapolated_by``
+      (how far an extrapolated estimate lies past the grid's end, signed axis units; 0
+      inside, NaN without an estimate) and ``diverged`` (runs left out). Attributes say
+      how.
 
     Raises:
       ValueError: an unknown or non-numeric axis, fewer than 2 values, a measure the
@@ -197,11 +293,20 @@ def estimate(
         da = da.expand_dims(seed=[0])
     values = da.transpose(*others, "seed", along).values[..., order]
     shape = values.shape[: len(others)]
-    out = {
-        name: np.full(shape, np.nan)
-        for name in ("estimate", "low", "high", "seeds_bracketed", "seeds", "diverged")
-    }
-    status = np.full(shape, HEALTHY_EVERYWHERE, dtype=object)
+    names = ("estimate", "low", "high", "extrapolated_by", "seeds_bracketed", "seeds", "diverged")
+    out = {name: np.full(shape, np.nan) for name in names}
+    status = np.full(shape, NO_DATA, dtype=object)
+    grid_x = x[order]
+
+    def to_axis(value: float) -> float:
+        """``t`` back to axis units: a grid point to its own value (no exp∘log round-off,
+        so order is kept exactly), ±∞ to ±∞."""
+        j = np.searchsorted(t, value)
+        if j < len(t) and t[j] == value:
+            return float(grid_x[j])
+        value = sign * value
+        return value if not log or np.isinf(value) else float(np.exp(value))
+
     for index in np.ndindex(shape):
         per_seed, missing = [], 0
         for curve in values[index]:
@@ -209,12 +314,17 @@ def estimate(
             missing += int((~finite).sum())
             if finite.sum() >= 2:
                 per_seed.append(crossing(t[finite], curve[finite], threshold))
-        result = _aggregate(per_seed, t[0], t[-1])
-        status[index] = result[0]
-        bounds = sign * np.asarray(result[1:4])
-        out["estimate"][index], low, high = np.exp(bounds) if log else bounds
-        out["low"][index], out["high"][index] = min(low, high), max(low, high)
-        out["seeds_bracketed"][index] = result[4]
+        found = aggregate(per_seed, t[-1])
+        low, high = sorted((to_axis(found.low), to_axis(found.high)))
+        value = to_axis(found.estimate)
+        if found.status == BRACKETED:
+            out["extrapolated_by"][index] = 0.0
+        elif found.status == EXTRAPOLATED:
+            out["extrapolated_by"][index] = value - float(grid_x[-1])
+        flip = {BEYOND_HIGH: BEYOND_LOW, BEYOND_LOW: BEYOND_HIGH}
+        status[index] = flip.get(found.status, found.status) if sign < 0 else found.status
+        out["estimate"][index], out["low"][index], out["high"][index] = value, low, high
+        out["seeds_bracketed"][index] = found.seeds_bracketed
         out["seeds"][index] = len(per_seed)
         out["diverged"][index] = missing
     coords = {d: da[d].values for d in others}

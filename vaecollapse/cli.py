@@ -143,6 +143,8 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
         if not multihost.is_primary():  # process 0 draws the report
             return
         paths = report.report(workdir)
+    except report.IncompleteReportError as err:
+        _incomplete(err, workdir)
     except sweep.Interrupted as where:
         _stopped(stop, f"at {where} (checkpointed)", _resume_command())
     except KeyboardInterrupt:
@@ -150,6 +152,14 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
     except (ValueError, RuntimeError, FileNotFoundError) as err:
         sys.exit(f"vaecollapse: error: {err}")
     print("\n".join(str(p) for p in paths))
+
+
+def _incomplete(err, workdir: str) -> None:
+    """The files a report wrote despite failed figures, then one line with the command
+    that redraws them; exit 1."""
+    print("\n".join(str(p) for p in err.paths))
+    again = shlex.join(["vaecollapse", "report", workdir, "--figures", ",".join(err.failed)])
+    sys.exit(f"vaecollapse: error: {err}; redraw them with: {again}")
 
 
 def _set_up_devices(cpu_devices: int, fast_cpu_kernels: bool, cache: bool, cache_dir) -> None:
@@ -223,7 +233,11 @@ def _report(args: list[str]) -> None:
     )
     opts = parser.parse_args(args)
     figures = opts.figures.split(",") if opts.figures else None
-    print("\n".join(str(p) for p in report.report(opts.workdir, figures)))
+    try:
+        paths = report.report(opts.workdir, figures)
+    except report.IncompleteReportError as err:
+        _incomplete(err, opts.workdir)
+    print("\n".join(str(p) for p in paths))
 
 
 def _data(args: list[str]) -> None:

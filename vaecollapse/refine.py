@@ -1,8 +1,8 @@
 """Adaptive refinement of a sweep around its collapse boundaries.
 
 Each round estimates the boundaries (`boundary.estimate`), places new values of the axis
-inside the intervals that bracket them (and beyond the grid's ends where a boundary is
-not bracketed), trains those values as one more vmapped sweep with the workdir's config
+inside the intervals that bracket them (and beyond the grid's end where the median over
+seeds lies past it: `propose`), trains those values as one more vmapped sweep with the workdir's config
 (same seeds, same other axes; ``WORKDIR/refine/roundN``, resumable like any run) and
 merges the new runs into ``WORKDIR/results.nc``: the axis grows and stays sorted, earlier
 runs are unchanged. ``results.nc`` records the rounds done (``refine_rounds``), so a
@@ -20,7 +20,7 @@ import ml_collections
 import numpy as np
 import xarray as xr
 
-from vaecollapse import boundary, config, results, sweep
+from vaecollapse import boundary, config, results
 
 SIGNIFICANT = 4  # new axis values are rounded to this many significant digits
 
@@ -37,26 +37,37 @@ def _inside(a: float, b: float, n: int) -> list[float]:
 def propose(found: xr.Dataset, values: np.ndarray, points: int) -> list[float]:
     """At most ``points`` new axis values for one round, sorted, none already in ``values``.
 
-    A boundary the grid does not bracket gets two values beyond the grid's end on its
-    side, one and two grid steps out; the bracketed ones share the other points, widest
-    interval first, spaced evenly inside each interval (in log space on a log axis).
+    A boundary whose median over seeds lies beyond the grid's end (status ``beyond_high``
+    / ``beyond_low``, or ``extrapolated`` past it; ``undetermined``: both ends) gets two
+    values beyond that end, one and two grid steps out; the intervals of the bracketed
+    and extrapolated ones (an open end taken at the grid's end) share the other points,
+    widest first, spaced evenly inside each (in log space on a log axis). ``no_data``
+    rows get nothing.
     """
     log = bool(found.attrs["log_axis"])
     fwd, back = (np.log, np.exp) if log else ((lambda v: v), (lambda v: v))
     grid_t = np.sort(fwd(np.asarray(values, float)))
     step = (grid_t[-1] - grid_t[0]) / max(len(grid_t) - 1, 1)
+    high_end = grid_t[-1] + step * np.array([1.0, 2.0])
+    low_end = grid_t[0] - step * np.array([1.0, 2.0])
     collapse_high = found.attrs["direction"] == "increasing"
+    sides = {
+        boundary.BEYOND_HIGH: (high_end,),
+        boundary.BEYOND_LOW: (low_end,),
+        boundary.EXTRAPOLATED: (high_end if collapse_high else low_end,),
+        boundary.UNDETERMINED: (low_end, high_end),
+    }
     intervals, beyond = set(), set()
     status = found.status.values.ravel()
     lows, highs = found.low.values.ravel(), found.high.values.ravel()
     for s, low, high in zip(status, lows, highs, strict=True):
-        if s == boundary.BRACKETED and high > low:
-            intervals.add((round(float(fwd(low)), 9), round(float(fwd(high)), 9)))
-        elif s != boundary.BRACKETED:
-            # collapsed everywhere: the boundary lies on the healthy side of the grid
-            low_side = (s == boundary.COLLAPSED_EVERYWHERE) == collapse_high
-            end, sign = (grid_t[0], -1.0) if low_side else (grid_t[-1], 1.0)
-            beyond.update(end + sign * step * j for j in (1, 2))
+        for end in sides.get(str(s), ()):
+            beyond.update(end.tolist())
+        if s in (boundary.BRACKETED, boundary.EXTRAPOLATED):
+            a = fwd(low) if np.isfinite(low) else grid_t[0]  # an open end: the grid's
+            b = fwd(high) if np.isfinite(high) else grid_t[-1]
+            if b > a:
+                intervals.add((round(float(a), 9), round(float(b), 9)))
     ranked = sorted(intervals, key=lambda ab: ab[0] - ab[1])  # widest first
     budget = max(points - len(beyond), 0)
     candidates = sorted(beyond)
@@ -141,6 +152,8 @@ def refine(
         log(f"refine round {round_}: {len(new)} new {along} values {new}")
         extra = ml_collections.ConfigDict(base.to_dict())
         extra.sweep[along] = tuple(new)
+        from vaecollapse import sweep  # the writing side (JAX), only when training
+
         trained = sweep.run_sweep(
             extra, workdir / "refine" / f"round{round_}", progress=progress, stop=stop
         )

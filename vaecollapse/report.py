@@ -9,10 +9,12 @@ data the sequences as text (`text_samples`).
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -319,15 +321,48 @@ def check_figures(names: Sequence[str]) -> None:
         )
 
 
+class IncompleteReportError(RuntimeError):
+    """Some figures failed to draw; every other file of the report was written.
+
+    Attributes:
+      failed: figure name -> its error, one line.
+      paths: the files that were written.
+    """
+
+    def __init__(self, failed: dict[str, str], paths: list[Path]):
+        self.failed, self.paths = failed, paths
+        names = ", ".join(failed)
+        super().__init__(
+            f"{len(failed)} figure{'s' if len(failed) > 1 else ''} failed ({names}); the other "
+            "figures, summary.md, runs.csv and boundary.csv are written"
+        )
+
+
+def _one_line(err: BaseException) -> str:
+    text = str(err).strip().splitlines()
+    return f"{type(err).__name__}: {text[0] if text else ''}"
+
+
+def _stderr(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
+
+
 def report(
     workdir: str | Path,
     figures: Sequence[str] | None = None,
     timings: dict[str, float] | None = None,
+    log: Callable[[str], None] = _stderr,
 ) -> list[Path]:
     """Draw the figures (all that apply, or the named ones of `FIGURES`), write
     ``summary.md``, ``runs.csv`` (every run) and ``boundary.csv`` for
-    ``workdir/results.nc``; return the paths. ``timings`` (if given) receives the
-    seconds each step took."""
+    ``workdir/results.nc``; return the paths. Each figure is drawn on its own: one that
+    fails is named in one line to ``log`` and the rest of the report is still written.
+    ``timings`` (if given) receives the seconds each step took.
+
+    Raises:
+      ValueError: an unknown figure name (before anything is drawn).
+      IncompleteReportError: after writing everything else, when a figure failed.
+    """
     workdir = Path(workdir)
     check_figures(figures or [])
     timings = {} if timings is None else timings
@@ -339,10 +374,15 @@ def report(
         return out
 
     results = timed("load", results_lib.load, workdir)
-    drawn = []
+    drawn, failed = [], {}
     for name, (applies, draw) in FIGURES.items():
         if (figures is None or name in figures) and applies(results):
-            drawn.append(timed(name, draw, results, workdir / f"{name}.png"))
+            try:
+                drawn.append(timed(name, draw, results, workdir / f"{name}.png"))
+            except Exception as err:  # one figure never costs the report
+                plt.close("all")
+                failed[name] = _one_line(err)
+                log(f"vaecollapse: figure {name} failed: {failed[name]}")
     runs = timed("runs_frame", runs_frame, results)
     runs_csv = workdir / "runs.csv"
     timed("runs_csv", lambda: runs.to_csv(runs_csv, index=False, float_format="%.6g"))
@@ -358,4 +398,7 @@ def report(
         text += text_samples(results)
     summary = workdir / "summary.md"
     summary.write_text(text)
-    return [*drawn, runs_csv, *tables, summary]
+    paths = [*drawn, runs_csv, *tables, summary]
+    if failed:
+        raise IncompleteReportError(failed, paths)
+    return paths
