@@ -135,6 +135,17 @@ def test_an_estimate_past_the_grid_end_is_said_extrapolated():
     assert float(b.low) <= float(b.estimate) <= float(b.high)
 
 
+def test_extrapolation_stops_one_grid_step_past_the_end():
+    """A curve still flat just below ε at the last point: its chord's zero lies far out
+    (KL 0.051 then 0.049: 3 + 0.051/0.002 ≈ 28); the grid tells nothing past one more
+    step, so the estimate stops at 4 and says it is 1 past the end."""
+    res = fake_results({"beta": [1.0, 2.0, 3.0]}, np.array([[0.052], [0.051], [0.049]]))
+    b = boundary.estimate(res, "beta", "kl")
+    assert str(b.status.values) == "extrapolated"
+    np.testing.assert_allclose([float(b.estimate), float(b.extrapolated_by)], [4.0, 1.0])
+    assert float(b.high) == 4.0
+
+
 def test_seeds_split_between_both_ends_are_undetermined():
     res = fake_results(
         {"beta": [1.0, 2.0, 4.0], "seed": [0, 1]},

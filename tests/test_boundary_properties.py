@@ -24,9 +24,9 @@ def sweeps(draw):
     if log:  # a factor ≥ 20 end to end: clearly log-spaced (`boundary.is_log_axis`)
         start = draw(st.floats(1e-3, 10.0))
         x = start * np.geomspace(1.0, draw(st.floats(20.0, 1e4)), points)
-    else:  # through zero: never taken for a log axis
-        start = draw(st.floats(-10.0, -0.01))
-        x = start + draw(st.floats(0.01, 5.0)) * np.arange(points)
+    else:  # zero inside, so neither x nor −x is taken for a log axis
+        step = draw(st.floats(0.01, 5.0))
+        x = step * (np.arange(points) - draw(st.floats(0.2, 0.8)) * (points - 1))
     rng = np.random.default_rng(draw(st.integers(0, 2**32 - 1)))
     t = np.log(x) if log else x
     span = t[-1] - t[0]
@@ -59,7 +59,7 @@ def numbers(found):
 @SETTINGS
 @given(sweeps())
 def test_the_estimate_lies_inside_its_interval_and_its_status_says_where(sweep):
-    x, curves, direction, _ = sweep
+    x, curves, direction, log = sweep
     found = estimate(x, curves, direction)
     value, low, high = numbers(found)
     status = str(found.status.values)
@@ -77,6 +77,8 @@ def test_the_estimate_lies_inside_its_interval_and_its_status_says_where(sweep):
     if status == boundary.EXTRAPOLATED:
         beyond = x.max() if direction == "increasing" else x.min()
         np.testing.assert_allclose(float(found.extrapolated_by), value - beyond)
+        past = np.log(value / beyond) if log else value - beyond  # at most a step or so
+        assert abs(past) <= np.ptp(np.log(x) if log else x) + 1e-9
         assert not x.min() <= value <= x.max()
     if status == boundary.BEYOND_HIGH:
         assert high == np.inf

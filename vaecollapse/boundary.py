@@ -16,12 +16,13 @@ crossing of ε itself sits below the boundary by a factor e^(−2ε) (10 % at ε
 estimate therefore extrapolates the line through the two last points above ε (i − 1 and
 i; in log space on log-spaced axes) to zero, clipped to [x_i, z], z the zero of the chord
 from i to k (the chord lies above the curve's line wherever the curve bends to zero, so
-z is never below a linear boundary). With only one point above ε, it interpolates the
-crossing of ε between i and k. On the linear VAE the extrapolation is exact for noiseless
-values; the bias left is that of the measured KL. The seed's interval is [x_i, max(x_j,
-z)], x_j the first point at or below ε/2 from k on (the grid's end if none): points
-between the ε crossing and the boundary sit a little above zero, so the interval reaches
-to a point clearly past it.
+z is never below a linear boundary), and z at most one grid step past the grid's end (a
+curve still flat just below ε at the grid's last point would put it anywhere). With only
+one point above ε, it interpolates the crossing of ε between i and k. On the linear VAE
+the extrapolation is exact for noiseless values; the bias left is that of the measured
+KL. The seed's interval is [x_i, max(x_j, z)], x_j the first point at or below ε/2 from
+k on (the grid's end if none): points between the ε crossing and the boundary sit a
+little above zero, so the interval reaches to a point clearly past it.
 
 Over seeds (censored medians). A seed whose curve never falls to ε on the grid is a
 censored observation: its boundary lies beyond the grid's collapsed end (it is healthy
@@ -181,7 +182,8 @@ def crossing(t: np.ndarray, v: np.ndarray, threshold: float) -> Crossing:
         return Crossing(HEALTHY_EVERYWHERE, np.nan, float(t[-1]), np.inf)
     k = int(np.argmax(below))
     i = k - 1
-    chord_zero = t[i] + v[i] * (t[k] - t[i]) / (v[i] - v[k])
+    reach = t[-1] + (t[-1] - t[-2])  # one grid step past the end: as far as the grid tells
+    chord_zero = min(t[i] + v[i] * (t[k] - t[i]) / (v[i] - v[k]), reach)
     if i >= 1 and v[i - 1] > v[i]:
         line_zero = t[i] + v[i] * (t[i] - t[i - 1]) / (v[i - 1] - v[i])
         estimate = min(max(line_zero, t[i]), chord_zero)
