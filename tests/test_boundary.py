@@ -192,11 +192,11 @@ def test_other_axes_give_one_row_each_and_the_csv_has_the_columns(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(along="gamma"), r"--along='gamma' is not a swept axis.*allowed: \['beta'\]"),
-        (dict(along="seed"), r"--along='seed' is not a swept axis"),
-        (dict(along="variant"), r"--along='variant' is invalid: its values .* not numbers"),
-        (dict(along="beta", measure="nll"), r"--measure='nll' is invalid: allowed: mutual_info"),
-        (dict(along="beta", threshold=0.0), r"--threshold=0.0 is invalid: must be > 0"),
+        (dict(along="gamma"), r"along='gamma' is not a swept axis.*allowed: \['beta'\]"),
+        (dict(along="seed"), r"along='seed' is not a swept axis"),
+        (dict(along="variant"), r"along='variant' is invalid: its values .* not numbers"),
+        (dict(along="beta", measure="nll"), r"measure='nll' is invalid: allowed: mutual_info"),
+        (dict(along="beta", threshold=0.0), r"threshold=0.0 is invalid: must be > 0"),
     ],
 )
 def test_bad_arguments_are_named(kwargs, match):
@@ -208,7 +208,7 @@ def test_bad_arguments_are_named(kwargs, match):
 
 def test_a_single_value_is_refused():
     res = linear_vae([4.0], [1.0, 2.0]).isel(beta=[0])
-    with pytest.raises(ValueError, match=r"--along='beta' is invalid: it has 1 value; need >= 2"):
+    with pytest.raises(ValueError, match=r"along='beta' is invalid: it has 1 value; need >= 2"):
         boundary.estimate(res, "beta", "kl")
 
 

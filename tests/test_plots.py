@@ -103,7 +103,7 @@ def test_summary_stays_a_page_at_any_grid_size(small_sweep, tmp_path):
     nearest = mi.where(np.abs(np.log(mi / 0.05)) == np.abs(np.log(mi / 0.05)).min(), drop=True)
     assert rows[0].startswith(f"| {nearest.beta.values[0]:g} | {nearest.free_bits.values[0]:g} |")
     assert len(pd.read_csv(tmp_path / "runs.csv")) == 160
-    with pytest.raises(ValueError, match=r"--figures='kl_curve' is invalid: unknown"):
+    with pytest.raises(ValueError, match=r"figures='kl_curve' is invalid: unknown"):
         report.report(tmp_path, figures=["kl_curve"])
 
 

@@ -62,10 +62,10 @@ def test_refine_merges_new_runs_and_leaves_the_old_ones(tmp_path):
 @pytest.mark.parametrize(
     "kwargs, match",
     [
-        (dict(points=0), r"--points=0 is invalid: must be a positive integer"),
-        (dict(rounds=-1), r"--rounds=-1 is invalid: must be a positive integer"),
-        (dict(along="seed"), r"--along='seed' is not a swept axis"),
-        (dict(measure="elbo"), r"--measure='elbo' is invalid"),
+        (dict(points=0), r"points=0 is invalid: must be a positive integer"),
+        (dict(rounds=-1), r"rounds=-1 is invalid: must be a positive integer"),
+        (dict(along="seed"), r"along='seed' is not a swept axis"),
+        (dict(measure="elbo"), r"measure='elbo' is invalid"),
     ],
 )
 def test_bad_refine_arguments_are_named(tmp_path, kwargs, match):

@@ -122,22 +122,22 @@ def check(results: xr.Dataset, along: str, measure: str, threshold: float, direc
     if along not in grid_dims or along == "seed":
         allowed = numeric_axes(results)
         raise ValueError(
-            f"--along={along!r} is not a swept axis of these results; allowed: {allowed}"
+            f"along={along!r} is not a swept axis of these results; allowed: {allowed}"
         )
     if results[along].dtype.kind not in "fiu":
         raise ValueError(
-            f"--along={along!r} is invalid: its values {list(results[along].values)} are not "
+            f"along={along!r} is invalid: its values {list(results[along].values)} are not "
             f"numbers; allowed: {numeric_axes(results)}"
         )
     if results.sizes[along] < 2:
         raise ValueError(
-            f"--along={along!r} is invalid: it has {results.sizes[along]} value; need >= 2"
+            f"along={along!r} is invalid: it has {results.sizes[along]} value; need >= 2"
         )
     if measure not in MEASURES or measure not in results:
         have = [m for m in MEASURES if m in results]
-        raise ValueError(f"--measure={measure!r} is invalid: allowed: {', '.join(have)}")
+        raise ValueError(f"measure={measure!r} is invalid: allowed: {', '.join(have)}")
     if not threshold > 0:
-        raise ValueError(f"--threshold={threshold!r} is invalid: must be > 0 (nats)")
+        raise ValueError(f"threshold={threshold!r} is invalid: must be > 0 (nats)")
     if direction not in DIRECTIONS:
         raise ValueError(f"direction={direction!r} is invalid: allowed: {', '.join(DIRECTIONS)}")
 

@@ -16,6 +16,7 @@ import argparse
 import ast
 import difflib
 import functools
+import re
 import shlex
 import sys
 
@@ -150,8 +151,18 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
     except KeyboardInterrupt:
         _stopped(stop, "while drawing the report (results.nc is complete)", again)
     except (ValueError, RuntimeError, FileNotFoundError) as err:
-        sys.exit(f"vaecollapse: error: {err}")
+        sys.exit(f"vaecollapse: error: {_as_flag(err)}")
     print("\n".join(str(p) for p in paths))
+
+
+# parameters of the library that these commands take as flags of the same name
+FLAG_PARAMETERS = ("along", "measure", "threshold", "points", "rounds", "figures")
+
+
+def _as_flag(err: BaseException) -> str:
+    """A library error (which names its parameter, ``along='gamma' is …``) as the flag
+    the user typed (``--along='gamma' is …``)."""
+    return re.sub(rf"^({'|'.join(FLAG_PARAMETERS)})=", r"--\1=", str(err))
 
 
 def _incomplete(err, workdir: str) -> None:
@@ -267,7 +278,7 @@ def run_main(argv: list[str] | None = None) -> None:
         try:
             COMMANDS[argv[1]](argv[2:])
         except (ValueError, FileNotFoundError, RuntimeError) as err:
-            sys.exit(f"vaecollapse: error: {err}")
+            sys.exit(f"vaecollapse: error: {_as_flag(err)}")
         except KeyboardInterrupt:
             _stopped(stop, f"during {argv[1]} (nothing is half-written)", _resume_command())
         return

@@ -12,6 +12,7 @@ early and stays" symptom), `kl_per_dim_bars`, `rate_distortion` (Alemi et al. 20
 
 from __future__ import annotations
 
+import functools
 import itertools
 import json
 from dataclasses import dataclass
@@ -20,7 +21,9 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.backends.backend_agg
 import matplotlib.collections
+import matplotlib.patheffects
 import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
@@ -125,8 +128,10 @@ def analytic_comparison(results: xr.Dataset, path: Path) -> Path:
 
 
 MAX_ANNOTATED_CELLS = 64  # per-cell numbers only on panels with at most this many cells
-MAX_TICKS = 8
+MAX_TICKS = 8  # labelled ticks no closer than 1/MAX_TICKS of the axis
 MAX_FACETS = 8
+TEXT_PAD_PX = 3  # room kept clear around a tick label or a cell's number, in pixels
+MAX_MARKED_ROWS = 20  # boundary intervals capped row by row on heatmaps up to this many rows
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,18 @@ class _AxisLayout:
     def order(self) -> np.ndarray:
         return np.argsort(self.ticks)
 
+    @property
+    def centres(self) -> np.ndarray:
+        """Middle of each cell as drawn, in sorted order (geometric on a log axis)."""
+        e = self.edges
+        return np.sqrt(e[1:] * e[:-1]) if self.log else (e[1:] + e[:-1]) / 2
+
+    @property
+    def labels(self) -> list[str]:
+        """Tick label of each grid value, in the given order."""
+        numeric = self.values.dtype.kind in "fiu"
+        return [f"{v:.3g}" if numeric else str(v) for v in self.values]
+
     def position(self, values) -> np.ndarray:
         """Plot coordinates of axis values (between grid values: interpolated)."""
         if self.at_values:
@@ -182,27 +199,103 @@ class _AxisLayout:
         return np.interp(values, grid, np.arange(len(grid), dtype=float))
 
 
+def _pixels(ax, which: str, values) -> np.ndarray:
+    """Screen positions (pixels) of data values along the x or y axis of ``ax``."""
+    points = np.ones((len(values), 2))  # 1: inside a log scale's domain as a linear one's
+    points[:, int(which == "y")] = values
+    return ax.transData.transform(points)[:, int(which == "y")]
+
+
+class _FittingTicks(matplotlib.ticker.Locator):
+    """Ticks at as many grid values as there is room to label where the axis is drawn
+    (unequal cells, such as a refined grid's, crowd some labels and not others): the
+    first value, the last where it clears the first, then, walking the axis, each value
+    whose label, at its rendered size, clears its labelled neighbours' by `TEXT_PAD_PX`
+    and sits at least 1/`MAX_TICKS` of the axis from them (a long axis reads as a scale,
+    not a row of numbers). Chosen where the ticks are drawn, so after any layout; kept
+    while the axes' size, limits and dpi stay the same (matplotlib asks for the ticks
+    many times per draw)."""
+
+    def __init__(self, ticks: np.ndarray, labels: list[str]):
+        order = np.argsort(ticks)
+        self.ticks = np.asarray(ticks, float)[order]
+        self.labels = [labels[i] for i in order]
+        self._chosen = (None, None)
+
+    def __call__(self):
+        ax, which = self.axis.axes, self.axis.axis_name
+        figure = ax.get_figure(root=True)
+        key = (ax.bbox.bounds, tuple(self.axis.get_view_interval()), figure.dpi)
+        if self._chosen[0] != key:
+            self._chosen = (key, self.ticks[self._choose(ax, which, figure)])
+        return self._chosen[1]
+
+    def _choose(self, ax, which: str, figure) -> list[int]:
+        renderer = matplotlib.backends.backend_agg.RendererAgg(1, 1, figure.dpi)  # any format
+        probe = matplotlib.text.Text(figure=figure)
+        probe.update_from(self.axis.get_major_ticks(1)[0].label1)
+        at = _pixels(ax, which, self.ticks)
+        spacing = (ax.bbox.width if which == "x" else ax.bbox.height) / MAX_TICKS
+
+        @functools.cache
+        def half(i: int) -> float:
+            probe.set_text(self.labels[i])
+            box = probe.get_window_extent(renderer)
+            return (box.width if which == "x" else box.height) / 2
+
+        def clear(i: int, j: int) -> bool:
+            gap = abs(at[i] - at[j])
+            return gap >= spacing and gap >= half(i) + half(j) + TEXT_PAD_PX
+
+        order = np.argsort(at).tolist()  # screen order (an inverted axis runs backwards)
+        keep, ends = order[:1], [i for i in order[-1:] if clear(i, order[0])]
+        for i in order[1:-1]:
+            if clear(i, keep[-1]) and all(clear(i, j) for j in ends):
+                keep.append(i)
+        return sorted(keep + ends)
+
+
 def _thin_ticks(ax, which: str, layout: _AxisLayout) -> None:
-    """At most `MAX_TICKS` labelled ticks at grid values (every k-th)."""
-    values = layout.values
-    numeric = values.dtype.kind in "fiu"
-    keep = slice(None, None, max(1, int(np.ceil(len(values) / MAX_TICKS))))
-    labels = [f"{v:.3g}" if numeric else str(v) for v in values[keep]]
-    getattr(ax, f"set_{which}ticks")(layout.ticks[keep], labels)
-    getattr(ax, f"{which}axis").set_minor_locator(matplotlib.ticker.NullLocator())
+    """Ticks at grid values, labelled, where they fit (`_FittingTicks`); no minor ticks
+    (the cells show the grid, and a tick per value costs on grids of thousands of runs)."""
+    axis = getattr(ax, f"{which}axis")
+    axis.set_major_locator(_FittingTicks(layout.ticks, layout.labels))
+    names = dict(zip(layout.ticks.tolist(), layout.labels, strict=True))
+    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: names.get(v, "")))
+    axis.set_minor_locator(matplotlib.ticker.NullLocator())
+
+
+class _CellNumber(matplotlib.text.Text):
+    """A heatmap cell's number, drawn only where it fits inside its cell (``cell``: x0,
+    x1, y0, y1 in data coordinates) with `TEXT_PAD_PX` to spare, at the size the panel
+    is drawn at: narrow cells of a refined grid stay blank rather than overprinted."""
+
+    def __init__(self, cell: tuple[float, float, float, float], *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.cell = cell
+
+    def draw(self, renderer) -> None:
+        x0, x1, y0, y1 = self.cell
+        corners = self.axes.transData.transform([(x0, y0), (x1, y1)])
+        low, high = corners.min(axis=0) + TEXT_PAD_PX, corners.max(axis=0) - TEXT_PAD_PX
+        box = self.get_window_extent(renderer)
+        if box.x0 >= low[0] and box.y0 >= low[1] and box.x1 <= high[0] and box.y1 <= high[1]:
+            super().draw(renderer)
 
 
 def _heatmap_panel(
     fig, ax, mean, std, x_axis: str, y_axis: str, label: str, limits=(None, None)
 ) -> None:
-    """Mean over seeds over two swept axes (`_AxisLayout` places the cells), thinned tick
-    labels, mean ± std written in each cell when the panel has at most
-    `MAX_ANNOTATED_CELLS` cells; ``limits`` (vmin, vmax) share a colour scale across
-    facets."""
+    """Mean over seeds over two swept axes (`_AxisLayout` places the cells), tick labels
+    where they fit (`_thin_ticks`), mean ± std (just the mean where the std is 0, as with
+    one seed) in each cell that has room for it (`_CellNumber`) when the panel has at
+    most `MAX_ANNOTATED_CELLS` cells; ``limits`` (vmin, vmax) share a colour scale
+    across facets."""
     m = mean.transpose(y_axis, x_axis)
     s = std.transpose(y_axis, x_axis)
     x, y = _AxisLayout.of(m[x_axis].values), _AxisLayout.of(m[y_axis].values)
     values = m.values[np.ix_(y.order, x.order)]
+    spread = s.values[np.ix_(y.order, x.order)]
     vmin, vmax = limits
     mesh = ax.pcolormesh(
         x.edges, y.edges, values, cmap="viridis", shading="flat", vmin=vmin, vmax=vmax
@@ -211,45 +304,77 @@ def _heatmap_panel(
         ax.set_xscale("log")
     if y.log:
         ax.set_yscale("log")
+    ax.set_xlim(x.edges[0], x.edges[-1])  # the mesh's; overlays never widen them
+    ax.set_ylim(y.edges[0], y.edges[-1])
     _thin_ticks(ax, "x", x)
     _thin_ticks(ax, "y", y)
     ax.set_xlabel(x_axis)
     ax.set_ylabel(y_axis)
     if m.size <= MAX_ANNOTATED_CELLS:
-        for (i, j), value in np.ndenumerate(m.values):
-            ax.text(
-                x.ticks[j],
-                y.ticks[i],
-                f"{value:.2g}\n±{s.values[i, j]:.1g}",
-                ha="center",
-                va="center",
-                fontsize=7,
-                color="k" if mesh.norm(value) > 0.6 else "w",  # readable on viridis
+        xe, ye, xc, yc = x.edges, y.edges, x.centres, y.centres
+        halo = matplotlib.patheffects.withStroke  # in the cell's colour: over the boundary
+        for (i, j), value in np.ndenumerate(values):
+            text = f"{value:.2g}" + (f"\n±{spread[i, j]:.1g}" if spread[i, j] else "")
+            ax.add_artist(
+                _CellNumber(
+                    (xe[j], xe[j + 1], ye[i], ye[i + 1]),
+                    xc[j],
+                    yc[i],
+                    text,
+                    ha="center",
+                    va="center",
+                    fontsize=7,
+                    color="k" if mesh.norm(value) > 0.6 else "w",  # readable on viridis
+                    path_effects=[halo(linewidth=2, foreground=mesh.to_rgba(value))],
+                )
             )
     fig.colorbar(mesh, ax=ax, label=label)
 
 
 def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values=None) -> None:
-    """The estimated boundary (median over seeds) and its 90 % band: against the other
-    axis on a heatmap (placed as `_heatmap_panel` places cells; ``x_values`` the grid
-    values of the boundary's axis), as a vertical line and band on a line plot."""
+    """The estimated boundary (median over seeds) and its 90 % band, where it has an
+    estimate (``bracketed``, or ``extrapolated`` a little past the grid); nothing where
+    it has none. On a heatmap, against the other axis (placed as `_heatmap_panel`
+    places cells; ``x_values`` the grid values of the boundary's axis): a band that is
+    open on a side (low −∞, high +∞) or reaches past the mesh stops at the mesh's edge
+    with an arrowhead there (each row's interval drawn and capped up to
+    `MAX_MARKED_ROWS` rows; beyond, where they would merge into a block, the band
+    alone); on a line plot, a vertical line and band (open sides up to the axis's
+    limits)."""
     if found is None:
         return
-    style = dict(color="red", lw=1.5, label="boundary (90 % band)")
     if y_axis is None:
-        if str(found.status.values) == boundary.BRACKETED:
-            ax.axvline(float(found.estimate), **style)
-            ax.axvspan(float(found.low), float(found.high), color="red", alpha=0.15)
+        if str(found.status.values) in ("bracketed", "extrapolated"):
+            ax.axvline(float(found.estimate), color="red", lw=1.5, label="boundary (90 % band)")
+            left, right = ax.get_xlim()
+            low, high = np.clip([float(found.low), float(found.high)], left, right)
+            ax.axvspan(low, high, color="red", alpha=0.15)
+            ax.set_xlim(left, right)
         return
     x = _AxisLayout.of(np.asarray(x_values))
     y = _AxisLayout.of(found[y_axis].values).ticks
-    estimate = x.position(found.estimate.values)
-    low, high = x.position(found.low.values), x.position(found.high.values)
-    ax.errorbar(
-        estimate, y, xerr=[estimate - low, high - estimate], fmt="o-", ms=3, capsize=3, **style
-    )
+    left, right = x.edges[0], x.edges[-1]
+
+    def place(values):
+        values = np.asarray(values, float)
+        at = x.position(np.where(np.isfinite(values), values, np.nan))
+        at = np.where(values == -np.inf, left, np.where(values == np.inf, right, at))
+        return np.clip(at, left, right)
+
+    shown = np.isfinite(np.asarray(found.estimate.values, float))
+    estimate = np.where(shown, place(found.estimate.values), np.nan)
+    low = np.where(shown, place(found.low.values), np.nan)
+    high = np.where(shown, place(found.high.values), np.nan)
+    ax.plot(estimate, y, "o-", color="red", lw=1.5, ms=3)
     if len(y) > 1:
         ax.fill_betweenx(y, low, high, color="red", alpha=0.2)
+    if len(y) > MAX_MARKED_ROWS:
+        return
+    ax.hlines(y, low, high, color="red", lw=1)
+    for ends, edge, open_marker in ((low, left, "<"), (high, right, ">")):
+        open_end = ends == edge
+        ax.plot(ends[open_end], y[open_end], open_marker, color="red", ms=5)
+        ax.plot(ends[shown & ~open_end], y[shown & ~open_end], "|", color="red", ms=6)
 
 
 def _facets(results: xr.Dataset, axes: list[str]) -> list[tuple[str, dict]]:
@@ -287,6 +412,7 @@ def _line_panel(ax, mean, std, axis: str, name: str, label: str, boundaries) -> 
     ax.set_ylabel(label)
     if boundary.is_log_axis(x):
         ax.set_xscale("log")
+        _thin_ticks(ax, "x", _AxisLayout.of(x))  # its default labels overprint in 1–2 decades
     if name == "active_units" and boundaries:
         betas = np.geomspace(x.min(), x.max(), 200)
         counts = [sum(b < c for c in boundaries) for b in betas]
@@ -307,7 +433,8 @@ def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
     """KL, active units, I(x; z) and collapse state over the swept axes (`PANELS`),
     mean ± std over seeds, with the estimated boundary along the first axis
-    (`vaecollapse.boundary`) and its 90 % band. The layout follows the grid: a heatmap
+    (`vaecollapse.boundary`) and its 90 % band (named in the title over heatmaps, where a
+    legend would hide cells). The layout follows the grid: a heatmap
     over the first two swept axes, one row of panels (a facet) per combination of any
     further axes — never averaged over them; bars for named variants; a line along one
     numeric axis (with the closed-form boundaries λ_i/σ² for linear-Gaussian data over
@@ -345,9 +472,12 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
                 ax.bar([0], [float(mean)], yerr=[float(std)])
                 ax.set_ylabel(label)
             ax.set_title(f"{label}\n{facet}" if facet else label, fontsize=9)
+    what = "collapse phase diagram (mean ± std over seeds)"
+    if len(axes) >= 2 and found is not None and np.isfinite(found.estimate.values).any():
+        what += f"; red: boundary along {axes[0]} and its 90 % band"  # a legend hides cells
     if grid[0][0].get_legend_handles_labels()[0]:
         grid[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle(_title(results, "collapse phase diagram (mean ± std over seeds)"))
+    fig.suptitle(_title(results, what))
     return _save(fig, path, tight=True)
 
 

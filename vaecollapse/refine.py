@@ -134,14 +134,14 @@ def refine(
     """
     for name, value in (("points", points), ("rounds", rounds)):
         if not isinstance(value, int) or value <= 0:
-            raise ValueError(f"--{name}={value!r} is invalid: must be a positive integer")
+            raise ValueError(f"{name}={value!r} is invalid: must be a positive integer")
     workdir = Path(workdir)
     current = results.load(workdir)
     found = boundary.estimate(current, along, measure, threshold)  # checks the arguments
     base = ml_collections.ConfigDict(json.loads(current.attrs["config"]))
     if along not in base.sweep:
         raise ValueError(
-            f"--along={along!r} is invalid: refine adds values to a dynamic sweep axis; "
+            f"along={along!r} is invalid: refine adds values to a dynamic sweep axis; "
             f"allowed: {[a for a in base.sweep if a != 'seed']}"
         )
     for round_ in range(int(current.attrs.get("refine_rounds", 0)) + 1, rounds + 1):

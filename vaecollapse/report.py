@@ -316,7 +316,7 @@ def check_figures(names: Sequence[str]) -> None:
     unknown = [n for n in names if n not in FIGURES]
     if unknown:
         raise ValueError(
-            f"--figures={','.join(names)!r} is invalid: unknown {unknown}; "
+            f"figures={','.join(names)!r} is invalid: unknown {unknown}; "
             f"allowed: {', '.join(FIGURES)}"
         )
 
