@@ -4,10 +4,12 @@ written whole and every boundary row says truthfully where its median lies."""
 
 import numpy as np
 import pandas as pd
+import pytest
 
 from vaecollapse import boundary, config, report, results, sweep
 
 
+@pytest.mark.slow  # 30 s; the fast suite has the hand-made case (test_boundary.py)
 def test_linear_grid_where_seeds_disagree_reports_completely(tmp_path):
     c = config.experiment_config("linear_phase")
     c.sweep.beta = tuple(float(f"{b:.4g}") for b in np.geomspace(0.15, 18.0, 10))
