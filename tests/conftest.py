@@ -45,3 +45,15 @@ def compile_cache(tmp_path_factory):
     from vaecollapse import devices
 
     return devices.enable_compile_cache(tmp_path_factory.mktemp("xla_cache"))
+
+
+@pytest.fixture(scope="session")
+def small_sweep(tmp_path_factory):
+    """A trained 2 β × 2 free bits × 2 seeds workdir (`tiny_config`), shared by the tests
+    that read results (report, figures, the reading side's imports)."""
+    from vaecollapse import sweep
+
+    workdir = tmp_path_factory.mktemp("small_sweep")
+    c = tiny_config(beta=(0.1, 30.0), free_bits=(0.0, 0.5), seed=(0, 1))
+    sweep.run_sweep(c, workdir, progress=False)
+    return workdir

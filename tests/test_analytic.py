@@ -67,11 +67,12 @@ class LinearVAEClosedFormTest(parameterized.TestCase):
         np.testing.assert_allclose(kl, [0.5 * np.log(4.0), 0.0, 0.0], rtol=1e-6)
         chex.assert_shape(kl, (3,))
 
-    def test_vmaps_over_beta(self):
-        kl = jax.vmap(analytic.linear_vae_kl_per_dim, in_axes=(None, None, 0))(
-            jnp.array([4.0, 1.0]), 1.0, jnp.array([0.5, 2.0, 8.0])
-        )
-        np.testing.assert_allclose(kl[:, 0], 0.5 * np.log(4.0 / np.array([0.5, 2.0, 8.0])).clip(0))
+    def test_broadcasts_over_beta(self):
+        betas = np.array([0.5, 2.0, 8.0])
+        kl = analytic.linear_vae_kl_per_dim(np.array([4.0, 1.0]), 1.0, betas[:, None])
+        chex.assert_shape(kl, (3, 2))
+        np.testing.assert_allclose(kl[:, 0], 0.5 * np.log(4.0 / betas).clip(0), rtol=1e-6)
+        self.assertEqual(kl.dtype, np.float32)  # as the learned KL it is compared with
 
 
 if __name__ == "__main__":

@@ -69,6 +69,17 @@ def test_bad_input_is_named(mutate, match):
         grid.validate(c)
 
 
+def test_checked_names_are_the_implementations_names():
+    """`config` checks names against `choices` (importing no implementation); the
+    registries that map a name to its implementation hold exactly those names."""
+    from vaecollapse import choices, schedules, train
+
+    assert tuple(schedules._FROM_HPARAMS) == choices.SCHEDULES
+    assert tuple(train.OPTIMIZERS) == choices.OPTIMIZERS
+    for name in choices.LR_SCHEDULES:
+        train.make_lr_factor(name, 10)
+
+
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
 def test_experiment_configs_validate(path):
     """Every experiment, full and quick, loaded by name and by path, is a valid sweep."""

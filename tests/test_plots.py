@@ -15,14 +15,6 @@ from conftest import tiny_config
 from vaecollapse import analytic, plots, report, results, sweep
 
 
-@pytest.fixture(scope="module")
-def small_sweep(tmp_path_factory):
-    workdir = tmp_path_factory.mktemp("sweep")
-    c = tiny_config(beta=(0.1, 30.0), free_bits=(0.0, 0.5), seed=(0, 1))
-    sweep.run_sweep(c, workdir, progress=False)
-    return workdir
-
-
 def test_report_files(small_sweep):
     paths = report.report(small_sweep)
     names = {p.name for p in paths}
@@ -47,7 +39,7 @@ def test_report_files(small_sweep):
     found, per_point = rest.split("## Mean ± std over 2")
     # the boundary along β (the first numeric axis), one row per free-bits value
     rows = [r for r in found.splitlines() if r.startswith(("| 0 |", "| 0.5 |"))]
-    assert len(rows) == 2 and all(r.count("|") == 9 for r in rows)
+    assert len(rows) == 2 and all(r.count("|") == 10 for r in rows)
     assert (small_sweep / "boundary.csv").read_text().startswith("free_bits,estimate,low,high")
     rows = [r for r in per_run.splitlines() if r.startswith("| ") and not r.startswith("| beta")]
     assert len(rows) == 8  # 2 β × 2 λ × 2 seeds

@@ -11,23 +11,25 @@ decoder column has ‖w_i‖² = max(0, λ_i − σ²), the encoder variance is 
 and the KL of that latent is ½(v²λ + s² − log s² − 1) = ½ log(λ_i / σ²). A direction
 with λ_i ≤ σ² gets w_i = 0 and q = p: the latent collapses with KL 0. Replacing σ²
 by βσ² gives the functions below.
+
+In NumPy, float32 like the learned KL they are compared with: the reading side
+(`plots.analytic_kl`) evaluates them with no training engine loaded; nothing calls them
+under jit.
 """
 
 from __future__ import annotations
 
-import jax
-import jax.numpy as jnp
-
-Array = jax.Array
+import numpy as np
+from numpy.typing import ArrayLike
 
 
-def linear_vae_collapsed(eigenvalues: Array, sigma2: Array, beta: Array) -> Array:
+def linear_vae_collapsed(eigenvalues: ArrayLike, sigma2: ArrayLike, beta: ArrayLike) -> np.ndarray:
     """Boolean per dim: latent i collapses iff λ_i ≤ β σ²."""
-    return jnp.asarray(eigenvalues) <= beta * sigma2
+    return np.asarray(eigenvalues, np.float32) <= np.asarray(np.multiply(beta, sigma2), np.float32)
 
 
-def linear_vae_kl_per_dim(eigenvalues: Array, sigma2: Array, beta: Array) -> Array:
-    """Optimal KL per latent dim: ½ log(λ_i / (βσ²)) where λ_i > βσ², else 0 (nats)."""
-    eigenvalues = jnp.asarray(eigenvalues, jnp.float32)
-    ratio = eigenvalues / (beta * sigma2)
-    return jnp.where(ratio > 1.0, 0.5 * jnp.log(jnp.maximum(ratio, 1.0)), 0.0)
+def linear_vae_kl_per_dim(eigenvalues: ArrayLike, sigma2: ArrayLike, beta: ArrayLike) -> np.ndarray:
+    """Optimal KL per latent dim: ½ log(λ_i / (βσ²)) where λ_i > βσ², else 0 (nats).
+    Broadcasts: ``beta[:, None]`` gives one row per β."""
+    ratio = np.asarray(eigenvalues, np.float32) / np.asarray(np.multiply(beta, sigma2), np.float32)
+    return np.where(ratio > 1.0, 0.5 * np.log(np.maximum(ratio, 1.0)), 0.0)

@@ -3,6 +3,9 @@
 Experiments call `base_config()` and override fields; `experiment_config` loads one of
 ``experiments/``. `check_fields` and `check_point` name the bad field, its value and
 what is allowed; `grid.validate` runs them over a whole sweep before anything compiles.
+
+It imports no implementation module (only ml_collections and `choices`, the names the
+implementations dispatch on), so reading a config, or checking one, loads no JAX.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from typing import Any
 
 import ml_collections
 
-from vaecollapse import data, models, schedules, train
+from vaecollapse import choices
 
 # Hyperparameters that may be swept (vmapped): name -> default. All become float32
 # scalars in `hparams`, except `seed` (int32), from which the run's PRNG key comes.
@@ -305,24 +308,24 @@ def _validate_variants(config: ml_collections.ConfigDict) -> None:
 
 def check_point(c: ml_collections.ConfigDict) -> None:
     """Check one compile's config (static values written in): names, sizes, divisibility."""
-    if c.data.name not in data.NAMES:
-        _fail("data.name", c.data.name, f"allowed: {', '.join(data.NAMES)}")
-    if c.model.name not in models.NAMES:
-        _fail("model.name", c.model.name, f"allowed: {', '.join(models.NAMES)}")
-    tokens = c.data.name in data.TOKEN_DATA
-    if tokens != (c.model.name in models.TOKEN_MODELS):
+    if c.data.name not in choices.DATA:
+        _fail("data.name", c.data.name, f"allowed: {', '.join(choices.DATA)}")
+    if c.model.name not in choices.MODELS:
+        _fail("model.name", c.model.name, f"allowed: {', '.join(choices.MODELS)}")
+    tokens = c.data.name in choices.TOKEN_DATA
+    if tokens != (c.model.name in choices.TOKEN_MODELS):
         _fail(
             "model.name",
             c.model.name,
             f"data {c.data.name!r} needs one of: "
-            + ", ".join(n for n in models.NAMES if (n in models.TOKEN_MODELS) == tokens),
+            + ", ".join(n for n in choices.MODELS if (n in choices.TOKEN_MODELS) == tokens),
         )
     if tokens != (c.model.likelihood == "categorical"):
         _fail(
             "model.likelihood", c.model.likelihood, "use 'categorical' for token data, only there"
         )
-    if c.model.likelihood not in models.LIKELIHOODS:
-        _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(models.LIKELIHOODS)}")
+    if c.model.likelihood not in choices.LIKELIHOODS:
+        _fail("model.likelihood", c.model.likelihood, f"allowed: {', '.join(choices.LIKELIHOODS)}")
     for field in POSITIVE_MODEL_FIELDS:
         if not isinstance(c.model[field], int) or c.model[field] <= 0:
             _fail(f"model.{field}", c.model[field], "must be a positive integer")
@@ -351,12 +354,14 @@ def check_point(c: ml_collections.ConfigDict) -> None:
         _fail("model.compute_dtype", c.model.compute_dtype, f"allowed: {', '.join(COMPUTE_DTYPES)}")
     if not c.model.sigma2 > 0:
         _fail("model.sigma2", c.model.sigma2, "must be > 0")
-    if c.train.schedule not in schedules.SCHEDULES:
-        _fail("train.schedule", c.train.schedule, f"allowed: {', '.join(schedules.SCHEDULES)}")
-    if c.train.optimizer not in train.OPTIMIZERS:
-        _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(train.OPTIMIZERS)}")
-    if c.train.lr_schedule not in train.LR_SCHEDULES:
-        _fail("train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(train.LR_SCHEDULES)}")
+    if c.train.schedule not in choices.SCHEDULES:
+        _fail("train.schedule", c.train.schedule, f"allowed: {', '.join(choices.SCHEDULES)}")
+    if c.train.optimizer not in choices.OPTIMIZERS:
+        _fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(choices.OPTIMIZERS)}")
+    if c.train.lr_schedule not in choices.LR_SCHEDULES:
+        _fail(
+            "train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(choices.LR_SCHEDULES)}"
+        )
     for field in ("steps", "batch_size", "log_every", "eval_examples"):
         value = c.train[field]
         if not isinstance(value, int) or value <= 0:

@@ -20,11 +20,10 @@ import numpy as np
 
 from vaecollapse import objectives, sampling
 from vaecollapse.models import VAE
+from vaecollapse.states import FULL, HEALTHY, PARTIAL
+from vaecollapse.states import STATE_NAMES as STATE_NAMES  # re-exported; readers use `states`
 
 Array = jax.Array
-
-HEALTHY, PARTIAL, FULL = 0, 1, 2
-STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
 
 
 @dataclass(frozen=True)

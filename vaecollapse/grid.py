@@ -5,7 +5,8 @@ compile) × the product of the ``config.sweep_static`` axes (one compile each), 
 list of named ``config.variants`` grouped by the static fields they set. `plan` returns
 one `StaticPoint` per compile: the static values written into the config and the
 `Grid` of runs vmapped under them. Runs are in C order over the grid's axes (last
-fastest); `pad_runs` cuts them into equal chunks for the compiled call.
+fastest); `pad_runs` cuts them into equal chunks for the compiled call. Host-side
+planning in NumPy: importing it loads no JAX.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
-import jax.numpy as jnp
 import ml_collections
 import numpy as np
 
@@ -30,11 +30,12 @@ def hparam_dtype(name: str) -> type:
     return np.int32 if name == "seed" else np.float32
 
 
-def default_hparams(values: Mapping[str, Any] | None = None) -> dict[str, jnp.ndarray]:
-    """One run's hyperparameters as scalar arrays of their dtypes (`hparam_dtype`):
-    ``values`` (e.g. ``config.hparams``) over `config.HPARAM_DEFAULTS`."""
+def default_hparams(values: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:
+    """One run's hyperparameters as NumPy scalar arrays of their dtypes (`hparam_dtype`),
+    which jitted code takes as it takes JAX arrays: ``values`` (e.g. ``config.hparams``)
+    over `config.HPARAM_DEFAULTS`."""
     merged = {**config_lib.HPARAM_DEFAULTS, **dict(values or {})}
-    return {k: jnp.asarray(v, hparam_dtype(k)) for k, v in merged.items()}
+    return {k: np.asarray(v, hparam_dtype(k)) for k, v in merged.items()}
 
 
 @dataclass(frozen=True)

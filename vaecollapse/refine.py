@@ -2,8 +2,9 @@
 
 Each round estimates the boundaries (`boundary.estimate`), places new values of the axis
 inside the intervals that bracket them (and beyond the grid's end where the median over
-seeds lies past it: `propose`), trains those values as one more vmapped sweep with the workdir's config
-(same seeds, same other axes; ``WORKDIR/refine/roundN``, resumable like any run) and
+seeds lies past it: `propose`), trains those values as one more vmapped sweep with the
+workdir's config (same seeds, same other axes; ``WORKDIR/refine/roundN``, resumable like
+any run) and
 merges the new runs into ``WORKDIR/results.nc``: the axis grows and stays sorted, earlier
 runs are unchanged. ``results.nc`` records the rounds done (``refine_rounds``), so a
 refine killed at any moment and re-run ends with the same results as an uninterrupted one.

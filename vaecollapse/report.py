@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from vaecollapse import boundary, diagnostics, plots, warning
+from vaecollapse import boundary, plots, states, warning
 from vaecollapse import results as results_lib
 
 SUMMARY_COLUMNS = (
@@ -71,7 +71,7 @@ def runs_frame(results: xr.Dataset) -> pd.DataFrame:
     for name, _, _ in SUMMARY_COLUMNS:
         values = plots.run_values(results[name]).ravel()
         if name == "collapse_state":
-            values = np.array([diagnostics.STATE_NAMES[int(v)] for v in values])
+            values = np.array([states.STATE_NAMES[int(v)] for v in values])
         frame[name] = values
     return frame
 
@@ -126,11 +126,11 @@ def seed_table(results: xr.Dataset) -> str:
         ]
     counts = {
         k: (results.collapse_state == k).sum("seed").transpose(*axes).values.ravel()
-        for k in sorted(diagnostics.STATE_NAMES)
+        for k in sorted(states.STATE_NAMES)
     }
     num_points = points.size
     cells["state (seeds)"] = [
-        ", ".join(f"{diagnostics.STATE_NAMES[k]} {int(c[i])}" for k, c in counts.items() if c[i])
+        ", ".join(f"{states.STATE_NAMES[k]} {int(c[i])}" for k, c in counts.items() if c[i])
         for i in range(num_points)
     ]
     order = np.arange(num_points)
@@ -241,7 +241,7 @@ def warning_note(results: xr.Dataset) -> str:
     if "early_warning" not in results:
         return ""
     warned = results.early_warning.values
-    full = results.collapse_state.values == diagnostics.FULL
+    full = results.collapse_state.values == states.FULL
     index = warning.warning_index(results.sizes["step"])
     step = int(results.step.values[index])
     s = warning.scores(warned, full, step, results.collapse_onset_step.values)

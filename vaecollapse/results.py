@@ -12,15 +12,14 @@ and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
 run's ``wall_time_s``, ``device_kind``, ``num_devices`` and ``num_processes``; for
 linear-Gaussian data ``train_eigenvalues`` (the training split's covariance spectrum).
 
-`assemble` builds it from the runs of each compile, `write` saves it atomically,
-`load` reads it back (refusing a newer format).
+`assemble.assemble` builds it from the runs of each compile (the writing side), `write`
+saves it atomically, `load` reads it back (refusing a newer format). This module is the
+reading side's: NumPy and xarray, no JAX.
 """
 
 from __future__ import annotations
 
-import json
 import subprocess
-from collections.abc import Sequence
 from importlib import metadata
 from pathlib import Path
 
@@ -28,7 +27,6 @@ import ml_collections
 import numpy as np
 import xarray as xr
 
-from vaecollapse import data, diagnostics, grid, warning
 from vaecollapse import workdir as workdir_lib
 
 FORMAT_VERSION = 1
@@ -44,29 +42,7 @@ EXTRA_DIMS = {
 }
 
 
-def grid_axes(config: ml_collections.ConfigDict, plan: Sequence[grid.StaticPoint]) -> dict:
-    """Every grid axis of the results, in order: static axes then dynamic ones, or
-    ``variant`` then the dynamic ones."""
-    sweep_axes = {name: tuple(values) for name, values in config.sweep.items()}
-    if config.variants:
-        return {"variant": tuple(name for name, _ in config.variants), **sweep_axes}
-    return {**dict(config.sweep_static.items()), **plan[0].grid.axes}
-
-
-def _runs_in_grid_order(config, plan, per_point, name, latent) -> np.ndarray:
-    """One variable of every run, ``[runs, ...]`` in the C order of `grid_axes`."""
-    arrays = [_pad_latent(p[name], name, latent) for p in per_point]
-    if not config.variants:
-        return np.concatenate(arrays)
-    by_variant = {}  # each point's runs are variant-major
-    for point, array in zip(plan, arrays, strict=True):
-        variants = point.grid.axes["variant"]
-        rows = array.reshape(len(variants), -1, *array.shape[1:])
-        by_variant.update(zip(variants, rows, strict=True))
-    return np.concatenate([by_variant[name] for name, _ in config.variants])
-
-
-def _extra_dims(name: str, ndim: int) -> list[str]:
+def extra_dims(name: str, ndim: int) -> list[str]:
     """Names of a variable's dims after the grid's (``ndim`` of them)."""
     if name.endswith("_trace"):
         return ["step", "latent"][:ndim]
@@ -75,97 +51,10 @@ def _extra_dims(name: str, ndim: int) -> list[str]:
     return ["latent"] if name in PER_DIM else []
 
 
-def _pad_latent(array: np.ndarray, name: str, latent: int) -> np.ndarray:
-    """Pad a per-dim array to ``latent`` dims (static latent_dim axes differ)."""
-    if name not in PER_DIM and name != "kl_per_dim_trace":
-        return array
-    pad = latent - array.shape[-1]
-    if not pad:
-        return array
-    fill = False if array.dtype == bool else np.nan
-    return np.pad(array, [(0, 0)] * (array.ndim - 1) + [(0, pad)], constant_values=fill)
-
-
-def _coord(values: tuple) -> np.ndarray:
-    if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
-        return np.asarray(values)
-    return np.asarray([str(v) for v in values])
-
-
 def logged_steps(config: ml_collections.ConfigDict) -> np.ndarray:
     """The step numbers of the logged intervals' ends: ``log_every, 2·log_every, …``."""
     log_every = config.train.log_every
     return (np.arange(config.train.steps // log_every, dtype=np.int32) + 1) * log_every
-
-
-def assemble(
-    config: ml_collections.ConfigDict,
-    plan: Sequence[grid.StaticPoint],
-    per_point: Sequence[dict[str, np.ndarray]],
-    dataset: data.Dataset,
-) -> xr.Dataset:
-    """The labelled results of a sweep.
-
-    Args:
-      config: the sweep's config (finalised).
-      plan: its compiles (`grid.plan`).
-      per_point: for each compile, ``{variable: [runs, ...]}`` in its grid's run order.
-      dataset: the data the runs were trained and evaluated on.
-    """
-    axes = grid_axes(config, plan)
-    latent = max(p["kl_per_dim"].shape[-1] for p in per_point)
-    grid_dims = list(axes)
-    grid_shape = tuple(len(v) for v in axes.values())
-    variables = {}
-    for name in per_point[0]:
-        runs = _runs_in_grid_order(config, plan, per_point, name, latent)
-        extra_dims = _extra_dims(name, runs.ndim - 1)
-        variables[name] = (grid_dims + extra_dims, runs.reshape(grid_shape + runs.shape[1:]))
-    if "mutual_info_trace" in variables:  # the early warning of full collapse, per run
-        _, mi_trace = variables["mutual_info_trace"]
-        warned = warning.early_warning(mi_trace)
-        step = int(logged_steps(config)[warning.warning_index(mi_trace.shape[-1])])
-        variables["early_warning"] = (grid_dims, warned)
-        variables["early_warning_step"] = (grid_dims, np.where(warned, step, -1).astype(np.int32))
-    coords = {name: _coord(values) for name, values in axes.items()}
-    centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
-    coords.update(
-        step=logged_steps(config),
-        latent=np.arange(latent),
-        mu_bin=centres(diagnostics.MU_EDGES),
-        sigma_bin=centres(diagnostics.SIGMA_EDGES),
-    )
-    shown = dataset.test[: diagnostics.NUM_SHOWN]
-    variables["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
-    if dataset.meta["kind"] != "tokens":
-        # the best z-independent output, E[x]: what a collapsed decoder reconstructs
-        variables["mean_image"] = (["pixel"], dataset.train.reshape(len(dataset.train), -1).mean(0))
-    results = xr.Dataset(variables, coords=coords)
-    results.attrs.update(
-        format_version=FORMAT_VERSION,
-        config=workdir_lib.config_json(config),
-        experiment=config.name,
-        data_name=config.data.name,
-        data_shape=list(dataset.meta["shape"]),
-        data_kind=dataset.meta["kind"],
-        marginal_nll=diagnostics.marginal_nll(
-            dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
-        ),
-        versions=json.dumps(versions()),
-    )
-    if "mi_bound" in dataset.meta:  # I(x; generating factor), e.g. log K topics
-        results.attrs["mi_bound"] = dataset.meta["mi_bound"]
-    if config.data.name == "linear_gaussian":  # the closed forms' λ_i, of the data trained on
-        results.attrs["train_eigenvalues"] = train_eigenvalues(dataset.train)
-    return results
-
-
-def train_eigenvalues(x: np.ndarray) -> list[float]:
-    """Eigenvalues of the covariance of ``x`` ``[N, D]``, largest first: the λ_i of the
-    linear VAE's closed forms for the data it was trained on (the nominal spectrum up to
-    sampling error, ~1 % at 20,000 examples)."""
-    flat = x.reshape(len(x), -1).astype(np.float64)
-    return np.sort(np.linalg.eigvalsh(np.cov(flat, rowvar=False)))[::-1].tolist()
 
 
 def write(results: xr.Dataset, workdir: str | Path) -> Path:

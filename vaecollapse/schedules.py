@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
+from vaecollapse import choices
+
 Array = jax.Array
 
 
@@ -45,8 +47,8 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
     return beta * jax.nn.sigmoid(steepness * (step - midpoint))
 
 
-# β(step, hparams, total_steps) of each named schedule, its parameters read from the
-# run's hyperparameters (`config.HPARAM_DEFAULTS`).
+# β(step, hparams, total_steps) of each schedule `choices.SCHEDULES` names, its parameters
+# read from the run's hyperparameters (`config.HPARAM_DEFAULTS`).
 _FROM_HPARAMS: dict[str, Callable[[Array, Mapping[str, Array], int], Array]] = {
     "constant": lambda step, h, total: constant(step, beta=h["beta"]),
     "linear_warmup": lambda step, h, total: linear_warmup(
@@ -59,7 +61,7 @@ _FROM_HPARAMS: dict[str, Callable[[Array, Mapping[str, Array], int], Array]] = {
         step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"]
     ),
 }
-SCHEDULES = tuple(_FROM_HPARAMS)
+SCHEDULES = choices.SCHEDULES
 
 
 def by_name(name: str) -> Callable[[Array, Mapping[str, Array], int], Array]:

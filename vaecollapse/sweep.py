@@ -35,6 +35,7 @@ from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
 from vaecollapse import (
+    assemble,
     data,
     devices,
     diagnostics,
@@ -314,7 +315,7 @@ def run_sweep(
                     for k in chunks[0]
                 }
             )
-        out = results.assemble(config, plan, per_point, dataset)
+        out = assemble.assemble(config, plan, per_point, dataset)
         out.attrs["wall_time_s"] = time.time() - started
         out.attrs["device_kind"] = device_list[0].device_kind
         out.attrs["num_devices"] = num_devices

@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from vaecollapse import diagnostics, objectives, schedules
+from vaecollapse import choices, diagnostics, objectives, schedules
 from vaecollapse.data import Dataset
 from vaecollapse.models import VAE
 from vaecollapse.models.vae import cast_floating
@@ -77,11 +77,12 @@ class TrainFns(NamedTuple):
     step: Callable[..., tuple[TrainState, dict[str, Array]]]
 
 
+# the optimizer of each name in `choices.OPTIMIZERS`
 OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
     "adam": optax.scale_by_adam,
     "sgd": optax.identity,
 }
-LR_SCHEDULES = ("constant", "cosine")
+LR_SCHEDULES = choices.LR_SCHEDULES
 
 
 def make_optimizer(name: str) -> optax.GradientTransformation:

@@ -5,6 +5,10 @@ by the running process), ``checkpoints/`` (orbax, mid-chunk state), ``chunks/``
 (finished chunks as ``.npz``) and ``results.nc``. Every file is written to a
 temporary name and renamed, so a killed process never leaves a half-written file
 that is later read as valid.
+
+Writing a file atomically needs no JAX (`results.write`, which `refine` calls on the
+reading side); only `claim`, which agrees with the other processes of a run, loads
+`multihost` (and with it JAX), when it is called.
 """
 
 from __future__ import annotations
@@ -21,8 +25,6 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-
-from vaecollapse import multihost
 
 
 def config_json(config: Any) -> str:
@@ -77,6 +79,8 @@ def claim(workdir: Path, config: Any, *, overwrite: bool = False) -> Iterator[Pa
         deletes its previous contents).
       ValueError: the processes of a multi-process run hold different configs.
     """
+    from vaecollapse import multihost  # JAX: the writing side only (module docstring)
+
     multihost.check_same_config(config_hash(config))
     with contextlib.ExitStack() as stack:
 

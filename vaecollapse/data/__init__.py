@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from vaecollapse import choices
 from vaecollapse.data import embedded, synthetic, tfds
-from vaecollapse.data.dataset import OFFLINE, Dataset, validated
+from vaecollapse.data.dataset import Dataset, validated
 
-TOKEN_DATA = ("markov_topics", "lstm_mixture", *tfds.TEXT_DATASETS)
-NAMES = OFFLINE + tuple(tfds.IMAGE_DATASETS) + tuple(tfds.TEXT_DATASETS)
+NAMES = choices.DATA
+TOKEN_DATA = choices.TOKEN_DATA
 
 __all__ = ["NAMES", "Dataset", "load"]
 

@@ -6,8 +6,10 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
+from vaecollapse import choices
+
 # the datasets that need no download: every loader's fallback, named when tfds data is missing
-OFFLINE = ("digits", "linear_gaussian", "markov_topics", "lstm_mixture")
+OFFLINE = choices.OFFLINE_DATA
 
 
 class Dataset(NamedTuple):

@@ -12,16 +12,13 @@ from __future__ import annotations
 
 import numpy as np
 
+from vaecollapse import choices
 from vaecollapse.data.dataset import OFFLINE, Dataset
 
 # name -> (feature holding the image, whether the stored pixels are already 0/1)
-IMAGE_DATASETS = {
-    "mnist": ("image", False),
-    "fashion_mnist": ("image", False),
-    "binarized_mnist": ("image", True),
-}
+IMAGE_DATASETS = {name: ("image", name == "binarized_mnist") for name in choices.TFDS_IMAGE_DATA}
 # name -> feature holding the sentence
-TEXT_DATASETS = {"ptb_text_only": "text", "lm1b": "text"}
+TEXT_DATASETS = {name: "text" for name in choices.TFDS_TEXT_DATA}
 PAD, UNK = 0, 1  # token ids of end-of-sentence padding and out-of-vocabulary words
 WORDS = ("<eos>", "<unk>")  # their text
 

@@ -6,6 +6,7 @@ from typing import Any
 
 import jax.numpy as jnp
 
+from vaecollapse import choices
 from vaecollapse.models.decoders import ConvDecoder, LinearDecoder, LSTMDecoder, MLPDecoder
 from vaecollapse.models.encoders import ConvEncoder, LinearEncoder, LSTMEncoder, MLPEncoder
 from vaecollapse.models.pixelcnn import GatedPixelCNN
@@ -13,10 +14,10 @@ from vaecollapse.models.transformer import TransformerDecoder
 from vaecollapse.models.vae import LIKELIHOODS, VAE
 from vaecollapse.models.vq import VectorQuantizer
 
-NAMES = ("mlp", "linear", "conv", "pixelcnn", "lstm", "transformer")
+NAMES = choices.MODELS
 AUTOREGRESSIVE = ("pixelcnn", "lstm", "transformer")
 IMAGE_ONLY = ("conv", "pixelcnn")  # need [H, W, C] data with H, W divisible by 2^len(conv)
-TOKEN_MODELS = ("lstm", "transformer")
+TOKEN_MODELS = choices.TOKEN_MODELS
 
 __all__ = ["LIKELIHOODS", "NAMES", "VAE", "build"]
 

@@ -12,9 +12,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import objectives
+from vaecollapse import choices, objectives
 
-LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "categorical")
+LIKELIHOODS = choices.LIKELIHOODS
 
 
 def cast_floating(tree: Any, dtype: Any) -> Any:

@@ -1,0 +1,10 @@
+"""The collapse states: the codes of ``collapse_state`` in ``results.nc`` and their names.
+
+`diagnostics.collapse_state` writes them, the report reads them; they live here, with no
+JAX, so reading a results file needs nothing of the training engine.
+"""
+
+from __future__ import annotations
+
+HEALTHY, PARTIAL, FULL = 0, 1, 2  # every latent dim active, some, none
+STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
