@@ -142,7 +142,8 @@ def test_every_slip_is_one_line(tmp_path, args, message):
     xr.Dataset({"a": ("x", np.zeros(3))}).to_netcdf(tmp_path / "foreign" / "results.nc")
     (tmp_path / "w").mkdir()
     xr.Dataset(
-        {"kl": ("beta", np.zeros(2))}, attrs={"format_version": 1, "data_shape": [2]}
+        {"kl": ("beta", np.zeros(2))},
+        attrs={"format_version": 1, "data_shape": [2], "config": "{}"},
     ).to_netcdf(tmp_path / "w" / "results.nc")
     out = run(*(a.format(tmp=tmp_path) for a in args))
     lines = [line for line in out.stderr.splitlines() if line.startswith("vaecollapse: error")]

@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from matplotlib.text import Text
 
-from vaecollapse import plots
+from vaecollapse import families, plots
 
 # experiments/image_phase.py with --config.quick=True (β 0.25, 1, 4 × context dropout 0,
 # 0.5, 1) after `vaecollapse refine WORKDIR --points 4 --rounds 1`, which added β 0.63,
@@ -90,7 +90,7 @@ def test_phase_diagram_text_never_overlaps(grid, drawn_text, monkeypatch, tmp_pa
     plots.phase_diagram(res, tmp_path / f"{grid}.png")
     assert len(drawn_text) > 40  # titles, labels, ticks of 4 panels and 4 colorbars
     assert _overlaps(list(drawn_text.values())) == []
-    for ax in figures[0].axes[: len(plots.PANELS)]:
+    for ax in figures[0].axes[: len(families.get("vae").panels)]:
         ticks = [drawn_text.get(id(tick.label1)) for tick in ax.xaxis.majorTicks]
         shown = [text for text, _, _ in filter(None, ticks)]
         assert shown[0] == f"{res.beta.values[0]:.3g}"  # the first β is always labelled

@@ -112,12 +112,12 @@ def test_report_cli(small_sweep):
 def test_a_figure_that_fails_costs_only_itself(small_sweep, tmp_path, monkeypatch, capsys):
     """One figure raising: one line names it, every other file is written, and `report`
     and `run`'s report exit non-zero with the command that redraws it."""
-    from vaecollapse import cli, signals
+    from vaecollapse import cli, families, signals
 
     def broken(results, path):
         raise ValueError("'xerr' must not contain negative values\nsecond line")
 
-    monkeypatch.setitem(report.FIGURES, "kl_curves", (lambda r: True, broken))
+    monkeypatch.setitem(families.get("vae").figures, "kl_curves", families.Figure(broken))
     workdir = tmp_path / "wd"
     workdir.mkdir()
     (workdir / "results.nc").write_bytes((small_sweep / "results.nc").read_bytes())

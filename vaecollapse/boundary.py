@@ -1,10 +1,11 @@
 """Where collapse sets in: the boundary along one ordered axis of a sweep's results.
 
 Pure NumPy/xarray on a results Dataset (`vaecollapse.results`); trains nothing. For one
-numeric swept axis (``beta`` by default) and an order parameter — ``mutual_info`` or
-``kl`` (the whole latent collapses) or ``kl_per_dim`` (each latent dim's own boundary;
-dims are exchangeable, so each run's dims are ranked by KL, rank 0 the largest) — it
-finds, for every point of the other axes and every seed, where the order parameter
+numeric swept axis (``beta`` by default) and an order parameter of the results' family
+(`vaecollapse.families`; for the VAE ``mutual_info`` or ``kl``, the whole latent
+collapses, or ``kl_per_dim``, each latent dim's own boundary: a per-unit order parameter,
+whose units are exchangeable, so each run's are ranked, rank 0 the largest) — it finds,
+for every point of the other axes and every seed, where the order parameter
 falls to the threshold ε, then aggregates over seeds.
 
 Method, per seed. Order the axis from the healthy side to the collapsed side (collapse
@@ -55,7 +56,6 @@ with a non-finite measure) are left out of their seed's curve and counted.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import NamedTuple
 
@@ -63,7 +63,9 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-MEASURES = ("mutual_info", "kl", "kl_per_dim")
+from vaecollapse import families
+from vaecollapse.results import run_dims
+
 DIRECTIONS = ("auto", "increasing", "decreasing")  # collapse as the axis increases/decreases
 # one seed's curve on the grid
 BRACKETED, COLLAPSED_EVERYWHERE, HEALTHY_EVERYWHERE = (
@@ -102,24 +104,27 @@ def is_log_axis(values) -> bool:
     )
 
 
-def default_threshold(results: xr.Dataset) -> float:
-    """The sweep's own ``collapse_kl_eps`` (nats)."""
-    return float(json.loads(results.attrs["config"])["collapse_kl_eps"])
+def default_threshold(results: xr.Dataset, measure: str | None = None) -> float:
+    """The default ε of ``measure`` (the family's main order parameter when None): for
+    the VAE the sweep's own ``collapse_kl_eps`` (nats)."""
+    family = families.of(results)
+    name = family.main_order_parameter if measure is None else measure
+    return family.order_parameters[name].default_threshold(families.config_of(results))
 
 
 def numeric_axes(results: xr.Dataset) -> list[str]:
     """Swept axes with numeric values and at least 2 of them, seeds excepted, in order."""
     return [
         d
-        for d in results.kl.dims
+        for d in run_dims(results)
         if d != "seed" and results[d].dtype.kind in "fiu" and results.sizes[d] >= 2
     ]
 
 
-def check(results: xr.Dataset, along: str, measure: str, threshold: float, direction: str):
-    """Raise ValueError naming a bad argument, its value and what is allowed."""
-    grid_dims = list(results.kl.dims)
-    if along not in grid_dims or along == "seed":
+def check(results: xr.Dataset, along: str, measure: str, threshold: float | None, direction: str):
+    """Raise ValueError naming a bad argument, its value and what is allowed (``threshold``
+    None: the default, not checked)."""
+    if along not in run_dims(results) or along == "seed":
         allowed = numeric_axes(results)
         raise ValueError(
             f"along={along!r} is not a swept axis of these results; allowed: {allowed}"
@@ -133,23 +138,26 @@ def check(results: xr.Dataset, along: str, measure: str, threshold: float, direc
         raise ValueError(
             f"along={along!r} is invalid: it has {results.sizes[along]} value; need >= 2"
         )
-    if measure not in MEASURES or measure not in results:
-        have = [m for m in MEASURES if m in results]
+    measures = families.of(results).order_parameters
+    if measure not in measures or measure not in results:
+        have = [m for m in measures if m in results]
         raise ValueError(f"measure={measure!r} is invalid: allowed: {', '.join(have)}")
-    if not threshold > 0:
-        raise ValueError(f"threshold={threshold!r} is invalid: must be > 0 (nats)")
+    if threshold is not None and not threshold > 0:
+        raise ValueError(f"threshold={threshold!r} is invalid: must be > 0")
     if direction not in DIRECTIONS:
         raise ValueError(f"direction={direction!r} is invalid: allowed: {', '.join(DIRECTIONS)}")
 
 
 def order_parameter(results: xr.Dataset, measure: str) -> xr.DataArray:
-    """The measure per run, NaN where the run diverged; ``kl_per_dim`` ranked per run
-    (``latent`` becomes the rank: 0 the largest KL, NaN padding last)."""
+    """The measure per run, NaN where the run diverged; a per-unit one (``kl_per_dim``)
+    ranked per run along its unit dim (which becomes the rank: 0 the largest, NaN
+    padding last)."""
     da = results[measure].astype(float)
     if "diverged" in results:
         da = da.where(~results.diverged.astype(bool))
-    if measure == "kl_per_dim":
-        da = da.copy(data=-np.sort(-da.values, axis=da.dims.index("latent")))
+    unit = families.of(results).order_parameters[measure].per_unit
+    if unit is not None:
+        da = da.copy(data=-np.sort(-da.values, axis=da.dims.index(unit)))
     return da
 
 
@@ -253,7 +261,7 @@ def aggregate(per_seed: list[Crossing], t_last: float) -> Aggregate:
 def estimate(
     results: xr.Dataset,
     along: str = "beta",
-    measure: str = "mutual_info",
+    measure: str | None = None,
     threshold: float | None = None,
     direction: str = "auto",
 ) -> xr.Dataset:
@@ -262,8 +270,10 @@ def estimate(
     Args:
       results: a sweep's results (`vaecollapse.results.load`).
       along: an ordered numeric swept axis.
-      measure: ``mutual_info``, ``kl`` or ``kl_per_dim`` (then one boundary per rank).
-      threshold: ε in nats; default the sweep's ``collapse_kl_eps``.
+      measure: an order parameter of the results' family (`vaecollapse.families`);
+        None: its main one. VAE: ``mutual_info`` (main), ``kl`` or ``kl_per_dim`` (per
+        unit: one boundary per rank of the latent dims).
+      threshold: ε; default the order parameter's (VAE: the sweep's ``collapse_kl_eps``).
       direction: ``increasing`` (collapse as the axis grows), ``decreasing``, or ``auto``.
 
     Returns:
@@ -280,8 +290,10 @@ def estimate(
       ValueError: an unknown or non-numeric axis, fewer than 2 values, a measure the
         results lack, a threshold <= 0, an unknown direction.
     """
-    threshold = default_threshold(results) if threshold is None else threshold
+    if measure is None:
+        measure = families.of(results).main_order_parameter
     check(results, along, measure, threshold, direction)
+    threshold = default_threshold(results, measure) if threshold is None else threshold
     da = order_parameter(results, measure)
     if direction == "auto":
         direction = _direction(da, along)
@@ -376,7 +388,7 @@ def markdown(boundary: xr.Dataset, closed_form: xr.DataArray | None = None, limi
         )
     a = boundary.attrs
     lines = [
-        f"Boundary along `{a['along']}` where `{a['measure']}` falls to {a['threshold']:g} nats "
+        f"Boundary along `{a['along']}` where `{a['measure']}` falls to {a['threshold']:g} "
         f"(collapse as {a['along']} {'grows' if a['direction'] == 'increasing' else 'falls'}); "
         "estimate: median over seeds, low–high: 90 % interval over seeds and grid resolution.",
         "",

@@ -189,9 +189,17 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"vaecollapse {command}")
     parser.add_argument("workdir")
     parser.add_argument("--along", default="beta", help="the ordered numeric axis")
-    parser.add_argument("--measure", default="mutual_info", help="mutual_info, kl or kl_per_dim")
     parser.add_argument(
-        "--threshold", type=float, default=None, help="nats (default: collapse_kl_eps)"
+        "--measure",
+        default=None,
+        help="an order parameter of the results' family (VAE: mutual_info (default), kl, "
+        "kl_per_dim)",
+    )
+    parser.add_argument(
+        "--threshold",
+        type=float,
+        default=None,
+        help="default: the order parameter's (VAE: collapse_kl_eps)",
     )
     if command == "refine":
         parser.add_argument("--points", type=int, default=8, help="new values per round")
@@ -233,14 +241,16 @@ def _refine(args: list[str]) -> None:
 
 
 def _report(args: list[str]) -> None:
-    from vaecollapse import report
+    from vaecollapse import families, report
 
     parser = argparse.ArgumentParser(prog="vaecollapse report")
     parser.add_argument("workdir")
     parser.add_argument(
         "--figures",
         default=None,
-        help=f"comma-separated, of: {', '.join(report.FIGURES)} (default: all that apply)",
+        help="comma-separated, of: "
+        + ", ".join(report.figures_of(families.get(families.DEFAULT)))
+        + " (a VAE's; default: all that apply)",
     )
     opts = parser.parse_args(args)
     figures = opts.figures.split(",") if opts.figures else None

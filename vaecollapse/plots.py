@@ -28,15 +28,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from vaecollapse import analytic, boundary
-from vaecollapse.results import swept_axes
-
-PANELS = (
-    ("kl", "KL (nats)"),
-    ("active_units", "active units"),
-    ("mutual_info", "I(x; z) (nats)"),
-    ("collapse_state", "collapse state (0 healthy, 2 full)"),
-)
+from vaecollapse import analytic, boundary, families
+from vaecollapse.results import run_dims, swept_axes
 
 
 def fmt_value(value) -> str:
@@ -423,39 +416,42 @@ def _line_panel(ax, mean, std, axis: str, name: str, label: str, boundaries) -> 
 
 
 def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
-    """The whole-latent boundary (I(x; z) falling to ``collapse_kl_eps``) along the first
-    swept axis, when it is numeric with 2 values or more; None otherwise."""
+    """The boundary of the family's main order parameter (VAE: I(x; z) falling to
+    ``collapse_kl_eps``) along the first swept axis, when it is numeric with 2 values or
+    more; None otherwise."""
     if not axes or axes[0] not in boundary.numeric_axes(results):
         return None
-    return boundary.estimate(results, axes[0], "mutual_info")
+    return boundary.estimate(results, axes[0])
 
 
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
-    """KL, active units, I(x; z) and collapse state over the swept axes (`PANELS`),
-    mean ± std over seeds, with the estimated boundary along the first axis
-    (`vaecollapse.boundary`) and its 90 % band (named in the title over heatmaps, where a
-    legend would hide cells). The layout follows the grid: a heatmap
+    """The family's panels (`families.Family.panels`; VAE: KL, active units, I(x; z) and
+    collapse state) over the swept axes, mean ± std over seeds, with the estimated
+    boundary along the first axis (`vaecollapse.boundary`) and its 90 % band (named in the
+    title over heatmaps, where a legend would hide cells). The layout follows the grid: a
+    heatmap
     over the first two swept axes, one row of panels (a facet) per combination of any
     further axes — never averaged over them; bars for named variants; a line along one
     numeric axis (with the closed-form boundaries λ_i/σ² for linear-Gaussian data over
     β); one bar when nothing but seeds is swept."""
     axes = swept_axes(results)
+    panels = families.of(results).panels
     facets = _facets(results, axes) if len(axes) >= 2 else [("", {})]
     fig, grid = plt.subplots(
         len(facets),
-        len(PANELS),
-        figsize=(4.6 * len(PANELS), 3.8 * len(facets)),
+        len(panels),
+        figsize=(4.6 * len(panels), 3.8 * len(facets)),
         squeeze=False,
     )
     boundaries = analytic_boundaries(results) if axes[:1] == ["beta"] else []
     found = _found_boundary(results, axes)
-    limits = {name: (None, None) for name, _ in PANELS}  # one colour scale across facets
+    limits = {name: (None, None) for name, _ in panels}  # one colour scale across facets
     if len(facets) > 1:
-        for name, _ in PANELS:
+        for name, _ in panels:
             every = _seed_stats(results[name].astype(float))[0].values
             limits[name] = (np.nanmin(every), np.nanmax(every))
     for row, (facet, selection) in zip(grid, facets, strict=True):
-        for ax, (name, label) in zip(row, PANELS, strict=True):
+        for ax, (name, label) in zip(row, panels, strict=True):
             mean, std = _seed_stats(results[name].astype(float).sel(selection))
             if len(axes) >= 2:
                 _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label, limits[name])
@@ -499,7 +495,7 @@ class _Colours:
     def __init__(self, results: xr.Dataset):
         self.axis = _colour_axis(results)
         if self.axis is None:
-            self.values = np.zeros(max(results.kl.size, 1))
+            self.values = np.zeros(max(_runs(results).size, 1))
             self.rgba = np.tile(matplotlib.colors.to_rgba("tab:blue"), (len(self.values), 1))
             self.mappable = None
             return
@@ -516,7 +512,7 @@ class _Colours:
             norm=scale(vmin=coords.min(), vmax=top), cmap=plt.get_cmap("plasma")
         )
         self.names, self.coords = names, coords
-        per_run = xr.broadcast(results[self.axis], results.kl)[0]
+        per_run = xr.broadcast(results[self.axis], _runs(results))[0]
         index = {v: c for v, c in zip(names.tolist(), coords, strict=True)}
         self.values = np.array([index[v] for v in run_values(per_run).tolist()])
         self.rgba = self.mappable.to_rgba(self.values)
@@ -529,9 +525,19 @@ class _Colours:
             bar.set_ticks(self.coords, labels=[str(v) for v in self.names])
 
 
+def _runs(results: xr.Dataset) -> xr.DataArray:
+    """Zeros over the grid axes (`results.run_dims`): one element per run."""
+    dims = run_dims(results)
+    return xr.DataArray(
+        np.zeros([results.sizes[d] for d in dims]),
+        coords={d: results[d].values for d in dims},
+        dims=dims,
+    )
+
+
 def iter_runs(results: xr.Dataset, limit: int | None = None):
     """Yield (label, per-run Dataset) for the first ``limit`` grid points (all: None)."""
-    grid_dims = list(results.kl.dims)
+    grid_dims = run_dims(results)
     stacked = results.stack(run=grid_dims) if grid_dims else results.expand_dims(run=[0])
     for i in range(min(stacked.sizes["run"], limit or stacked.sizes["run"])):
         run = stacked.isel(run=i)
@@ -540,7 +546,7 @@ def iter_runs(results: xr.Dataset, limit: int | None = None):
 
 
 def run_values(da: xr.DataArray) -> np.ndarray:
-    """``da`` with its grid axes (those of ``kl``: the leading ones) flattened into one
+    """``da`` with its grid axes (the leading ones) flattened into one
     leading run axis, C order: ``[runs, ...]``."""
     grid_dims = [d for d in da.dims if d not in _INNER_DIMS]
     inner = [d for d in da.dims if d in _INNER_DIMS]

@@ -117,7 +117,7 @@ def refine(
     workdir: str | Path,
     *,
     along: str = "beta",
-    measure: str = "mutual_info",
+    measure: str | None = None,
     threshold: float | None = None,
     points: int = 8,
     rounds: int = 2,

@@ -19,38 +19,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from vaecollapse import boundary, plots, states, warning
+from vaecollapse import boundary, families, plots, states, warning
 from vaecollapse import results as results_lib
-
-SUMMARY_COLUMNS = (
-    ("kl", "KL", "{:.3f}"),
-    ("recon", "recon", "{:.2f}"),
-    ("elbo", "ELBO", "{:.2f}"),
-    ("nll_iw", "IW-NLL", "{:.2f}"),
-    ("active_units", "AU", "{:d}"),
-    ("mutual_info", "MI", "{:.3f}"),
-    ("mean_abs_mu", "mean abs mu", "{:.3f}"),
-    ("mean_sigma", "mean sigma", "{:.3f}"),
-    ("latent_sensitivity", "z-sensitivity", "{:.3f}"),
-    ("collapse_state", "state", None),
-    ("collapse_onset_step", "onset", "{:d}"),
-    ("diverged", "diverged", None),
-)
-
-
-SEED_COLUMNS = (
-    ("kl_share", "KL % of loss"),
-    ("kl", "KL"),
-    ("active_units", "AU"),
-    ("mutual_info", "MI"),
-    ("recon", "recon"),
-    ("elbo", "ELBO"),
-    ("nll_iw", "IW-NLL"),
-    ("codebook_perplexity", "perplexity"),
-    ("codes_used", "codes used"),
-    ("collapse_onset_step", "onset"),
-)
-
 
 MAX_SUMMARY_RUNS = 64  # per-run rows in summary.md; every run is in runs.csv
 MAX_SEED_ROWS = 60  # grid points in the seed table; the nearest the transition first
@@ -65,20 +35,21 @@ def _grid_columns(da: xr.DataArray) -> dict[str, np.ndarray]:
 
 
 def runs_frame(results: xr.Dataset) -> pd.DataFrame:
-    """One row per run: its grid coordinates, then `SUMMARY_COLUMNS` (raw values; the
-    state by name). Vectorised: no per-run Python loop."""
-    frame = pd.DataFrame(_grid_columns(results.kl))
-    for name, _, _ in SUMMARY_COLUMNS:
+    """One row per run: its grid coordinates, then the family's ``summary_columns`` (raw
+    values; the state by name). Vectorised: no per-run Python loop."""
+    family = families.of(results)
+    frame = pd.DataFrame(_grid_columns(plots._runs(results)))
+    for name, _, _ in family.summary_columns:
         values = plots.run_values(results[name]).ravel()
-        if name == "collapse_state":
-            values = np.array([states.STATE_NAMES[int(v)] for v in values])
+        if name == family.state:
+            values = np.array([family.state_names[int(v)] for v in values])
         frame[name] = values
     return frame
 
 
-def _markdown_rows(frame: pd.DataFrame) -> list[str]:
-    """Per-run table rows, formatted as `SUMMARY_COLUMNS` says."""
-    formats = {name: fmt for name, _, fmt in SUMMARY_COLUMNS}
+def _markdown_rows(frame: pd.DataFrame, columns) -> list[str]:
+    """Per-run table rows, formatted as ``columns`` (a family's ``summary_columns``) say."""
+    formats = {name: fmt for name, _, fmt in columns}
     lines = []
     for row in frame.itertuples(index=False):
         cells = []
@@ -96,24 +67,25 @@ def _markdown_rows(frame: pd.DataFrame) -> list[str]:
 
 def seed_table(results: xr.Dataset) -> str:
     """Markdown: mean ± std over seeds per point of the other axes, with the count of
-    seeds in each collapse state (VQ columns only where a VQ-VAE ran); "KL % of loss" is
-    100·KL / (recon + KL), Bowman et al.'s (2016) measure of how much z carries. At most
-    `MAX_SEED_ROWS` points: past that, those whose I(x; z) is nearest the collapse
-    threshold ε (in log) first."""
+    seeds in each collapse state, the family's ``seed_columns`` (with its ``derived``
+    variables; VQ columns only where a VQ-VAE ran). At most `MAX_SEED_ROWS` points: past
+    that, those whose main order parameter (VAE: I(x; z)) is nearest its threshold ε (in
+    log) first."""
     if results.sizes.get("seed", 1) < 2:
         return ""
+    family = families.of(results)
     axes = results_lib.swept_axes(results)
-    results = results.assign(kl_share=100 * results.kl / (results.recon + results.kl))
+    results = family.with_derived(results)
     columns = [
         (name, title)
-        for name, title in SEED_COLUMNS
+        for name, title in family.seed_columns
         if name in results
         and np.isfinite(results[name].values.astype(float)).any()
         and not (name == "codes_used" and (results[name].values < 0).all())  # no VQ-VAE ran
     ]
     header = [*axes, *(title for _, title in columns), "state (seeds)"]
     seeds = results.sizes["seed"]
-    points = results.kl.isel(seed=0, drop=True)
+    points = plots._runs(results).isel(seed=0, drop=True)
     cells = {d: [plots.fmt_value(v) for v in c] for d, c in _grid_columns(points).items()}
     if not axes:
         cells = {}
@@ -125,24 +97,26 @@ def seed_table(results: xr.Dataset) -> str:
             "—" if np.isnan(m) else f"{m:.3g} ± {s:.2g}" for m, s in zip(mean, std, strict=True)
         ]
     counts = {
-        k: (results.collapse_state == k).sum("seed").transpose(*axes).values.ravel()
-        for k in sorted(states.STATE_NAMES)
+        k: (results[family.state] == k).sum("seed").transpose(*axes).values.ravel()
+        for k in sorted(family.state_names)
     }
     num_points = points.size
     cells["state (seeds)"] = [
-        ", ".join(f"{states.STATE_NAMES[k]} {int(c[i])}" for k, c in counts.items() if c[i])
+        ", ".join(f"{family.state_names[k]} {int(c[i])}" for k, c in counts.items() if c[i])
         for i in range(num_points)
     ]
     order = np.arange(num_points)
     note = ""
     if num_points > MAX_SEED_ROWS:
-        eps = boundary.default_threshold(results)
-        mi = results.mutual_info.mean("seed").transpose(*axes).values.ravel()
-        nearness = np.abs(np.log(np.maximum(np.nan_to_num(mi, nan=1e9), 1e-6) / eps))
+        main = family.main_order_parameter
+        eps = boundary.default_threshold(results, main)
+        value = results[main].mean("seed").transpose(*axes).values.ravel()
+        nearness = np.abs(np.log(np.maximum(np.nan_to_num(value, nan=1e9), 1e-6) / eps))
         order = np.argsort(nearness, kind="stable")[:MAX_SEED_ROWS]
+        label = family.order_parameters[main].label
         note = (
-            f"\n{num_points} grid points: the {MAX_SEED_ROWS} whose mean I(x; z) is nearest "
-            f"ε = {eps:g} nats (the transition) first; every run is in `runs.csv`.\n"
+            f"\n{num_points} grid points: the {MAX_SEED_ROWS} whose mean {label} is nearest "
+            f"ε = {eps:g} (the transition) first; every run is in `runs.csv`.\n"
         )
     lines = [
         "",
@@ -157,38 +131,28 @@ def seed_table(results: xr.Dataset) -> str:
 
 
 def summary_markdown(results: xr.Dataset, figures: list[Path], runs: pd.DataFrame) -> str:
-    """Markdown: what the columns mean, the figures, then one row per run (``runs``, from
-    `runs_frame`) when there are at most `MAX_SUMMARY_RUNS`; every run is in runs.csv."""
-    header = [*results.kl.dims, *(title for _, title, _ in SUMMARY_COLUMNS)]
+    """Markdown: what the columns mean (the family's legend), the figures, then one row
+    per run (``runs``, from `runs_frame`) when there are at most `MAX_SUMMARY_RUNS`; every
+    run is in runs.csv."""
+    family = families.of(results)
+    header = [*results_lib.run_dims(results), *(t for _, t, _ in family.summary_columns)]
     lines = [
         f"# {results.attrs.get('experiment', 'sweep')}: collapse summary",
         "",
-        f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
-        f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
-        f"decoder reaches recon {results.attrs['marginal_nll']:.2f}."
-        + (
-            f" The generating factor carries I(x; topic) = {results.attrs['mi_bound']:.3f} nats."
-            if "mi_bound" in results.attrs
-            else ""
-        )
-        + " State: healthy = every "
-        f"latent dim active, partial, full = no active dim. mean abs mu / mean sigma: encoder "
-        f"statistics (collapse: 0 and 1 for every input); z-sensitivity: mean change of the "
-        f"decoded output when z is swapped between inputs (collapse: 0). Onset: first logged "
-        f"step from which KL stays below ε (−1: never). Wall time "
-        f"{results.attrs.get('wall_time_s', float('nan')):.1f} s on "
+        family.describe(results)
+        + f" Wall time {results.attrs.get('wall_time_s', float('nan')):.1f} s on "
         f"{results.attrs.get('num_devices', '?')}× {results.attrs.get('device_kind', '?')}.",
         "",
         *[f"![{p.stem}]({p.name})" for p in figures],
         "",
         f"{len(runs)} runs; states: "
-        + ", ".join(f"{k} {v}" for k, v in runs.collapse_state.value_counts().items())
+        + ", ".join(f"{k} {v}" for k, v in runs[family.state].value_counts().items())
         + "; every run, one row each: [`runs.csv`](runs.csv).",
         "",
     ]
     if len(runs) <= MAX_SUMMARY_RUNS:
         lines += ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
-        lines += _markdown_rows(runs)
+        lines += _markdown_rows(runs, family.summary_columns)
     return "\n".join(lines) + "\n"
 
 
@@ -264,7 +228,7 @@ def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path
         return "", []
     along = axes[0]
     closed = plots.analytic_boundaries(results) if along == "beta" else []
-    found = boundary.estimate(results, along, "kl_per_dim" if closed else "mutual_info")
+    found = boundary.estimate(results, along, "kl_per_dim" if closed else None)
     csv = boundary.write_csv(found, workdir / "boundary.csv")
     closed_form = None
     if closed:
@@ -279,45 +243,25 @@ def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path
     return text, [csv]
 
 
-def _is_images(results: xr.Dataset) -> bool:
-    return "recon_examples" in results and len(results.attrs["data_shape"]) == 3
+# the engine's own figures, for every family; each family adds its own (`Family.figures`)
+ENGINE_FIGURES = {"phase_diagram": families.Figure(plots.phase_diagram)}
 
 
-# name -> (applies to these results?, draw(results, path)); each writes NAME.png
-FIGURES: dict[str, tuple[Callable[[xr.Dataset], bool], Callable[[xr.Dataset, Path], Path]]] = {
-    "phase_diagram": (lambda r: True, plots.phase_diagram),
-    "kl_curves": (lambda r: True, plots.kl_curves),
-    "kl_per_dim": (lambda r: True, plots.kl_per_dim_bars),
-    "rate_distortion": (lambda r: True, plots.rate_distortion),
-    "au_mi_curves": (lambda r: True, plots.probe_curves),
-    "encoder_histograms": (lambda r: True, plots.encoder_histograms),
-    "analytic_kl": (lambda r: plots.analytic_kl(r) is not None, plots.analytic_comparison),
-    "reconstructions": (
-        _is_images,
-        lambda r, p: plots.picture_grid(
-            r, "recon_examples", "reconstructions (top: data, then the data average)", p
-        ),
-    ),
-    "interpolations": (
-        _is_images,
-        lambda r, p: plots.picture_grid(
-            r, "interpolation", "decoding the line from z(x₀) to z(x₁)", p
-        ),
-    ),
-    "prior_samples": (
-        _is_images,
-        lambda r, p: plots.picture_grid(r, "prior_samples", "samples from the prior", p),
-    ),
-}
+def figures_of(family: families.Family) -> dict[str, families.Figure]:
+    """name -> `families.Figure` of every figure a report of ``family`` may draw, each
+    written to NAME.png: the engine's first, then the family's."""
+    return {**ENGINE_FIGURES, **family.figures}
 
 
-def check_figures(names: Sequence[str]) -> None:
-    """Raise ValueError naming an unknown figure and the known ones."""
-    unknown = [n for n in names if n not in FIGURES]
+def check_figures(names: Sequence[str], family: families.Family | None = None) -> None:
+    """Raise ValueError naming an unknown figure and the known ones (of ``family``; the
+    default family when None)."""
+    known = figures_of(family or families.get(families.DEFAULT))
+    unknown = [n for n in names if n not in known]
     if unknown:
         raise ValueError(
             f"figures={','.join(names)!r} is invalid: unknown {unknown}; "
-            f"allowed: {', '.join(FIGURES)}"
+            f"allowed: {', '.join(known)}"
         )
 
 
@@ -353,8 +297,8 @@ def report(
     timings: dict[str, float] | None = None,
     log: Callable[[str], None] = _stderr,
 ) -> list[Path]:
-    """Draw the figures (all that apply, or the named ones of `FIGURES`), write
-    ``summary.md``, ``runs.csv`` (every run) and ``boundary.csv`` for
+    """Draw the figures (all that apply, or the named ones of `figures_of` the results'
+    family), write ``summary.md``, ``runs.csv`` (every run) and ``boundary.csv`` for
     ``workdir/results.nc``; return the paths. Each figure is drawn on its own: one that
     fails is named in one line to ``log`` and the rest of the report is still written.
     ``timings`` (if given) receives the seconds each step took.
@@ -364,7 +308,6 @@ def report(
       IncompleteReportError: after writing everything else, when a figure failed.
     """
     workdir = Path(workdir)
-    check_figures(figures or [])
     timings = {} if timings is None else timings
 
     def timed(name: str, fn: Callable, *args):
@@ -374,15 +317,20 @@ def report(
         return out
 
     results = timed("load", results_lib.load, workdir)
+    family = families.of(results)
+    check_figures(figures or [], family)
     drawn, failed = [], {}
-    for name, (applies, draw) in FIGURES.items():
-        if (figures is None or name in figures) and applies(results):
-            try:
+    for name, figure in figures_of(family).items():
+        if figures is not None and name not in figures:
+            continue
+        try:
+            applies, draw = figure.resolve()
+            if applies(results):
                 drawn.append(timed(name, draw, results, workdir / f"{name}.png"))
-            except Exception as err:  # one figure never costs the report
-                plt.close("all")
-                failed[name] = _one_line(err)
-                log(f"vaecollapse: figure {name} failed: {failed[name]}")
+        except Exception as err:  # one figure never costs the report
+            plt.close("all")
+            failed[name] = _one_line(err)
+            log(f"vaecollapse: figure {name} failed: {failed[name]}")
     runs = timed("runs_frame", runs_frame, results)
     runs_csv = workdir / "runs.csv"
     timed("runs_csv", lambda: runs.to_csv(runs_csv, index=False, float_format="%.6g"))
@@ -394,7 +342,7 @@ def report(
         + warning_note(results)
         + analytic_note(results)
     )
-    if results.attrs["data_kind"] == "tokens":
+    if results.attrs.get("data_kind") == "tokens":
         text += text_samples(results)
     summary = workdir / "summary.md"
     summary.write_text(text)

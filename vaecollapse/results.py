@@ -77,8 +77,8 @@ def load(workdir: str | Path) -> xr.Dataset:
             f"{str(path)!r} cannot be read ({type(err).__name__}: {err}); it may be truncated: "
             "re-run `vaecollapse run` on its workdir to write it again"
         ) from None
-    if "format_version" not in results.attrs or "kl" not in results:
-        raise ValueError(f"{str(path)!r} is not a vaecollapse results file (no format_version)")
+    if "format_version" not in results.attrs or "config" not in results.attrs:
+        raise ValueError(f"{str(path)!r} is not a vaecollapse results file (no format_version or config)")
     version = int(results.attrs["format_version"])
     if version > FORMAT_VERSION or version < 1:
         raise ValueError(
@@ -90,9 +90,18 @@ def load(workdir: str | Path) -> xr.Dataset:
     return results
 
 
+def run_dims(results: xr.Dataset) -> list[str]:
+    """The grid axes, seeds included, in file order: the dims of a per-run variable
+    (``diverged``, which every sweep writes; else the first of ``kl``/``mutual_info``)."""
+    for name in ("diverged", "kl", "mutual_info"):
+        if name in results:
+            return list(results[name].dims)
+    raise ValueError("results hold no per-run variable (diverged, kl or mutual_info)")
+
+
 def swept_axes(results: xr.Dataset) -> list[str]:
     """Grid axes other than the seed replicate axis, in file order."""
-    return [d for d in results.kl.dims if d != "seed"]
+    return [d for d in run_dims(results) if d != "seed"]
 
 
 def versions() -> dict[str, str]:

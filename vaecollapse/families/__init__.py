@@ -1,0 +1,168 @@
+"""Families of collapse: the one interface through which the engine knows a kind of model.
+
+A *family* is one kind of model whose collapse is mapped — a VAE's posterior collapse
+(`vaecollapse.families.vae`), and, to come, representation collapse in self-supervised
+learning and mode collapse in GANs. The engine (sweep → ``results.nc`` → boundary →
+refine → report) reads everything family-specific from its `Family`:
+
+- ``order_parameters``: the measures that fall to ~0 when the degenerate solution wins
+  (VAE: I(x; z), KL, KL per latent dim), each an `OrderParameter` with its default
+  threshold and, for a per-unit form, the dim it runs over (one boundary per rank);
+- ``panels``: the phase diagram's panels (variable, label), order parameters first;
+- ``summary_columns`` / ``seed_columns``: the per-run and per-grid-point tables of
+  ``summary.md``;
+- ``figures``: its own figures, name → `Figure` (applies?, draw), drawn after the
+  engine's phase diagram;
+- ``state``: the variable holding each run's collapse state (codes and names in
+  ``state_names``) and ``onset``: the one holding its onset step.
+
+This module and the families' schemas import no JAX (the reading side needs them); a
+family's writing side (training, evaluation) is named by import path and loaded only
+when a sweep runs. `register` adds a family from anywhere, including outside the package.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+DEFAULT = "vae"  # the family of a config or results file that names none
+
+
+@dataclass(frozen=True)
+class OrderParameter:
+    """A measure that falls to ~0 at collapse.
+
+    Attributes:
+      label: how a person reads it (axis labels, legends).
+      threshold: the default ε below which a run counts as collapsed: a number, or the
+        name of the config field that holds it (``"collapse_kl_eps"``).
+      per_unit: the dim it runs over when it is per unit (``"latent"``: one value per
+        latent dim, ranked per run for per-unit boundaries); None for one value per run.
+    """
+
+    label: str
+    threshold: float | str
+    per_unit: str | None = None
+
+    def default_threshold(self, config: Mapping[str, Any]) -> float:
+        """ε for results made with ``config`` (the dict of ``results.attrs["config"]``)."""
+        if isinstance(self.threshold, str):
+            return float(config[self.threshold])
+        return float(self.threshold)
+
+
+@dataclass(frozen=True)
+class Figure:
+    """A family's figure: ``applies(results) -> bool`` and ``draw(results, path) -> path``,
+    each a callable or an ``"module:attribute"`` path loaded when first used."""
+
+    draw: Callable | str
+    applies: Callable | str = "vaecollapse.families:always"
+
+    def resolve(self) -> tuple[Callable, Callable]:
+        return resolve(self.applies), resolve(self.draw)
+
+
+def always(results) -> bool:
+    """The default `Figure.applies`: the figure applies to every results file."""
+    del results
+    return True
+
+
+@dataclass(frozen=True)
+class Family:
+    """One kind of model whose collapse is mapped (module docstring).
+
+    Attributes:
+      name: what ``config.family`` says.
+      order_parameters: name -> `OrderParameter`, the main one first (the report's
+        boundary and the phase diagram's boundary use it).
+      panels: (variable, label) of the phase diagram's panels.
+      summary_columns: (variable, title, format or None) of the per-run table.
+      seed_columns: (variable, title) of the mean ± std over seeds table.
+      figures: name -> `Figure`.
+      state: the variable of each run's collapse state; ``state_names`` its codes' names.
+      onset: the variable of each run's collapse onset step (−1: never).
+      legend: ``fn(results) -> str``, what the summary's columns mean.
+      derived: name -> ``fn(results) -> DataArray``, variables the tables show that the
+        results do not hold (VAE: KL as a share of the loss).
+      make_runner: ``"module:function"``, the writing side (loaded only to train).
+    """
+
+    name: str
+    order_parameters: Mapping[str, OrderParameter]
+    panels: tuple[tuple[str, str], ...]
+    summary_columns: tuple[tuple[str, str, str | None], ...]
+    seed_columns: tuple[tuple[str, str], ...]
+    figures: Mapping[str, Figure] = field(default_factory=dict)
+    state: str = "collapse_state"
+    state_names: Mapping[int, str] = field(
+        default_factory=lambda: {0: "healthy", 1: "partial", 2: "full"}
+    )
+    onset: str = "collapse_onset_step"
+    legend: Callable | str = ""
+    derived: Mapping[str, Callable | str] = field(default_factory=dict)
+    make_runner: str = ""
+
+    def describe(self, results) -> str:
+        """The family's part of ``summary.md``'s legend: what its columns mean."""
+        return resolve(self.legend)(results) if self.legend else ""
+
+    def with_derived(self, results):
+        """``results`` with the family's derived variables (name -> fn(results)) added."""
+        return results.assign({k: resolve(fn)(results) for k, fn in self.derived.items()})
+
+    @property
+    def main_order_parameter(self) -> str:
+        return next(iter(self.order_parameters))
+
+
+_FAMILIES: dict[str, Family | str] = {"vae": "vaecollapse.families.vae:FAMILY"}
+
+
+def register(family: Family) -> Family:
+    """Add ``family`` to the registry (replacing one of the same name); return it."""
+    _FAMILIES[family.name] = family
+    return family
+
+
+def names() -> tuple[str, ...]:
+    """The registered families' names."""
+    return tuple(_FAMILIES)
+
+
+def get(name: str) -> Family:
+    """The family called ``name``.
+
+    Raises:
+      ValueError: no such family (the message names the registered ones).
+    """
+    if name not in _FAMILIES:
+        raise ValueError(f"family={name!r} is invalid: allowed: {', '.join(_FAMILIES)}")
+    family = _FAMILIES[name]
+    if isinstance(family, str):
+        family = _FAMILIES[name] = resolve(family)
+    return family
+
+
+def of(results) -> Family:
+    """The family of a results Dataset (its config's ``family``; `DEFAULT` when absent,
+    as in files written before families existed)."""
+    return get(config_of(results).get("family", DEFAULT))
+
+
+def config_of(results) -> dict[str, Any]:
+    """The config a results Dataset was made with, as a dict."""
+    return json.loads(results.attrs["config"])
+
+
+def resolve(target: Callable | str) -> Any:
+    """A callable as is, or the attribute an ``"module:attribute"`` path names."""
+    if not isinstance(target, str):
+        return target
+    module, _, attribute = target.partition(":")
+    return getattr(importlib.import_module(module), attribute)

@@ -1,0 +1,126 @@
+"""The VAE family: posterior collapse, q(z|x) = p(z) for every x, the decoder ignoring z.
+
+Order parameters (all fall to 0 at collapse; ε is the config's ``collapse_kl_eps``):
+I(x; z) (`diagnostics.mutual_information`, the main one), the KL to the prior, and the KL
+per latent dim (per-unit: one boundary per rank of the latent dims). Its figures are
+`vaecollapse.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
+histograms, the closed form for linear-Gaussian data, and pictures for image data. Its
+writing side is today's engine: `models.build`, `train.make_train_fns`,
+`diagnostics.make_evaluate`, loaded only when a sweep runs.
+"""
+
+from __future__ import annotations
+
+from vaecollapse import states
+from vaecollapse.families import Family, Figure, OrderParameter
+
+
+def is_images(results) -> bool:
+    """Image data with pictures in the results (reconstructions etc.)."""
+    return "recon_examples" in results and len(results.attrs["data_shape"]) == 3
+
+
+def is_linear_gaussian(results) -> bool:
+    """Linear-Gaussian data over β: the closed form applies (`plots.analytic_kl`)."""
+    from vaecollapse import plots
+
+    return plots.analytic_kl(results) is not None
+
+
+def reconstructions(results, path):
+    from vaecollapse import plots
+
+    what = "reconstructions (top: data, then the data average)"
+    return plots.picture_grid(results, "recon_examples", what, path)
+
+
+def interpolations(results, path):
+    from vaecollapse import plots
+
+    what = "decoding the line from z(x₀) to z(x₁)"
+    return plots.picture_grid(results, "interpolation", what, path)
+
+
+def prior_samples(results, path):
+    from vaecollapse import plots
+
+    return plots.picture_grid(results, "prior_samples", "samples from the prior", path)
+
+
+def legend(results) -> str:
+    """What the VAE's summary columns mean."""
+    bound = results.attrs.get("mi_bound")
+    return (
+        f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
+        f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
+        f"decoder reaches recon {results.attrs['marginal_nll']:.2f}."
+        + (f" The generating factor carries I(x; topic) = {bound:.3f} nats." if bound else "")
+        + " State: healthy = every latent dim active, partial, full = no active dim. mean "
+        "abs mu / mean sigma: encoder statistics (collapse: 0 and 1 for every input); "
+        "z-sensitivity: mean change of the decoded output when z is swapped between inputs "
+        "(collapse: 0). Onset: first logged step from which KL stays below ε (−1: never)."
+    )
+
+
+def kl_share(results):
+    """100·KL / (recon + KL): Bowman et al.'s (2016) measure of how much z carries."""
+    return 100 * results.kl / (results.recon + results.kl)
+
+
+FAMILY = Family(
+    name="vae",
+    order_parameters={
+        "mutual_info": OrderParameter("I(x; z) (nats)", "collapse_kl_eps"),
+        "kl": OrderParameter("KL (nats)", "collapse_kl_eps"),
+        "kl_per_dim": OrderParameter("KL per latent dim (nats)", "collapse_kl_eps", "latent"),
+    },
+    panels=(
+        ("kl", "KL (nats)"),
+        ("active_units", "active units"),
+        ("mutual_info", "I(x; z) (nats)"),
+        ("collapse_state", "collapse state (0 healthy, 2 full)"),
+    ),
+    summary_columns=(
+        ("kl", "KL", "{:.3f}"),
+        ("recon", "recon", "{:.2f}"),
+        ("elbo", "ELBO", "{:.2f}"),
+        ("nll_iw", "IW-NLL", "{:.2f}"),
+        ("active_units", "AU", "{:d}"),
+        ("mutual_info", "MI", "{:.3f}"),
+        ("mean_abs_mu", "mean abs mu", "{:.3f}"),
+        ("mean_sigma", "mean sigma", "{:.3f}"),
+        ("latent_sensitivity", "z-sensitivity", "{:.3f}"),
+        ("collapse_state", "state", None),
+        ("collapse_onset_step", "onset", "{:d}"),
+        ("diverged", "diverged", None),
+    ),
+    seed_columns=(
+        ("kl_share", "KL % of loss"),
+        ("kl", "KL"),
+        ("active_units", "AU"),
+        ("mutual_info", "MI"),
+        ("recon", "recon"),
+        ("elbo", "ELBO"),
+        ("nll_iw", "IW-NLL"),
+        ("codebook_perplexity", "perplexity"),
+        ("codes_used", "codes used"),
+        ("collapse_onset_step", "onset"),
+    ),
+    figures={
+        "kl_curves": Figure("vaecollapse.plots:kl_curves"),
+        "kl_per_dim": Figure("vaecollapse.plots:kl_per_dim_bars"),
+        "rate_distortion": Figure("vaecollapse.plots:rate_distortion"),
+        "au_mi_curves": Figure("vaecollapse.plots:probe_curves"),
+        "encoder_histograms": Figure("vaecollapse.plots:encoder_histograms"),
+        "analytic_kl": Figure("vaecollapse.plots:analytic_comparison", is_linear_gaussian),
+        "reconstructions": Figure(reconstructions, is_images),
+        "interpolations": Figure(interpolations, is_images),
+        "prior_samples": Figure(prior_samples, is_images),
+    },
+    state="collapse_state",
+    state_names=states.STATE_NAMES,
+    onset="collapse_onset_step",
+    legend=legend,
+    derived={"kl_share": kl_share},
+    make_runner="vaecollapse.families.vae_train:make_runner",
+)
