@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The accelerator table of the README, on whatever GPU/TPU this machine has (< 5 min on one
+# The accelerator table of docs/performance.md, on whatever GPU/TPU this machine has (< 5 min on one
 # H200): reference-model throughput at N = 1, 64, 1,024, 8,192 runs (vmapped vs sequential
 # vs the jitted step loop) and the image_phase wall time. Writes JSON and a log to OUT.
 #   bash benchmarks/accelerator.sh OUT_DIR

@@ -19,7 +19,7 @@ import jaxlib
 # XLA:CPU in jaxlib 0.10 hands dots, with the reductions and elementwise ops around them,
 # to YNNPACK fusions. For a sweep's small batched matmuls (64×64×256 per run) XLA's own
 # loop fusions around plain YNNPACK dots are faster: 1.2× on the vmapped reference model
-# in interleaved process pairs (README "Performance"). The flag is experimental, and
+# in interleaved process pairs (docs/performance.md). The flag is experimental, and
 # XLA aborts on a flag it does not know, so it is set only on the jaxlib it was measured on.
 FAST_CPU_FLAGS = {(0, 10): "--xla_cpu_experimental_ynn_fusion_type=individual_dot"}
 
@@ -39,7 +39,7 @@ def use_fast_cpu_kernels() -> bool:
 
 # Runs vmapped together per device when ``config.run_group`` is -1 (automatic). On CPU,
 # groups of 2–8 keep a group's parameters and Adam state in cache (measured within noise
-# of each other; all 32 runs of a device at once 10–30 % slower, README "Performance").
+# of each other; all 32 runs of a device at once 10–30 % slower, docs/performance.md).
 # Accelerators want every run of a device in one batched kernel: 0, no grouping.
 CPU_RUN_GROUP = 4
 

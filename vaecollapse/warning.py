@@ -5,8 +5,8 @@ run will end fully collapsed (no active unit) when the probe's I(x; z) is below
 `THRESHOLD` nats. The threshold ships with the package; it was fitted by
 ``python benchmarks/early_warning.py`` on the ``demo`` and ``linear_phase`` grids (the
 midpoint of the gap that best separates the runs that ended fully collapsed, by
-balanced accuracy) and evaluated on ``image_phase``, which it never saw (README, "Python
-API"). Pure NumPy.
+balanced accuracy) and evaluated on ``image_phase``, which it never saw (docs/vae.md,
+"Early warning"). Pure NumPy.
 """
 
 from __future__ import annotations
