@@ -4,6 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from conftest import tiny_config
 
@@ -69,15 +70,26 @@ def test_bad_input_is_named(mutate, match):
         grid.validate(c)
 
 
-def test_checked_names_are_the_implementations_names():
-    """`config` checks names against `choices` (importing no implementation); the
-    registries that map a name to its implementation hold exactly those names."""
-    from vaecollapse import choices, schedules, train
+def test_every_choice_names_an_implementation():
+    """`config` checks names against the `choices` tables (importing no implementation);
+    the engine dispatches through the same tables, so each entry's target must load."""
+    from vaecollapse import choices
 
-    assert tuple(schedules._FROM_HPARAMS) == choices.SCHEDULES
-    assert tuple(train.OPTIMIZERS) == choices.OPTIMIZERS
-    for name in choices.LR_SCHEDULES:
-        train.make_lr_factor(name, 10)
+    tables = ("DATA", "MODELS", "SCHEDULES", "OPTIMIZERS", "LR_SCHEDULES")
+    for table in tables:
+        for name, entry in getattr(choices, table).items():
+            assert callable(entry.load()), f"choices.{table}[{name!r}]: {entry.target}"
+
+
+def test_hparam_table_derives_defaults_and_dtypes():
+    """A swept hyperparameter is written once, in `config.HPARAMS`; its default obeys
+    its own rule."""
+    for name, value in config_lib.HPARAM_DEFAULTS.items():
+        config_lib.check_hparam(name, value, f"hparams.{name}")
+    assert set(config_lib.base_config().hparams) == set(config_lib.HPARAMS)
+    dtypes = {name: grid.hparam_dtype(name) for name in config_lib.HPARAMS}
+    assert dtypes.pop("seed") == np.int32 and set(dtypes.values()) == {np.dtype(np.float32)}
+    assert {h.family for h in config_lib.HPARAMS.values()} == {"vae"}
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)

@@ -47,7 +47,12 @@ def test_config_schema_imports_no_implementation_module():
     """Like Flax's ``configs/default.py``: the schema and the names it checks against."""
     found = loaded_after("import vaecollapse.config")
     assert found["engine"] == []
-    assert found["vaecollapse"] == ["vaecollapse", "vaecollapse.choices", "vaecollapse.config"]
+    assert found["vaecollapse"] == [
+        "vaecollapse",
+        "vaecollapse.choices",
+        "vaecollapse.config",
+        "vaecollapse.registry",
+    ]
 
 
 @pytest.mark.parametrize("command", ["boundary", "report"])

@@ -6,7 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl.testing import absltest
 
-from vaecollapse import schedules
+from vaecollapse import choices, schedules
 
 
 class ScheduleValuesTest(chex.TestCase):
@@ -77,7 +77,7 @@ class ScheduleVmapTest(chex.TestCase):
             "cyclical": 2.0 * min(1.0, (10 % 50) / 50 / 0.5),  # T = 100, period 50
             "sigmoid": 2.0 / (1 + np.exp(-0.2 * (10 - 30))),
         }
-        self.assertEqual(set(schedules.SCHEDULES), set(expected))
+        self.assertEqual(set(choices.SCHEDULES), set(expected))
         for name, value in expected.items():
             out = schedules.by_name(name)(step, h, 100)
             np.testing.assert_allclose(out, value, rtol=1e-6, err_msg=name)

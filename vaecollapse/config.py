@@ -4,38 +4,68 @@ Experiments call `base_config()` and override fields; `experiment_config` loads 
 ``experiments/``. `check_fields` and `check_point` name the bad field, its value and
 what is allowed; `grid.validate` runs them over a whole sweep before anything compiles.
 
-It imports no implementation module (only ml_collections and `choices`, the names the
-implementations dispatch on), so reading a config, or checking one, loads no JAX.
+It imports no implementation module (only ml_collections and `choices`, the tables the
+implementations dispatch through, with `registry`), so reading a config, or checking one,
+loads no JAX. The swept hyperparameters are one table here, `HPARAMS`: defaults, rules,
+dtypes and families are derived from it.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import importlib.util
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import ml_collections
 
-from vaecollapse import choices
+from vaecollapse import choices, registry
 
-# Hyperparameters that may be swept (vmapped): name -> default. All become float32
-# scalars in `hparams`, except `seed` (int32), from which the run's PRNG key comes.
-HPARAM_DEFAULTS: dict[str, float] = {
-    "seed": 0,
-    "beta": 1.0,
-    "free_bits": 0.0,
-    "learning_rate": 1e-3,
-    "warmup_steps": 0.0,
-    "cycles": 4.0,
-    "ratio": 0.5,
-    "midpoint": 0.0,
-    "steepness": 0.01,
-    "context_dropout": 0.0,
-    "commitment_cost": 0.25,  # VQ-VAE: β_c of the commitment loss
-    "vq_decay": 0.99,  # VQ-VAE: EMA decay of code usage (and of the codebook, with ema)
-    "dead_code_restart": 0.0,  # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
+
+@dataclasses.dataclass(frozen=True)
+class Hparam:
+    """A hyperparameter that may be swept (vmapped): a scalar of every run's ``hparams``.
+
+    ``rule`` accepts its valid values (finite numbers; None: all of them) and ``allowed``
+    says which in words (`check_hparam`'s message); ``dtype``: its array's (`grid`);
+    ``family``: the kind of model that reads it.
+    """
+
+    default: float
+    rule: Callable[[float], bool] | None = None
+    allowed: str = ""
+    dtype: str = "float32"
+    family: str = "vae"
+
+
+# The swept hyperparameters, each written once: name -> `Hparam`. The pure code reads them
+# from ``hparams[name]``; `seed` is the one int32, from which the run's PRNG key comes.
+HPARAMS: dict[str, Hparam] = {
+    "seed": Hparam(
+        0,
+        lambda v: float(v).is_integer() and v >= 0,
+        "must be a non-negative integer",
+        dtype="int32",
+    ),
+    "beta": Hparam(1.0, lambda v: v >= 0, "must be >= 0"),
+    "free_bits": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (nats per latent dim)"),
+    "learning_rate": Hparam(1e-3, lambda v: v > 0, "must be > 0"),
+    "warmup_steps": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
+    "cycles": Hparam(4.0, lambda v: v >= 1, "must be >= 1"),
+    "ratio": Hparam(0.5, lambda v: 0 < v <= 1, "must be in (0, 1]"),
+    "midpoint": Hparam(0.0),
+    "steepness": Hparam(0.01),
+    "context_dropout": Hparam(0.0, lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    # VQ-VAE: β_c of the commitment loss
+    "commitment_cost": Hparam(0.25, lambda v: v >= 0, "must be >= 0"),
+    # VQ-VAE: EMA decay of code usage (and of the codebook, with ema)
+    "vq_decay": Hparam(0.99, lambda v: 0 <= v < 1, "must be in [0, 1)"),
+    # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
+    "dead_code_restart": Hparam(0.0, lambda v: v in (0, 1), "must be 0 (off) or 1 (on)"),
 }
+HPARAM_DEFAULTS: dict[str, float] = {name: h.default for name, h in HPARAMS.items()}
 BOTTLENECKS = ("gaussian", "vq")
 POSITIVE_MODEL_FIELDS = (
     "latent_dim",
@@ -213,24 +243,13 @@ def _fail(field: str, value: Any, allowed: str) -> None:
 
 
 def check_hparam(name: str, value: Any, where: str) -> None:
+    """Raise ValueError naming ``where`` and ``value`` unless it is a finite number the
+    hyperparameter's rule (`HPARAMS`) accepts."""
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         _fail(where, value, "must be a finite number")
-    rules = {
-        "beta": (value >= 0, "must be >= 0"),
-        "free_bits": (value >= 0, "must be >= 0 (nats per latent dim)"),
-        "learning_rate": (value > 0, "must be > 0"),
-        "warmup_steps": (value >= 0, "must be >= 0"),
-        "cycles": (value >= 1, "must be >= 1"),
-        "ratio": (0 < value <= 1, "must be in (0, 1]"),
-        "seed": (float(value).is_integer() and value >= 0, "must be a non-negative integer"),
-        "context_dropout": (0 <= value <= 1, "must be in [0, 1]"),
-        "commitment_cost": (value >= 0, "must be >= 0"),
-        "vq_decay": (0 <= value < 1, "must be in [0, 1)"),
-        "dead_code_restart": (value in (0, 1), "must be 0 (off) or 1 (on)"),
-    }
-    ok, allowed = rules.get(name, (True, ""))
-    if not ok:
-        _fail(where, value, allowed)
+    hparam = HPARAMS.get(name)
+    if hparam is not None and hparam.rule is not None and not hparam.rule(value):
+        _fail(where, value, hparam.allowed)
 
 
 def static_section(config: ml_collections.ConfigDict, field: str) -> str:
@@ -312,13 +331,13 @@ def check_point(c: ml_collections.ConfigDict) -> None:
         _fail("data.name", c.data.name, f"allowed: {', '.join(choices.DATA)}")
     if c.model.name not in choices.MODELS:
         _fail("model.name", c.model.name, f"allowed: {', '.join(choices.MODELS)}")
-    tokens = c.data.name in choices.TOKEN_DATA
-    if tokens != (c.model.name in choices.TOKEN_MODELS):
+    tokens = choices.DATA[c.data.name].tokens
+    if tokens != choices.MODELS[c.model.name].tokens:
         _fail(
             "model.name",
             c.model.name,
             f"data {c.data.name!r} needs one of: "
-            + ", ".join(n for n in choices.MODELS if (n in choices.TOKEN_MODELS) == tokens),
+            + ", ".join(registry.names(choices.MODELS, tokens=tokens)),
         )
     if tokens != (c.model.likelihood == "categorical"):
         _fail(

@@ -25,9 +25,11 @@ from vaecollapse import config as config_lib
 Variant = tuple[str, dict[str, Any]]  # (name, hyperparameter overrides)
 
 
-def hparam_dtype(name: str) -> type:
-    """``seed`` is int32 (a PRNG seed); every other hyperparameter float32."""
-    return np.int32 if name == "seed" else np.float32
+def hparam_dtype(name: str) -> np.dtype:
+    """The dtype of a hyperparameter's arrays (`config.HPARAMS`: ``seed`` is the one
+    int32, a PRNG seed); float32 for a name not there (`validate` refuses those)."""
+    hparam = config_lib.HPARAMS.get(name)
+    return np.dtype(hparam.dtype if hparam is not None else "float32")
 
 
 def default_hparams(values: Mapping[str, Any] | None = None) -> dict[str, np.ndarray]:

@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import choices
+from vaecollapse import choices, registry
 
 Array = jax.Array
 
@@ -47,29 +47,37 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
     return beta * jax.nn.sigmoid(steepness * (step - midpoint))
 
 
-# β(step, hparams, total_steps) of each schedule `choices.SCHEDULES` names, its parameters
-# read from the run's hyperparameters (`config.HPARAM_DEFAULTS`).
-_FROM_HPARAMS: dict[str, Callable[[Array, Mapping[str, Array], int], Array]] = {
-    "constant": lambda step, h, total: constant(step, beta=h["beta"]),
-    "linear_warmup": lambda step, h, total: linear_warmup(
-        step, beta=h["beta"], warmup_steps=h["warmup_steps"]
-    ),
-    "cyclical": lambda step, h, total: cyclical(
-        step, beta=h["beta"], total_steps=total, cycles=h["cycles"], ratio=h["ratio"]
-    ),
-    "sigmoid": lambda step, h, total: sigmoid(
-        step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"]
-    ),
-}
-SCHEDULES = choices.SCHEDULES
+# β(step, hparams, total_steps) of each schedule, its parameters read from the run's
+# hyperparameters (`config.HPARAMS`): the targets of `choices.SCHEDULES`.
+
+
+def constant_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
+    """`constant` with ``beta``."""
+    return constant(step, beta=h["beta"])
+
+
+def linear_warmup_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
+    """`linear_warmup` with ``beta``, ``warmup_steps``."""
+    return linear_warmup(step, beta=h["beta"], warmup_steps=h["warmup_steps"])
+
+
+def cyclical_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
+    """`cyclical` with ``beta``, ``cycles``, ``ratio`` over the run's ``total_steps``."""
+    return cyclical(
+        step, beta=h["beta"], total_steps=total_steps, cycles=h["cycles"], ratio=h["ratio"]
+    )
+
+
+def sigmoid_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
+    """`sigmoid` with ``beta``, ``midpoint``, ``steepness``."""
+    return sigmoid(step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"])
 
 
 def by_name(name: str) -> Callable[[Array, Mapping[str, Array], int], Array]:
-    """``beta_at(step, hparams, total_steps)`` of the named schedule.
+    """``beta_at(step, hparams, total_steps)`` of the schedule ``name`` names in
+    `choices.SCHEDULES`.
 
     Raises:
-      ValueError: ``name`` is not one of `SCHEDULES`.
+      ValueError: ``name`` is not one of `choices.SCHEDULES`.
     """
-    if name not in _FROM_HPARAMS:
-        raise ValueError(f"schedule {name!r} is unknown; allowed: {', '.join(SCHEDULES)}")
-    return _FROM_HPARAMS[name]
+    return registry.lookup(choices.SCHEDULES, name, f"schedule {name!r}").load()

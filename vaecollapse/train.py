@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from vaecollapse import choices, diagnostics, objectives, schedules
+from vaecollapse import choices, diagnostics, objectives, registry, schedules
 from vaecollapse.data import Dataset
 from vaecollapse.models import VAE
 from vaecollapse.models.vae import cast_floating
@@ -77,31 +77,27 @@ class TrainFns(NamedTuple):
     step: Callable[..., tuple[TrainState, dict[str, Array]]]
 
 
-# the optimizer of each name in `choices.OPTIMIZERS`
-OPTIMIZERS: dict[str, Callable[[], optax.GradientTransformation]] = {
-    "adam": optax.scale_by_adam,
-    "sgd": optax.identity,
-}
-LR_SCHEDULES = choices.LR_SCHEDULES
-
-
 def make_optimizer(name: str) -> optax.GradientTransformation:
-    """The learning-rate-free direction of ``name`` (`OPTIMIZERS`); the (vmapped) rate
-    is applied by the step. Raises ValueError on an unknown name."""
-    if name not in OPTIMIZERS:
-        raise ValueError(f"optimizer {name!r} is unknown; allowed: {', '.join(OPTIMIZERS)}")
-    return OPTIMIZERS[name]()
+    """The learning-rate-free direction ``name`` names in `choices.OPTIMIZERS`; the
+    (vmapped) rate is applied by the step. Raises ValueError on an unknown name."""
+    return registry.lookup(choices.OPTIMIZERS, name, f"optimizer {name!r}").load()()
 
 
 def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
-    """Multiplier of the (swept) learning rate: ``constant`` 1, or ``cosine`` decay
-    ½(1 + cos(π t/T)) to 0 at the last step (Loshchilov & Hutter 2017). Raises
-    ValueError on an unknown name."""
-    if name == "cosine":
-        return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
-    if name == "constant":
-        return lambda step: jnp.float32(1.0)
-    raise ValueError(f"lr schedule {name!r} is unknown; allowed: {', '.join(LR_SCHEDULES)}")
+    """Multiplier of the (swept) learning rate at a step, of the schedule ``name`` names
+    in `choices.LR_SCHEDULES`. Raises ValueError on an unknown name."""
+    return registry.lookup(choices.LR_SCHEDULES, name, f"lr schedule {name!r}").load()(total_steps)
+
+
+def constant_lr(total_steps: int) -> Callable[[Array], Array]:
+    """The ``constant`` learning-rate schedule: factor 1."""
+    return lambda step: jnp.float32(1.0)
+
+
+def cosine_lr(total_steps: int) -> Callable[[Array], Array]:
+    """The ``cosine`` learning-rate schedule: ½(1 + cos(π t/T)), to 0 at the last step
+    (Loshchilov & Hutter 2017)."""
+    return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
 
 
 class RunKeys(NamedTuple):
