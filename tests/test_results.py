@@ -52,7 +52,7 @@ def test_results_file_layout(tmp_path):
 
 
 def test_load_refuses_a_newer_format(tmp_path):
-    ds = xr.Dataset({"kl": ("beta", np.zeros(2))}, attrs={"data_shape": [4]})
+    ds = xr.Dataset({"kl": ("beta", np.zeros(2))}, attrs={"data_shape": [4], "config": "{}"})
     ds.attrs["format_version"] = results.FORMAT_VERSION
     results.write(ds, tmp_path)
     assert results.load(tmp_path).attrs["data_shape"] == [4]

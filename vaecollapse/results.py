@@ -1,9 +1,10 @@
 """The results format: ``workdir/results.nc``, one labelled xarray Dataset per sweep.
 
 Dimensions: the grid axes, named and valued as in the config (static axes then dynamic
-ones, or ``variant`` then the dynamic ones), then ``step`` (logged steps), ``latent``,
-``example``/``frame``/``pixel`` (pictures), ``mu_bin``/``sigma_bin`` (histograms).
-Variables are the run metrics of `diagnostics.make_evaluate` over the grid axes, the
+ones, or ``variant`` then the dynamic ones), then ``step`` (logged steps) and the dims of
+the family's variables (`families.Family.variable_dims`; for the VAE ``latent``,
+``example``/``frame``/``pixel`` (pictures), ``mu_bin``/``sigma_bin`` (histograms)).
+For the VAE, variables are the run metrics of `diagnostics.make_evaluate` over the grid axes, the
 ``*_trace`` variables of training over ``step`` (and ``latent``), ``early_warning`` and
 ``early_warning_step`` (`vaecollapse.warning`; −1 where not warned), and ``eval_images``
 and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
@@ -31,24 +32,6 @@ from vaecollapse import workdir as workdir_lib
 
 FORMAT_VERSION = 1
 FILENAME = "results.nc"
-
-PER_DIM = frozenset({"kl_per_dim", "unit_activity", "dim_active"})
-EXTRA_DIMS = {
-    "recon_examples": ["example", "pixel"],
-    "interpolation": ["frame", "pixel"],
-    "prior_samples": ["example", "pixel"],
-    "mu_hist": ["mu_bin"],
-    "sigma_hist": ["sigma_bin"],
-}
-
-
-def extra_dims(name: str, ndim: int) -> list[str]:
-    """Names of a variable's dims after the grid's (``ndim`` of them)."""
-    if name.endswith("_trace"):
-        return ["step", "latent"][:ndim]
-    if name in EXTRA_DIMS:
-        return EXTRA_DIMS[name]
-    return ["latent"] if name in PER_DIM else []
 
 
 def logged_steps(config: ml_collections.ConfigDict) -> np.ndarray:
@@ -78,7 +61,9 @@ def load(workdir: str | Path) -> xr.Dataset:
             "re-run `vaecollapse run` on its workdir to write it again"
         ) from None
     if "format_version" not in results.attrs or "config" not in results.attrs:
-        raise ValueError(f"{str(path)!r} is not a vaecollapse results file (no format_version or config)")
+        raise ValueError(
+            f"{str(path)!r} is not a vaecollapse results file (no format_version or config)"
+        )
     version = int(results.attrs["format_version"])
     if version > FORMAT_VERSION or version < 1:
         raise ValueError(

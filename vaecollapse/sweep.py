@@ -34,18 +34,7 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 from tqdm.auto import tqdm
 
-from vaecollapse import (
-    assemble,
-    data,
-    devices,
-    diagnostics,
-    grid,
-    models,
-    multihost,
-    preflight,
-    results,
-    train,
-)
+from vaecollapse import assemble, data, devices, families, grid, multihost, preflight, results
 from vaecollapse import workdir as workdir_lib
 
 EVAL_SALT = 0x5EED  # eval keys are fold_in(run key, EVAL_SALT), apart from training keys
@@ -60,12 +49,18 @@ def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
     """Estimated device memory of one run: 4× its training state (state, donated
     update, gradients, optimizer scratch) plus its trace. Activations are per run
     group, not per run, and are left out."""
-    model = models.build(config.model, dataset.meta)
-    fns = train.make_train_fns(config, model, dataset)
-    state = jax.eval_shape(fns.init, jax.random.PRNGKey(0))
+    return _run_bytes(config, _family(config).trainer(config, dataset))
+
+
+def _run_bytes(config: ml_collections.ConfigDict, trainer: families.Trainer) -> int:
+    state = jax.eval_shape(trainer.init, jax.random.PRNGKey(0))
     state_bytes = sum(x.size * x.dtype.itemsize for x in jax.tree_util.tree_leaves(state))
     num_logs = config.train.steps // config.train.log_every
-    return 4 * state_bytes + 4 * num_logs * (4 + config.model.latent_dim)
+    return 4 * state_bytes + num_logs * trainer.trace_bytes
+
+
+def _family(config: ml_collections.ConfigDict) -> families.Family:
+    return families.get(config.get("family", families.DEFAULT))
 
 
 def memory_budget(device_list: list) -> int:
@@ -116,28 +111,18 @@ class ChunkRunner:
 
     def __init__(self, config: ml_collections.ConfigDict, dataset: data.Dataset, mesh: Mesh):
         self.config = config
-        model = models.build(config.model, dataset.meta)
-        fns = train.make_train_fns(config, model, dataset)
-        evaluate = diagnostics.make_evaluate(config, model)
+        trainer = _family(config).trainer(config, dataset)
+        self.trace_spec, self.evaluate_traces = trainer.trace, trainer.evaluate_traces
         self.runs = NamedSharding(mesh, P("runs"))
         replicated = NamedSharding(mesh, P())
-        self.train_data = multihost.put(
-            train.data_arrays(dataset.train, dataset.train_labels), replicated
-        )
-        n_eval = config.train.eval_examples
-        self.eval_data = multihost.put(
-            train.data_arrays(
-                dataset.test[:n_eval],
-                None if dataset.test_labels is None else dataset.test_labels[:n_eval],
-            ),
-            replicated,
-        )
+        self.train_data = multihost.put(trainer.train_data, replicated)
+        self.eval_data = multihost.put(trainer.eval_data, replicated)
         self.steps = results.logged_steps(config)
         self.num_logs = len(self.steps)
         group = devices.run_group(config.run_group, mesh.devices.flat[0].platform)
-        self.init = map_runs(fns.init, mesh, group)
-        self.advance = map_runs(fns.advance, mesh, group, shared=1, donate=True)
-        self.evaluate = map_runs(evaluate, mesh, group, shared=2)
+        self.init = map_runs(trainer.init, mesh, group)
+        self.advance = map_runs(trainer.advance, mesh, group, shared=1, donate=True)
+        self.evaluate = map_runs(trainer.evaluate, mesh, group, shared=2)
 
     def run(
         self,
@@ -157,7 +142,10 @@ class ChunkRunner:
         h = multihost.put(hparams, self.runs)
         keys = multihost.put(jax.vmap(jax.random.PRNGKey)(jnp.asarray(hparams["seed"])), self.runs)
         state = self.init(keys)
-        trace = _empty_trace(size, self.num_logs, cfg.model.latent_dim)
+        trace = {
+            name: np.full((size, self.num_logs, *t.shape), t.fill, t.dtype)
+            for name, t in self.trace_spec.items()
+        }
         manager = ocp.CheckpointManager(
             ckpt_dir.absolute(),
             options=ocp.CheckpointManagerOptions(max_to_keep=1, enable_async_checkpointing=False),
@@ -188,20 +176,12 @@ class ChunkRunner:
                 raise Interrupted(f"step {(i + 1) * cfg.train.log_every}/{cfg.train.steps}")
         manager.close()
         eval_keys = jax.vmap(lambda k: jax.random.fold_in(k, EVAL_SALT))(keys)
-        kl_trace = multihost.put(trace["kl"], self.runs)
-        metrics = self.evaluate(state.params, eval_keys, h, kl_trace, self.eval_data, self.steps)
+        traces = multihost.put({k: trace[k] for k in self.evaluate_traces}, self.runs)
+        metrics = self.evaluate(state, eval_keys, h, traces, self.eval_data, self.steps)
         out = {f"{k}_trace": v for k, v in trace.items()}
         fate = {"diverged": state.diverged, "diverged_step": state.diverged_step}
         out.update(multihost.fetch({**metrics, **fate}))  # the chunk's one final transfer
         return out
-
-
-def _empty_trace(size: int, num_logs: int, latent_dim: int) -> dict[str, np.ndarray]:
-    scalars = ("loss", "recon", "kl", "beta", "mutual_info")
-    trace = {k: np.full((size, num_logs), np.nan, np.float32) for k in scalars}
-    trace["active_units"] = np.full((size, num_logs), -1, np.int32)
-    trace["kl_per_dim"] = np.full((size, num_logs, latent_dim), np.nan, np.float32)
-    return trace
 
 
 def run_sweep(
@@ -229,18 +209,16 @@ def run_sweep(
             f"config.train.batch_size={config.train.batch_size} is invalid: must be <= the "
             f"{len(dataset.train)} training examples of data {config.data.name!r}"
         )
-    if len(dataset.test) < diagnostics.NUM_SHOWN:
-        raise ValueError(
-            f"data {config.data.name!r} has {len(dataset.test)} test examples; the evaluation "
-            f"shows {diagnostics.NUM_SHOWN} (reconstructions, interpolations): give it at least "
-            f"{diagnostics.NUM_SHOWN}"
-        )
+    family = _family(config)
+    if family.check_data:
+        families.resolve(family.check_data)(config, dataset)
     started = time.time()
     plan = grid.plan(config)
     device_list = jax.devices()
     mesh = Mesh(np.array(device_list), ("runs",))
     statics = list(grid.static_configs(config))
-    per_run = max(run_bytes(c, dataset) for c in statics)
+    trainers = [family.trainer(c, dataset) for c in statics]  # shapes only, nothing traced
+    per_run = max(_run_bytes(c, t) for c, t in zip(statics, trainers, strict=True))
     budget = memory_budget(jax.local_devices()) * jax.process_count()
     num_devices = len(device_list)
     sizes = [chunk_size(config, p.grid.num_runs, num_devices, per_run, budget) for p in plan]
@@ -269,11 +247,7 @@ def run_sweep(
             per_run,
             max(sizes),
             num_runs,
-            preflight.result_bytes(
-                config.train.steps // config.train.log_every,
-                max(c.model.latent_dim for c in statics),
-                math.prod(dataset.meta["shape"]),
-            ),
+            max(families.resolve(family.result_bytes)(c, dataset) for c in statics),
         )
         multihost.together(lambda: preflight.check(wd, needed), "the preflight check")
         if progress:
@@ -315,7 +289,7 @@ def run_sweep(
                     for k in chunks[0]
                 }
             )
-        out = assemble.assemble(config, plan, per_point, dataset)
+        out = assemble.assemble(config, plan, per_point, dataset, trainers[0].trace)
         out.attrs["wall_time_s"] = time.time() - started
         out.attrs["device_kind"] = device_list[0].device_kind
         out.attrs["num_devices"] = num_devices

@@ -27,9 +27,19 @@ import importlib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 DEFAULT = "vae"  # the family of a config or results file that names none
+
+
+class Trace(NamedTuple):
+    """One logged quantity of a run: per logged interval, an array of ``shape`` (dims
+    ``dims`` in ``results.nc``, after ``step``), ``dtype``, ``fill`` before it is logged."""
+
+    shape: tuple[int, ...] = ()
+    dims: tuple[str, ...] = ()
+    dtype: str = "float32"
+    fill: float = float("nan")
 
 
 @dataclass(frozen=True)
@@ -73,6 +83,32 @@ def always(results) -> bool:
     return True
 
 
+class Trainer(NamedTuple):
+    """A family's writing side for one static config: pure functions the sweep maps over
+    runs (`sweep.map_runs`) and the data they take.
+
+    Attributes:
+      init: ``key -> state``; the state has ``params``, ``diverged`` and ``diverged_step``.
+      advance: ``(state, hparams, key, train_data) -> (state, row)``: one logged
+        interval; ``row`` holds one value (of shape ``trace[name].shape``) per trace.
+      evaluate: ``(state, key, hparams, traces, eval_data, steps) -> dict``: the final
+        measures of one run; ``traces`` holds the traces named in ``evaluate_traces``.
+      trace: name -> `Trace`, what ``advance`` logs (``results.nc``: ``NAME_trace``).
+      evaluate_traces: the traces ``evaluate`` reads (e.g. KL, for the onset).
+      train_data / eval_data: the arrays ``advance`` / ``evaluate`` take.
+      trace_bytes: device bytes of one run's traces per logged interval (memory plan).
+    """
+
+    init: Callable
+    advance: Callable
+    evaluate: Callable
+    trace: Mapping[str, Trace]
+    evaluate_traces: tuple[str, ...]
+    train_data: Any
+    eval_data: Any
+    trace_bytes: int
+
+
 @dataclass(frozen=True)
 class Family:
     """One kind of model whose collapse is mapped (module docstring).
@@ -90,7 +126,17 @@ class Family:
       legend: ``fn(results) -> str``, what the summary's columns mean.
       derived: name -> ``fn(results) -> DataArray``, variables the tables show that the
         results do not hold (VAE: KL as a share of the loss).
-      make_runner: ``"module:function"``, the writing side (loaded only to train).
+      variable_dims: final variable -> the names of its dims after the grid's (none
+        listed: a scalar per run).
+      make_trainer: ``fn(config, dataset) -> Trainer``, the writing side (a
+        ``"module:function"`` path, loaded only to train).
+      check_data: ``fn(config, dataset)``, raising ValueError in one line on data the
+        family cannot use (before anything compiles); optional.
+      result_bytes: ``fn(config, dataset) -> int``, bytes of one run's results
+        (preflight's disk estimate).
+      finish: ``fn(config, dataset, variables) -> (variables, coords, attrs)``: the
+        family's additions to ``results.nc`` (``variables``: name -> (dims, array) over
+        the grid, as assembled); optional.
     """
 
     name: str
@@ -106,7 +152,15 @@ class Family:
     onset: str = "collapse_onset_step"
     legend: Callable | str = ""
     derived: Mapping[str, Callable | str] = field(default_factory=dict)
-    make_runner: str = ""
+    variable_dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    make_trainer: Callable | str = ""
+    check_data: Callable | str = ""
+    result_bytes: Callable | str = ""
+    finish: Callable | str = ""
+
+    def trainer(self, config, dataset) -> Trainer:
+        """The writing side for one static ``config`` on ``dataset`` (loads JAX)."""
+        return resolve(self.make_trainer)(config, dataset)
 
     def describe(self, results) -> str:
         """The family's part of ``summary.md``'s legend: what its columns mean."""

@@ -1,0 +1,114 @@
+"""The VAE family's writing side: today's engine behind the `families.Trainer` contract.
+
+`make_trainer` wires `models.build`, `train.make_train_fns` and
+`diagnostics.make_evaluate`; `check_data`, `result_bytes` and `finish` are what
+`sweep.run_sweep` and `assemble.assemble` used to do for VAEs by name: the test split must
+hold the pictures shown, the preflight's estimate of a run's results, and the VAE's own
+additions to ``results.nc`` (the early warning, histogram bins, pictures, the best
+z-independent reconstruction, the closed forms' spectrum). Loads JAX: imported only when
+a sweep runs (`families.vae` names it by path).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from vaecollapse import data, diagnostics, models, preflight, results, train, warning
+from vaecollapse.families import Trace, Trainer
+
+
+def trace_spec(latent_dim: int) -> dict[str, Trace]:
+    """What `train.TrainFns.advance` logs per interval."""
+    scalars = ("loss", "recon", "kl", "beta", "mutual_info")
+    spec = {name: Trace() for name in scalars}
+    spec["active_units"] = Trace(dtype="int32", fill=-1)
+    spec["kl_per_dim"] = Trace((latent_dim,), ("latent",))
+    return spec
+
+
+def make_trainer(config, dataset: data.Dataset) -> Trainer:
+    """The VAE's `Trainer` for one static config."""
+    model = models.build(config.model, dataset.meta)
+    fns = train.make_train_fns(config, model, dataset)
+    evaluate = diagnostics.make_evaluate(config, model)
+
+    def evaluate_run(state, key, hparams, traces, eval_data, steps):
+        return evaluate(state.params, key, hparams, traces["kl"], eval_data, steps)
+
+    n_eval = config.train.eval_examples
+    test_labels = None if dataset.test_labels is None else dataset.test_labels[:n_eval]
+    return Trainer(
+        init=fns.init,
+        advance=fns.advance,
+        evaluate=evaluate_run,
+        trace=trace_spec(config.model.latent_dim),
+        evaluate_traces=("kl",),
+        train_data=train.data_arrays(dataset.train, dataset.train_labels),
+        eval_data=train.data_arrays(dataset.test[:n_eval], test_labels),
+        trace_bytes=4 * (4 + config.model.latent_dim),
+    )
+
+
+def check_data(config, dataset: data.Dataset) -> None:
+    """The test split must hold the `diagnostics.NUM_SHOWN` pictures the report shows."""
+    if len(dataset.test) < diagnostics.NUM_SHOWN:
+        raise ValueError(
+            f"data {config.data.name!r} has {len(dataset.test)} test examples; the evaluation "
+            f"shows {diagnostics.NUM_SHOWN} (reconstructions, interpolations): give it at least "
+            f"{diagnostics.NUM_SHOWN}"
+        )
+
+
+def result_bytes(config, dataset: data.Dataset) -> int:
+    """Bytes of one run's results (`preflight.result_bytes`)."""
+    return preflight.result_bytes(
+        config.train.steps // config.train.log_every,
+        config.model.latent_dim,
+        math.prod(dataset.meta["shape"]),
+    )
+
+
+def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, dict]:
+    """The VAE's additions to ``results.nc``: the early warning of full collapse per run
+    (`warning`), the latent and histogram-bin coordinates, the pictures' data, and the
+    attributes the closed forms and the report read."""
+    grid_dims = list(variables["diverged"][0])
+    extra = {}
+    if "mutual_info_trace" in variables:  # the early warning of full collapse, per run
+        _, mi_trace = variables["mutual_info_trace"]
+        warned = warning.early_warning(mi_trace)
+        step = int(results.logged_steps(config)[warning.warning_index(mi_trace.shape[-1])])
+        extra["early_warning"] = (grid_dims, warned)
+        extra["early_warning_step"] = (grid_dims, np.where(warned, step, -1).astype(np.int32))
+    centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
+    latent = variables["kl_per_dim"][1].shape[-1]
+    coords = dict(
+        latent=np.arange(latent),
+        mu_bin=centres(diagnostics.MU_EDGES),
+        sigma_bin=centres(diagnostics.SIGMA_EDGES),
+    )
+    shown = dataset.test[: diagnostics.NUM_SHOWN]
+    extra["eval_images"] = (["example", "pixel"], shown.reshape(len(shown), -1))
+    if dataset.meta["kind"] != "tokens":
+        # the best z-independent output, E[x]: what a collapsed decoder reconstructs
+        extra["mean_image"] = (["pixel"], dataset.train.reshape(len(dataset.train), -1).mean(0))
+    attrs = dict(
+        marginal_nll=diagnostics.marginal_nll(
+            dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
+        ),
+    )
+    if "mi_bound" in dataset.meta:  # I(x; generating factor), e.g. log K topics
+        attrs["mi_bound"] = dataset.meta["mi_bound"]
+    if config.data.name == "linear_gaussian":  # the closed forms' λ_i, of the data trained on
+        attrs["train_eigenvalues"] = train_eigenvalues(dataset.train)
+    return extra, coords, attrs
+
+
+def train_eigenvalues(x: np.ndarray) -> list[float]:
+    """Eigenvalues of the covariance of ``x`` ``[N, D]``, largest first: the λ_i of the
+    linear VAE's closed forms for the data it was trained on (the nominal spectrum up to
+    sampling error, ~1 % at 20,000 examples)."""
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    return np.sort(np.linalg.eigvalsh(np.cov(flat, rowvar=False)))[::-1].tolist()
