@@ -51,6 +51,7 @@ def test_config_schema_imports_no_implementation_module():
         "vaecollapse",
         "vaecollapse.choices",
         "vaecollapse.config",
+        "vaecollapse.families",
         "vaecollapse.registry",
     ]
 

@@ -90,7 +90,7 @@ def assemble(
       dataset: the data the runs were trained and evaluated on.
       trace: what the family's `families.Trainer` logs (the dims of the traces).
     """
-    family = families.get(config.get("family", families.DEFAULT))
+    family = families.of_config(config)
     axes = grid_axes(config, plan)
     grid_dims = list(axes)
     grid_shape = tuple(len(v) for v in axes.values())

@@ -21,7 +21,7 @@ from typing import Any
 
 import ml_collections
 
-from vaecollapse import choices, registry
+from vaecollapse import choices, families, registry
 
 
 @dataclasses.dataclass(frozen=True)
@@ -89,6 +89,8 @@ def base_config() -> ml_collections.ConfigDict:
     c.name = "vaecollapse"
     c.quick = False  # --config.quick=True applies quick_overrides: a small, fast version
     c.quick_overrides = ()  # ((dotted field, value), ...)
+    c.family = "vae"  # the kind of collapse mapped (`vaecollapse.families`)
+    c.family_module = ""  # a module that registers a family from outside the package
     c.data = ml_collections.ConfigDict(
         {
             "name": "digits",
@@ -265,6 +267,12 @@ def check_fields(config: ml_collections.ConfigDict) -> None:
     """Check everything but the static points' own configs (`grid.validate` checks the
     whole sweep): swept and default hyperparameters, static axes, variants, sweep
     settings. Raise ValueError naming the first bad field, its value and what is allowed."""
+    try:
+        families.of_config(config)
+    except ImportError as err:
+        _fail("family_module", config.family_module, f"cannot be imported ({err})")
+    except ValueError:
+        _fail("family", config.family, f"allowed: {', '.join(families.names())}")
     for name, values in config.sweep.items():
         if name not in HPARAM_DEFAULTS:
             _fail(

@@ -415,6 +415,18 @@ def _line_panel(ax, mean, std, axis: str, name: str, label: str, boundaries) -> 
         ax.axvline(b, color="grey", lw=0.8, ls=":")
 
 
+def _reference_boundaries(results: xr.Dataset, axes: list[str]) -> list[float]:
+    """The family's known boundaries along the first swept axis (VAE, linear-Gaussian
+    data over β: λ_i/σ²), drawn as dashed lines; none when it knows none there."""
+    family = families.of(results)
+    if not axes or not family.reference_boundaries:
+        return []
+    reference = families.resolve(family.reference_boundaries)(results, axes[0])
+    if reference is None:
+        return []
+    return [float(v) for v in np.asarray(reference[1].values, float) if np.isfinite(v)]
+
+
 def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
     """The boundary of the family's main order parameter (VAE: I(x; z) falling to
     ``collapse_kl_eps``) along the first swept axis, when it is numeric with 2 values or
@@ -443,7 +455,7 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
         figsize=(4.6 * len(panels), 3.8 * len(facets)),
         squeeze=False,
     )
-    boundaries = analytic_boundaries(results) if axes[:1] == ["beta"] else []
+    boundaries = _reference_boundaries(results, axes)
     found = _found_boundary(results, axes)
     limits = {name: (None, None) for name, _ in panels}  # one colour scale across facets
     if len(facets) > 1:

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from vaecollapse import boundary, families, plots, states, warning
+from vaecollapse import boundary, families, plots
 from vaecollapse import results as results_lib
 
 MAX_SUMMARY_RUNS = 64  # per-run rows in summary.md; every run is in runs.csv
@@ -156,85 +156,24 @@ def summary_markdown(results: xr.Dataset, figures: list[Path], runs: pd.DataFram
     return "\n".join(lines) + "\n"
 
 
-def _as_text(tokens: np.ndarray) -> str:
-    """Token ids as letters (a = 0, …) when the vocabulary fits, else numbers."""
-    ids = [int(t) for t in tokens]
-    if max(ids) < 26:
-        return "".join(chr(ord("a") + i) for i in ids)
-    return " ".join(map(str, ids))
-
-
-def analytic_note(results: xr.Dataset) -> str:
-    """Markdown: the largest gap between learned and optimal KL per dim (linear data)."""
-    optimal = plots.analytic_kl(results)
-    if optimal is None:
-        return ""
-    gap = np.abs(plots.learned_kl_sorted(results) - optimal)
-    worst = gap.where(gap == gap.max(), drop=True)
-    where = ", ".join(f"{d}={plots.fmt_value(worst[d].values[0])}" for d in worst.dims)
-    return (
-        "\n## Against the closed form (Lucas et al. 2019)\n\n"
-        f"Largest |learned − optimal| KL per dim over every run and dim: "
-        f"**{float(gap.max()):.4f} nats** (at {where}); mean {float(gap.mean()):.4f} nats. "
-        "See `analytic_kl.png`.\n"
-    )
-
-
-def text_samples(results: xr.Dataset) -> str:
-    """Markdown: per grid point (first seed), the eval sequences, their reconstructions,
-    the interpolation and prior samples as text (drawn with the same noise everywhere,
-    so a decoder that ignores z repeats one line)."""
-    lines = ["", "## Sequences as text (a = token 0, b = token 1, …)", ""]
-    data = [_as_text(row) for row in results.eval_images.values]
-    for label, run in plots.iter_runs(plots.first_seed(results), limit=16):
-        lines += [f"### {label}", "", "| data | reconstruction | interpolation | prior sample |"]
-        lines.append("|---|---|---|---|")
-        columns = [data] + [
-            [_as_text(row) for row in run[v].values]
-            for v in ("recon_examples", "interpolation", "prior_samples")
-        ]
-        lines += [
-            "| " + " | ".join(f"`{c}`" for c in row) + " |" for row in zip(*columns, strict=True)
-        ]
-        lines.append("")
-    return "\n".join(lines)
-
-
-def warning_note(results: xr.Dataset) -> str:
-    """Markdown: how the early warning (`vaecollapse.warning`) did against the outcome."""
-    if "early_warning" not in results:
-        return ""
-    warned = results.early_warning.values
-    full = results.collapse_state.values == states.FULL
-    index = warning.warning_index(results.sizes["step"])
-    step = int(results.step.values[index])
-    s = warning.scores(warned, full, step, results.collapse_onset_step.values)
-    return (
-        f"\n## Early warning\n\nAt step {step} (20 % of training), I(x; z) < "
-        f"{warning.THRESHOLD:g} nats warned of full collapse in {s['warned']} of {s['runs']} "
-        f"runs; {s['ended_full']} ended fully collapsed. Accuracy {s['accuracy']:.2f}, "
-        f"false alarms {s['false_alarm_rate']:.2f}, missed {s['missed_rate']:.2f}, median lead "
-        f"time {s['median_lead_steps']:g} steps (onset − warning step).\n"
-    )
-
-
 def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path]]:
-    """Markdown: the collapse boundary along the first numeric swept axis (threshold
-    ``collapse_kl_eps``), also written to ``workdir/boundary.csv`` (its path returned);
-    for linear-Gaussian data over β, every per-dim boundary against λ_i/σ² (Lucas et al.
-    2019). Empty when no numeric axis is swept."""
+    """Markdown: the collapse boundary along the first numeric swept axis (the family's
+    main order parameter and its threshold), also written to ``workdir/boundary.csv``
+    (its path returned); where the family knows a reference boundary there
+    (`families.Family.reference_boundaries`; for linear-Gaussian data over β, every
+    per-dim boundary against λ_i/σ², Lucas et al. 2019), that measure, with the
+    reference and the error. Empty when no numeric axis is swept."""
     axes = boundary.numeric_axes(results)
     if not axes:
         return "", []
     along = axes[0]
-    closed = plots.analytic_boundaries(results) if along == "beta" else []
-    found = boundary.estimate(results, along, "kl_per_dim" if closed else None)
+    family = families.of(results)
+    reference = None
+    if family.reference_boundaries:
+        reference = families.resolve(family.reference_boundaries)(results, along)
+    measure, closed_form = reference if reference is not None else (None, None)
+    found = boundary.estimate(results, along, measure)
     csv = boundary.write_csv(found, workdir / "boundary.csv")
-    closed_form = None
-    if closed:
-        ranks = found.latent.values
-        values = [closed[r] if r < len(closed) else np.nan for r in ranks]
-        closed_form = xr.DataArray(values, coords={"latent": ranks}, dims=["latent"])
     text = (
         "\n## Phase boundary (`boundary.csv`)\n\n"
         + boundary.markdown(found, closed_form)
@@ -339,11 +278,9 @@ def report(
         timed("summary", summary_markdown, results, drawn, runs)
         + boundary_text
         + timed("seed_table", seed_table, results)
-        + warning_note(results)
-        + analytic_note(results)
     )
-    if results.attrs.get("data_kind") == "tokens":
-        text += text_samples(results)
+    if family.sections:
+        text += timed("sections", families.resolve(family.sections), results)
     summary = workdir / "summary.md"
     summary.write_text(text)
     paths = [*drawn, runs_csv, *tables, summary]

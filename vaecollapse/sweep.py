@@ -60,7 +60,7 @@ def _run_bytes(config: ml_collections.ConfigDict, trainer: families.Trainer) -> 
 
 
 def _family(config: ml_collections.ConfigDict) -> families.Family:
-    return families.get(config.get("family", families.DEFAULT))
+    return families.of_config(config)
 
 
 def memory_budget(device_list: list) -> int:

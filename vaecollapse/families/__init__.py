@@ -18,7 +18,9 @@ refine → report) reads everything family-specific from its `Family`:
 
 This module and the families' schemas import no JAX (the reading side needs them); a
 family's writing side (training, evaluation) is named by import path and loaded only
-when a sweep runs. `register` adds a family from anywhere, including outside the package.
+when a sweep runs. `register` adds a family from anywhere, including outside the
+package: a module that registers one on import, named by ``config.family_module``, is
+imported wherever a config or results file names the family (`of_config`).
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from vaecollapse.registry import resolve
 
 DEFAULT = "vae"  # the family of a config or results file that names none
 
@@ -128,6 +132,11 @@ class Family:
         results do not hold (VAE: KL as a share of the loss).
       variable_dims: final variable -> the names of its dims after the grid's (none
         listed: a scalar per run).
+      reference_boundaries: ``fn(results, along) -> (measure, DataArray) | None``: a
+        known boundary to compare the estimate with (VAE: the linear VAE's closed form
+        per latent dim along β), drawn on the phase diagram and tabled; optional.
+      sections: ``fn(results) -> str``, the family's own Markdown sections of
+        ``summary.md`` after the engine's tables; optional.
       make_trainer: ``fn(config, dataset) -> Trainer``, the writing side (a
         ``"module:function"`` path, loaded only to train).
       check_data: ``fn(config, dataset)``, raising ValueError in one line on data the
@@ -153,6 +162,8 @@ class Family:
     legend: Callable | str = ""
     derived: Mapping[str, Callable | str] = field(default_factory=dict)
     variable_dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    reference_boundaries: Callable | str = ""
+    sections: Callable | str = ""
     make_trainer: Callable | str = ""
     check_data: Callable | str = ""
     result_bytes: Callable | str = ""
@@ -189,12 +200,15 @@ def names() -> tuple[str, ...]:
     return tuple(_FAMILIES)
 
 
-def get(name: str) -> Family:
-    """The family called ``name``.
+def get(name: str, module: str = "") -> Family:
+    """The family called ``name``, importing ``module`` first when given (a family from
+    outside the package registers itself there: ``config.family_module``).
 
     Raises:
       ValueError: no such family (the message names the registered ones).
     """
+    if module:
+        importlib.import_module(module)
     if name not in _FAMILIES:
         raise ValueError(f"family={name!r} is invalid: allowed: {', '.join(_FAMILIES)}")
     family = _FAMILIES[name]
@@ -206,17 +220,15 @@ def get(name: str) -> Family:
 def of(results) -> Family:
     """The family of a results Dataset (its config's ``family``; `DEFAULT` when absent,
     as in files written before families existed)."""
-    return get(config_of(results).get("family", DEFAULT))
+    return of_config(config_of(results))
+
+
+def of_config(config: Mapping[str, Any]) -> Family:
+    """The family a config (a ConfigDict or its dict) names, importing its
+    ``family_module`` first when set."""
+    return get(config.get("family", DEFAULT), config.get("family_module", ""))
 
 
 def config_of(results) -> dict[str, Any]:
     """The config a results Dataset was made with, as a dict."""
     return json.loads(results.attrs["config"])
-
-
-def resolve(target: Callable | str) -> Any:
-    """A callable as is, or the attribute an ``"module:attribute"`` path names."""
-    if not isinstance(target, str):
-        return target
-    module, _, attribute = target.partition(":")
-    return getattr(importlib.import_module(module), attribute)

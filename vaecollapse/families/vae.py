@@ -132,6 +132,8 @@ FAMILY = Family(
         "mu_hist": ("mu_bin",),
         "sigma_hist": ("sigma_bin",),
     },
+    reference_boundaries="vaecollapse.families.vae_report:reference_boundaries",
+    sections="vaecollapse.families.vae_report:sections",
     make_trainer="vaecollapse.families.vae_train:make_trainer",
     check_data="vaecollapse.families.vae_train:check_data",
     result_bytes="vaecollapse.families.vae_train:result_bytes",

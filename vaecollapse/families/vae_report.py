@@ -1,0 +1,95 @@
+"""The VAE family's own parts of a report: the summary's sections after the engine's
+tables (the early warning against the outcome, the gap to the linear VAE's closed form,
+token sequences as text) and the closed-form boundaries the boundary table is checked
+against. Reading side: NumPy, xarray, matplotlib (through `plots`), no JAX.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import xarray as xr
+
+from vaecollapse import plots, states, warning
+
+
+def sections(results: xr.Dataset) -> str:
+    """Markdown after the engine's tables: `warning_note`, `analytic_note` and, for
+    token data, `text_samples`."""
+    text = warning_note(results) + analytic_note(results)
+    if results.attrs.get("data_kind") == "tokens":
+        text += text_samples(results)
+    return text
+
+
+def reference_boundaries(results: xr.Dataset, along: str):
+    """For linear-Gaussian data along β: ``("kl_per_dim", λ_i/σ² per rank)``, the linear
+    VAE's closed-form boundary of each latent dim (`plots.analytic_boundaries`); None
+    otherwise."""
+    closed = plots.analytic_boundaries(results) if along == "beta" else []
+    if not closed:
+        return None
+    ranks = np.arange(results.sizes["latent"])
+    values = [closed[r] if r < len(closed) else np.nan for r in ranks]
+    return "kl_per_dim", xr.DataArray(values, coords={"latent": ranks}, dims=["latent"])
+
+
+def _as_text(tokens: np.ndarray) -> str:
+    """Token ids as letters (a = 0, …) when the vocabulary fits, else numbers."""
+    ids = [int(t) for t in tokens]
+    if max(ids) < 26:
+        return "".join(chr(ord("a") + i) for i in ids)
+    return " ".join(map(str, ids))
+
+
+def analytic_note(results: xr.Dataset) -> str:
+    """Markdown: the largest gap between learned and optimal KL per dim (linear data)."""
+    optimal = plots.analytic_kl(results)
+    if optimal is None:
+        return ""
+    gap = np.abs(plots.learned_kl_sorted(results) - optimal)
+    worst = gap.where(gap == gap.max(), drop=True)
+    where = ", ".join(f"{d}={plots.fmt_value(worst[d].values[0])}" for d in worst.dims)
+    return (
+        "\n## Against the closed form (Lucas et al. 2019)\n\n"
+        f"Largest |learned − optimal| KL per dim over every run and dim: "
+        f"**{float(gap.max()):.4f} nats** (at {where}); mean {float(gap.mean()):.4f} nats. "
+        "See `analytic_kl.png`.\n"
+    )
+
+
+def text_samples(results: xr.Dataset) -> str:
+    """Markdown: per grid point (first seed), the eval sequences, their reconstructions,
+    the interpolation and prior samples as text (drawn with the same noise everywhere,
+    so a decoder that ignores z repeats one line)."""
+    lines = ["", "## Sequences as text (a = token 0, b = token 1, …)", ""]
+    data = [_as_text(row) for row in results.eval_images.values]
+    for label, run in plots.iter_runs(plots.first_seed(results), limit=16):
+        lines += [f"### {label}", "", "| data | reconstruction | interpolation | prior sample |"]
+        lines.append("|---|---|---|---|")
+        columns = [data] + [
+            [_as_text(row) for row in run[v].values]
+            for v in ("recon_examples", "interpolation", "prior_samples")
+        ]
+        lines += [
+            "| " + " | ".join(f"`{c}`" for c in row) + " |" for row in zip(*columns, strict=True)
+        ]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def warning_note(results: xr.Dataset) -> str:
+    """Markdown: how the early warning (`vaecollapse.warning`) did against the outcome."""
+    if "early_warning" not in results:
+        return ""
+    warned = results.early_warning.values
+    full = results.collapse_state.values == states.FULL
+    index = warning.warning_index(results.sizes["step"])
+    step = int(results.step.values[index])
+    s = warning.scores(warned, full, step, results.collapse_onset_step.values)
+    return (
+        f"\n## Early warning\n\nAt step {step} (20 % of training), I(x; z) < "
+        f"{warning.THRESHOLD:g} nats warned of full collapse in {s['warned']} of {s['runs']} "
+        f"runs; {s['ended_full']} ended fully collapsed. Accuracy {s['accuracy']:.2f}, "
+        f"false alarms {s['false_alarm_rate']:.2f}, missed {s['missed_rate']:.2f}, median lead "
+        f"time {s['median_lead_steps']:g} steps (onset − warning step).\n"
+    )
