@@ -192,6 +192,8 @@ def crossing(t: np.ndarray, v: np.ndarray, threshold: float) -> Crossing:
     i = k - 1
     reach = t[-1] + (t[-1] - t[-2])  # one grid step past the end: as far as the grid tells
     chord_zero = min(t[i] + v[i] * (t[k] - t[i]) / (v[i] - v[k]), reach)
+    if np.isclose(chord_zero, t[k], rtol=0, atol=1e-9 * (1 + abs(t[k]))):
+        chord_zero = t[k]  # v[k] ≈ 0: the collapsed point itself, not round-off past it
     if i >= 1 and v[i - 1] > v[i]:
         line_zero = t[i] + v[i] * (t[i] - t[i - 1]) / (v[i - 1] - v[i])
         estimate = min(max(line_zero, t[i]), chord_zero)

@@ -59,6 +59,13 @@ def _run_bytes(config: ml_collections.ConfigDict, trainer: families.Trainer) -> 
     return 4 * state_bytes + num_logs * trainer.trace_bytes
 
 
+def _result_bytes(family, config, dataset, trainer: families.Trainer) -> int:
+    """Bytes of one run's results: the family's estimate, or its traces' bytes."""
+    if family.result_bytes:
+        return families.resolve(family.result_bytes)(config, dataset)
+    return trainer.trace_bytes * (config.train.steps // config.train.log_every)
+
+
 def _family(config: ml_collections.ConfigDict) -> families.Family:
     return families.of_config(config)
 
@@ -247,7 +254,9 @@ def run_sweep(
             per_run,
             max(sizes),
             num_runs,
-            max(families.resolve(family.result_bytes)(c, dataset) for c in statics),
+            max(
+                _result_bytes(family, c, dataset, t) for c, t in zip(statics, trainers, strict=True)
+            ),
         )
         multihost.together(lambda: preflight.check(wd, needed), "the preflight check")
         if progress:
