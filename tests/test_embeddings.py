@@ -1,0 +1,252 @@
+"""Representation-collapse diagnostics (`vaecollapse.embeddings`): each measure against an
+independent NumPy computation or a closed form on synthetic embeddings, invariances, the
+states, one-line errors, the monitor's onset, and no JAX on import."""
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import vaecollapse
+from vaecollapse import embeddings
+from vaecollapse.embeddings import EmbeddingMonitor, diagnose_embeddings
+
+
+def gaussian(n: int, d: int, rank: int | None = None, seed: int = 0) -> np.ndarray:
+    """Isotropic Gaussian embeddings ``[n, d]``, confined to a random ``rank``-dim subspace."""
+    rng = np.random.default_rng(seed)
+    if rank is None:
+        return rng.standard_normal((n, d))
+    basis = np.linalg.qr(rng.standard_normal((d, rank)))[0]  # [d, rank] orthonormal
+    return rng.standard_normal((n, rank)) @ basis.T
+
+
+def lightly_std_of_l2_normalized(z: np.ndarray) -> float:
+    """A NumPy re-implementation of lightly's ``std_of_l2_normalized``
+    (``lightly/utils/debug.py``): rows normalised as ``torch.nn.functional.normalize``
+    does (divided by max(‖z_i‖, 1e-12)), then ``torch.std`` (unbiased) over rows, averaged
+    over dims. It is ≈ 1/√d when healthy; ours is the same number × √d (≈ 1)."""
+    out = []
+    for column in (z / np.maximum(np.sqrt((z**2).sum(1)), 1e-12)[:, None]).T:
+        out.append(np.sqrt(((column - column.mean()) ** 2).sum() / (len(column) - 1)))
+    return float(np.mean(out))
+
+
+def rankme_reference(z: np.ndarray) -> float:
+    """RankMe from its definition, with σ_k = √eig(ZᵀZ) instead of an SVD of Z (zero σ_k
+    come out ~1e-8 σ_1, not 0: agreement to ~1e-5)."""
+    sigma = np.sqrt(np.clip(np.linalg.eigvalsh(z.T @ z), 0, None))
+    p = sigma / sigma.sum() + 1e-7
+    return float(np.exp(-sum(pk * np.log(pk) for pk in p)))
+
+
+def test_std_normalized_is_lightlys_value_times_sqrt_d():
+    """Ours = lightly's ``std_of_l2_normalized`` × √d, on anisotropic, offset embeddings."""
+    rng = np.random.default_rng(1)
+    z = rng.standard_normal((300, 24)) * np.linspace(0.1, 3, 24) + 0.7
+    report = diagnose_embeddings(z)
+    assert report.std_normalized == pytest.approx(
+        lightly_std_of_l2_normalized(z) * np.sqrt(24), rel=1e-10
+    )
+
+
+@pytest.mark.parametrize("d", [4, 32, 64])
+def test_isotropic_gaussian_std_tends_to_one(d):
+    """Each coordinate of a uniform unit vector has variance 1/d: std × √d → 1 as N grows."""
+    errors = [
+        abs(diagnose_embeddings(gaussian(n, d, seed=n)).std_normalized - 1) for n in (64, 2048)
+    ]
+    assert errors[1] < 0.01 and errors[1] < errors[0] + 0.005
+
+
+def test_healthy_isotropic_embeddings():
+    """RankMe of an isotropic sample: ≈ 0.8 d at N = d (quarter-circle law), → d as N/d
+    grows; the thresholds (0.5 · min(N, d), spectrum floor 1e-3) are well clear."""
+    for n, low in ((32, 0.75), (64, 0.88), (512, 0.98)):
+        report = diagnose_embeddings(gaussian(n, 32, seed=n))
+        assert low * 32 < report.rankme <= 32
+    report = diagnose_embeddings(gaussian(2000, 32))
+    assert report.state == "healthy" and report.probe_accuracy is None
+    assert report.spectrum[0] == 1 and report.spectrum.min() > 0.5
+    assert np.all(np.diff(report.spectrum) <= 1e-12)
+
+
+def test_constant_embeddings_are_complete_collapse():
+    z = np.tile(np.random.default_rng(0).standard_normal(16), (100, 1))
+    report = diagnose_embeddings(z, labels=np.arange(100) % 2)
+    assert report.std_normalized < 1e-12 and report.state == "complete"
+    assert report.rankme == pytest.approx(1, abs=1e-4)
+    np.testing.assert_array_equal(report.spectrum, np.zeros(16))
+    assert diagnose_embeddings(np.zeros((5, 3))).rankme == 0  # no direction at all
+
+
+def test_near_constant_embeddings_read_their_relative_spread():
+    """A vector c plus isotropic noise of relative size s: std_normalized ≈ s (the rms
+    angle), while RankMe counts the noise's directions (why it is not the complete test)."""
+    rng = np.random.default_rng(0)
+    c = rng.standard_normal(32)
+    c /= np.linalg.norm(c)
+    for s, state in ((0.03, "complete"), (0.09, "complete"), (0.3, "healthy")):
+        report = diagnose_embeddings(c + s / np.sqrt(32) * rng.standard_normal((2000, 32)))
+        assert report.std_normalized == pytest.approx(s, rel=0.06) and report.state == state
+        assert report.rankme > 2
+
+
+@settings(max_examples=15, deadline=None)
+@given(rank=st.integers(1, 12), seed=st.integers(0, 1000))
+def test_rank_r_embeddings_are_dimensional(rank, seed):
+    z = gaussian(1000, 16, rank, seed)
+    report = diagnose_embeddings(z)
+    assert report.rankme == pytest.approx(rank, rel=0.03)
+    assert report.rankme == pytest.approx(rankme_reference(z), abs=1e-4)  # eigvalsh: ~1e-8 σ_1
+    assert report.spectrum[rank - 1] > 0.5 and np.all(report.spectrum[rank:] < 1e-10)
+    assert report.state == "dimensional"
+
+
+def test_spectrum_is_the_centred_covariances_root_eigenvalues():
+    rng = np.random.default_rng(3)
+    z = rng.standard_normal((500, 8)) @ rng.standard_normal((8, 8)) + 5.0
+    eig = np.sort(np.linalg.eigvalsh(np.cov(z, rowvar=False)))[::-1]
+    np.testing.assert_allclose(diagnose_embeddings(z).spectrum, np.sqrt(eig / eig[0]), rtol=1e-8)
+
+
+def test_soft_dimensional_collapse_is_caught_by_rankme():
+    """Per-dim scales 0.8^k: no direction below the floor, but RankMe ≈ 0.38 d."""
+    z = gaussian(4000, 24) * 0.8 ** np.arange(24)
+    report = diagnose_embeddings(z)
+    assert report.spectrum.min() > 1e-3 and report.rankme < 0.5 * 24
+    assert report.state == "dimensional"
+
+
+@settings(max_examples=20, deadline=None)
+@given(
+    n=st.integers(3, 60),
+    d=st.integers(1, 10),
+    scale=st.floats(1e-3, 1e3),
+    seed=st.integers(0, 10_000),
+)
+def test_invariant_to_scale_and_row_order(n, d, scale, seed):
+    rng = np.random.default_rng(seed)
+    z = rng.standard_normal((n, d)) * rng.uniform(0, 2, d) + rng.uniform(-1, 1, d)
+    labels = rng.integers(0, 3, n)
+    perm = rng.permutation(n)
+    base = diagnose_embeddings(z, labels)
+    scaled, permuted = (
+        diagnose_embeddings(scale * z, labels),
+        diagnose_embeddings(z[perm], labels[perm]),
+    )
+    for other in (scaled, permuted):
+        assert other.std_normalized == pytest.approx(base.std_normalized, rel=1e-9, abs=1e-12)
+        assert other.rankme == pytest.approx(base.rankme, rel=1e-9)
+        np.testing.assert_allclose(other.spectrum, base.spectrum, rtol=1e-7, atol=1e-9)
+        assert other.probe_accuracy == base.probe_accuracy and other.state == base.state
+
+
+def test_probe_separates_clusters_and_is_chance_on_random_labels():
+    rng = np.random.default_rng(0)
+    labels = rng.integers(0, 4, 2000)
+    z = 5.0 * np.eye(16)[labels] + 0.3 * rng.standard_normal((2000, 16))
+    assert diagnose_embeddings(z, labels).probe_accuracy == 1.0
+    assert diagnose_embeddings(z, [f"class {k}" for k in labels]).probe_accuracy == 1.0
+    random = diagnose_embeddings(z, rng.integers(0, 4, 2000)).probe_accuracy
+    assert abs(random - 0.25) < 0.06
+
+
+def test_report_string_and_dict():
+    report = diagnose_embeddings(gaussian(400, 12, rank=3), labels=np.arange(400) % 3)
+    assert set(report.to_dict()) == {
+        "std_normalized",
+        "rankme",
+        "spectrum",
+        "probe_accuracy",
+        "state",
+    }
+    assert isinstance(report.to_dict()["spectrum"], list)
+    json.dumps(report.to_dict())
+    text = str(report)
+    assert "state:          dimensional" in text and "9 of 12 below 0.001" in text
+
+
+@pytest.mark.parametrize(
+    "z, labels, match",
+    [
+        (np.zeros(5), None, r"z has shape \(5,\): expected \[N inputs, d embedding dims\]"),
+        (np.zeros((2, 3, 4)), None, r"z has shape \(2, 3, 4\): expected \[N inputs"),
+        (np.zeros((1, 4)), None, r"z has 1 input: need >= 2"),
+        (
+            np.array([[0.0, np.inf], [0, np.nan]]),
+            None,
+            r"z has 2 non-finite values \(first at \[0, 1\]\)",
+        ),
+        (np.zeros((5, 2)), np.zeros(4), r"labels has shape \(4,\): expected \[5\], one per row"),
+        (np.zeros((5, 2)), np.zeros((5, 1)), r"labels has shape \(5, 1\): expected \[5\]"),
+        (
+            np.zeros((3, 2)),
+            np.array([0, np.nan, 1]),
+            r"labels has 1 non-finite values \(first at \[1\]\)",
+        ),
+    ],
+)
+def test_bad_input_is_named_in_one_line(z, labels, match):
+    with pytest.raises(ValueError, match=match) as error:
+        diagnose_embeddings(z, labels)
+    assert "\n" not in str(error.value)
+
+
+def test_monitor_finds_the_onset_and_keeps_the_traces(tmp_path):
+    """Healthy, then rank 2, then a constant vector plus 1 % noise: the onset is the first
+    step of the last stretch below std_normalized 0.1, and a recovery resets it."""
+    rng = np.random.default_rng(0)
+    c = rng.standard_normal(8)
+    m = EmbeddingMonitor(8)
+    states = []
+    for i, step in enumerate(range(100, 1100, 100)):
+        if i < 3:
+            z = gaussian(256, 8, seed=i)
+        elif i < 6:
+            z = gaussian(256, 8, rank=2, seed=i)
+        else:
+            z = c + 0.01 * rng.standard_normal((256, 8))
+        states.append(m.update(step, z, labels=None if i % 2 else np.arange(256) % 2).state)
+    assert states == ["healthy"] * 3 + ["dimensional"] * 3 + ["complete"] * 4
+    assert m.onset == 700
+    np.testing.assert_array_equal(np.isnan(m.trace("probe_accuracy")), [0, 1] * 5)
+    ds = m.to_xarray()
+    assert ds.spectrum.dims == ("step", "rank") and ds.sizes["step"] == 10
+    assert ds.attrs["onset"] == 700 and list(ds.state.values[-4:]) == ["complete"] * 4
+    m.plot(tmp_path / "embeddings.png")
+    assert (tmp_path / "embeddings.png").stat().st_size > 1000
+    m.update(1100, gaussian(256, 8))
+    assert m.onset is None and m.to_xarray().attrs["onset"] == -1
+    m.update(1200, np.ones((4, 8)))
+    assert m.onset == 1200
+    with pytest.raises(ValueError, match=r"z has 3 embedding dims; this monitor was made for 8"):
+        m.update(2000, gaussian(10, 3))
+    with pytest.raises(ValueError, match=r"step=50 is invalid: must be > the last step 1200"):
+        m.update(50, gaussian(10, 8))
+    with pytest.raises(ValueError, match=r"measure='kl' is invalid: allowed: std_normalized"):
+        m.trace("kl")
+    with pytest.raises(ValueError, match=r"dim=0 is invalid: must be a positive integer"):
+        EmbeddingMonitor(0)
+    fresh = EmbeddingMonitor(8)
+    assert fresh.onset is None and fresh.to_xarray().sizes["step"] == 0
+    fresh.update(1, np.ones((4, 8)))
+    assert fresh.onset == 1
+
+
+def test_public_api_and_no_jax_on_import():
+    assert vaecollapse.diagnose_embeddings is embeddings.diagnose_embeddings
+    assert vaecollapse.EmbeddingMonitor is embeddings.EmbeddingMonitor
+    code = "import sys, vaecollapse.embeddings; print('jax' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert out.stdout.strip() == "False", out.stderr
+
+
+def test_rankme_of_full_rank_embeddings_against_its_definition():
+    rng = np.random.default_rng(5)
+    z = rng.standard_normal((300, 10)) * np.geomspace(0.01, 10, 10) + 1.0
+    assert diagnose_embeddings(z).rankme == pytest.approx(rankme_reference(z), rel=1e-9)
