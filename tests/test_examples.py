@@ -32,3 +32,22 @@ def test_quickstart_notebook_runs(tmp_path):
     assert not [o for o in outputs if o.output_type == "error"]
     text = "".join(o.get("text", "") for o in outputs)
     assert "state:" in text and "the sweep's KL:" in text
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("flag, state", [("--no-stop_gradient", "complete"), ("", None)])
+def test_embeddings_loop_example_collapses_without_stop_gradient(flag, state):
+    """examples/embeddings_loop.py: without stop-gradient the embedding collapses
+    completely; with it, it does not (README: it ends dimensional)."""
+    out = subprocess.run(
+        [sys.executable, "examples/embeddings_loop.py", *([flag] if flag else [])],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert out.returncode == 0, out.stderr
+    final = [line for line in out.stdout.splitlines() if line.startswith("state:")][-1]
+    if state:
+        assert final.split()[-1] == state
+    else:
+        assert final.split()[-1] != "complete"

@@ -8,6 +8,9 @@ light):
   encoder statistics and the collapse state of one set of encoder outputs.
 - `CollapseMonitor(latent_dim)`: ``update(step, mu, logvar)`` in a training loop; the
   traces, the collapse ``onset``, ``plot()``, ``to_xarray()``.
+- `diagnose_embeddings(z, labels=None)` -> `EmbeddingReport`: representation collapse of
+  any encoder's embeddings (std of the l2-normalised embedding × √d, RankMe, spectrum,
+  linear-probe accuracy, state); `EmbeddingMonitor(dim)` for a training loop.
 - `run_sweep(config, workdir)` -> xarray Dataset, `load_results(workdir)`.
 - `experiment_config("demo", quick=True)`: the config of ``experiments/NAME.py``.
 - `estimate_boundary(results, along="beta")`: where collapse sets in (`boundary`).
