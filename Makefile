@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse experiments figures bench clean
 
 install: $(STAMP)
 
@@ -67,6 +67,10 @@ text-collapse: install
 
 symptoms: install
 	$(RUN) experiments/symptoms.py --workdir runs/symptoms
+
+# the SSL family: SimSiam's stop-gradient as a continuous knob (docs/ssl.md)
+ssl-collapse: install
+	$(RUN) experiments/ssl_collapse.py --workdir runs/ssl_collapse
 
 # every experiment, then the README's figures copied from their workdirs
 EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms

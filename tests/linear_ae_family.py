@@ -6,7 +6,8 @@ Along an eigen-direction of the data with variance λ, with e = d = a the loss i
 λ(1 − a²)² + 2βa², minimised by a² = 1 − β/λ when λ > β and by a = 0 otherwise: the
 code's variance along it is λ − β above the boundary β = λ and 0 past it. The order
 parameters are the code's total variance and its variance along each principal
-direction of the code (the per-unit form: the code covariance's eigenvalues). Registered on import: configs name it with ``family = "linear_ae"``,
+direction of the code (the per-unit form: the code covariance's eigenvalues).
+Registered on import: configs name it with ``family = "linear_ae"``,
 ``family_module = "linear_ae_family"``.
 """
 

@@ -114,7 +114,8 @@ def assemble(
         extra, extra_coords, extra_attrs = families.resolve(family.finish)(
             config, dataset, variables
         )
-        variables.update(extra)
+        variables.update(extra)  # a None drops a variable the family measured from
+        variables = {k: v for k, v in variables.items() if v is not None}
         coords.update(extra_coords)
         attrs.update(extra_attrs)
     out = xr.Dataset(variables, coords=coords)

@@ -64,6 +64,12 @@ HPARAMS: dict[str, Hparam] = {
     "vq_decay": Hparam(0.99, lambda v: 0 <= v < 1, "must be in [0, 1)"),
     # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
     "dead_code_restart": Hparam(0.0, lambda v: v in (0, 1), "must be 0 (off) or 1 (on)"),
+    # SSL (SimSiam): the gradient through the target branch (0: stop-gradient, 1: none)
+    "target_gradient": Hparam(0.0, lambda v: 0 <= v <= 1, "must be in [0, 1]", family="ssl"),
+    # SSL: the predictor's learning rate as a multiple of learning_rate
+    "predictor_lr": Hparam(1.0, lambda v: v > 0, "must be > 0", family="ssl"),
+    # SSL: std of the Gaussian noise added to each augmented view
+    "aug_noise": Hparam(0.2, lambda v: v >= 0, "must be >= 0", family="ssl"),
 }
 HPARAM_DEFAULTS: dict[str, float] = {name: h.default for name, h in HPARAMS.items()}
 BOTTLENECKS = ("gaussian", "vq")

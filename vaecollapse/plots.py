@@ -566,7 +566,7 @@ def run_values(da: xr.DataArray) -> np.ndarray:
     return values.reshape(-1, *values.shape[len(grid_dims) :])
 
 
-_INNER_DIMS = {"step", "latent", "mu_bin", "sigma_bin", "example", "frame", "pixel"}
+_INNER_DIMS = {"step", "latent", "rank", "unit", "mu_bin", "sigma_bin", "example", "frame", "pixel"}
 
 
 def _curves(ax, x: np.ndarray, rows: np.ndarray, colours: _Colours, step: bool = False):

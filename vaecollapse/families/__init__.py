@@ -145,7 +145,7 @@ class Family:
         (preflight's disk estimate).
       finish: ``fn(config, dataset, variables) -> (variables, coords, attrs)``: the
         family's additions to ``results.nc`` (``variables``: name -> (dims, array) over
-        the grid, as assembled); optional.
+        the grid, as assembled; an added ``None`` drops that variable); optional.
     """
 
     name: str
@@ -186,7 +186,10 @@ class Family:
         return next(iter(self.order_parameters))
 
 
-_FAMILIES: dict[str, Family | str] = {"vae": "vaecollapse.families.vae:FAMILY"}
+_FAMILIES: dict[str, Family | str] = {
+    "vae": "vaecollapse.families.vae:FAMILY",
+    "ssl": "vaecollapse.families.ssl:FAMILY",
+}
 
 
 def register(family: Family) -> Family:

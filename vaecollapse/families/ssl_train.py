@@ -1,0 +1,329 @@
+"""The SSL family's writing side: SimSiam-style training (Chen & He 2021) behind the
+`families.Trainer` contract, and its collapse measures in pure JAX.
+
+Model (architecture only, Flax linen): an MLP encoder x → z ∈ R^d (hidden widths
+``config.model.encoder_hidden``, d = ``config.model.latent_dim``; each hidden layer
+Dense → norm → ReLU, the output Dense → norm, as SimSiam's projector) and a bottleneck
+predictor z → d/2 → d (Dense → norm → ReLU → Dense). ``config.model.norm`` (optional
+field): ``"batch"`` (default; batch statistics of the batch itself, in training and in
+evaluation — no running averages, so the state is the parameters alone), ``"layer"`` or
+``"none"``.
+
+Loss: two views x₁, x₂ of each input (pixels masked with probability `MASK_PROB`, then
+Gaussian noise of std ``aug_noise``), z_i = f(x_i), p_i = h(z_i), and SimSiam's symmetric
+negative cosine ½D(p₁, t(z₂)) + ½D(p₂, t(z₁)), D(p, z) = −cos(p, z), where the target
+branch t(z) = α·z + (1 − α)·stop_gradient(z) has the value z and the gradient α
+(``target_gradient``: 0 is SimSiam, 1 is no stop-gradient, which collapses). Adam with
+``learning_rate``; the predictor's updates are scaled by ``predictor_lr``.
+
+Imported only when a sweep runs (`families.ssl` names it by path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from vaecollapse import train
+from vaecollapse.families import Trace, Trainer
+from vaecollapse.families import ssl as schema
+
+MASK_PROB = 0.25  # share of pixels set to 0 in each view
+PROBE_RIDGE = 1.0  # ridge of the linear probe (features scaled to unit variance per dim)
+NORMS = ("batch", "layer", "none")
+
+
+# ----------------------------------------------------------------------------- measures
+
+
+def normalize(z: jax.Array, eps: float = 1e-12) -> jax.Array:
+    """Rows of ``z`` scaled to unit l2 norm."""
+    return z / jnp.maximum(jnp.linalg.norm(z, axis=-1, keepdims=True), eps)
+
+
+def std_normalized(z: jax.Array) -> jax.Array:
+    """√d × the mean over dims of the std over rows of ``z [N, d]`` l2-normalised: 1 for
+    an isotropic embedding, 0 for a collapsed one (Chen & He 2021, §4.1)."""
+    d = z.shape[-1]
+    return jnp.mean(jnp.std(normalize(z), axis=0)) * jnp.sqrt(d)
+
+
+def rankme(z: jax.Array) -> jax.Array:
+    """RankMe (Garrido et al. 2023) of ``z [N, d]``, uncentred: exp of the entropy of the
+    singular values normalised to sum 1 (+1e-7)."""
+    s = jnp.linalg.svd(z, compute_uv=False)
+    p = s / jnp.maximum(jnp.sum(s), 1e-30) + 1e-7
+    return jnp.exp(-jnp.sum(p * jnp.log(p)))
+
+
+def spectrum(z: jax.Array) -> jax.Array:
+    """Singular values of ``z [N, d]`` centred, divided by the largest, largest first [d]
+    (min(N, d) values; zeros past N)."""
+    s = jnp.linalg.svd(z - z.mean(0), compute_uv=False)
+    s = s / jnp.maximum(s[0], 1e-30)
+    return jnp.zeros(z.shape[-1], s.dtype).at[: s.shape[0]].set(s)
+
+
+def probe_accuracy(z: jax.Array, labels: jax.Array, num_classes: int) -> jax.Array:
+    """Accuracy of a closed-form ridge regression onto one-hot labels from the
+    l2-normalised embeddings (×√d: unit variance per dim when isotropic), fitted on the
+    first half of the rows and scored on the second. A collapsed embedding predicts the
+    fit half's most frequent class."""
+    n = z.shape[0] // 2
+    f = normalize(z) * jnp.sqrt(z.shape[-1])
+    y = jax.nn.one_hot(labels, num_classes)
+    mean_f, mean_y = f[:n].mean(0), y[:n].mean(0)
+    fa, fb = f[:n] - mean_f, f[n:] - mean_f
+    gram = fa.T @ fa + PROBE_RIDGE * jnp.eye(f.shape[-1])
+    w = jnp.linalg.solve(gram, fa.T @ (y[:n] - mean_y))
+    predicted = jnp.argmax(fb @ w + mean_y, axis=-1)
+    return jnp.mean(predicted == labels[n:])
+
+
+def collapse_state(std: jax.Array, rank: jax.Array, latent_dim: int) -> jax.Array:
+    """2 complete (``std`` below `ssl.STD_THRESHOLD`), 1 dimensional (RankMe ``rank``
+    below `ssl.dimensional_rank`), 0 healthy (int32)."""
+    return jnp.where(
+        std < schema.STD_THRESHOLD,
+        schema.COMPLETE,
+        jnp.where(rank < schema.dimensional_rank(latent_dim), schema.DIMENSIONAL, schema.HEALTHY),
+    ).astype(jnp.int32)
+
+
+def onset_step(trace: jax.Array, steps: jax.Array, threshold: float) -> jax.Array:
+    """The first logged step from which ``trace`` stays below ``threshold``; −1 never
+    (a NaN entry counts as not below)."""
+    below = trace < threshold
+    stays = jnp.flip(jnp.cumprod(jnp.flip(below).astype(jnp.int32))).astype(bool)
+    return jnp.where(stays.any(), jnp.asarray(steps)[jnp.argmax(stays)], -1).astype(jnp.int32)
+
+
+def target(z: jax.Array, alpha: jax.Array) -> jax.Array:
+    """The target branch: the value of ``z``, the gradient scaled by ``alpha``."""
+    return alpha * z + (1 - alpha) * jax.lax.stop_gradient(z)
+
+
+def negative_cosine(p: jax.Array, z: jax.Array) -> jax.Array:
+    """D(p, z) = −mean over rows of cos(p, z)."""
+    return -jnp.mean(jnp.sum(normalize(p) * normalize(z), axis=-1))
+
+
+def simsiam_loss(p1, p2, z1, z2, alpha) -> jax.Array:
+    """½D(p₁, t(z₂)) + ½D(p₂, t(z₁)), t the target branch (`target`)."""
+    return 0.5 * negative_cosine(p1, target(z2, alpha)) + 0.5 * negative_cosine(
+        p2, target(z1, alpha)
+    )
+
+
+# ------------------------------------------------------------------------------- model
+
+
+class Norm(nn.Module):
+    """``batch``: normalisation by the statistics of the batch itself (rows of ``x``),
+    then a learned scale and shift; ``layer``: LayerNorm; ``none``: identity."""
+
+    kind: str = "batch"
+
+    @nn.compact
+    def __call__(self, x):
+        if self.kind == "none":
+            return x
+        if self.kind == "layer":
+            return nn.LayerNorm()(x)
+        mean, var = x.mean(0), x.var(0)
+        x = (x - mean) * jax.lax.rsqrt(var + 1e-5)
+        scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
+        bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
+        return x * scale + bias
+
+
+class Encoder(nn.Module):
+    """x [B, ...] → z [B, d]: (Dense → Norm → ReLU) per hidden width, Dense → Norm."""
+
+    hidden: Sequence[int]
+    latent_dim: int
+    norm: str = "batch"
+
+    @nn.compact
+    def __call__(self, x):
+        h = x.reshape(x.shape[0], -1)
+        for width in self.hidden:
+            h = nn.relu(Norm(self.norm)(nn.Dense(width)(h)))
+        return Norm(self.norm)(nn.Dense(self.latent_dim)(h))
+
+
+class Predictor(nn.Module):
+    """z [B, d] → p [B, d] through a bottleneck: Dense(d/2) → Norm → ReLU → Dense(d)."""
+
+    latent_dim: int
+    norm: str = "batch"
+
+    @nn.compact
+    def __call__(self, z):
+        h = nn.relu(Norm(self.norm)(nn.Dense(max(1, self.latent_dim // 2))(z)))
+        return nn.Dense(self.latent_dim)(h)
+
+
+class State(NamedTuple):
+    params: Any  # {"encoder": ..., "predictor": ...}
+    opt_state: Any
+    step: jax.Array  # int32, optimisation steps taken
+    diverged: jax.Array  # bool
+    diverged_step: jax.Array  # int32, first step with a non-finite loss or gradient; −1
+
+
+def augment(key: jax.Array, x: jax.Array, noise: jax.Array) -> jax.Array:
+    """One view of ``x``: each pixel kept with probability 1 − `MASK_PROB`, then
+    Gaussian noise of std ``noise``."""
+    k_mask, k_noise = jax.random.split(key)
+    keep = jax.random.bernoulli(k_mask, 1 - MASK_PROB, x.shape)
+    return jnp.where(keep, x, 0.0) + noise * jax.random.normal(k_noise, x.shape)
+
+
+# ----------------------------------------------------------------------------- trainer
+
+
+def check_data(config, dataset) -> None:
+    """Images or vectors with labels (the probe reads them), at least 20 eval examples."""
+    if dataset.meta["kind"] == "tokens":
+        raise ValueError(f"data {config.data.name!r} is tokens; family 'ssl' needs images")
+    if dataset.test_labels is None:
+        raise ValueError(
+            f"data {config.data.name!r} has no labels; family 'ssl' probes the embeddings with them"
+        )
+    if min(len(dataset.test), config.train.eval_examples) < 20:
+        raise ValueError(f"data {config.data.name!r}: family 'ssl' needs at least 20 eval examples")
+
+
+def make_trainer(config, dataset) -> Trainer:
+    """The SSL family's `Trainer` for one static config."""
+    latent_dim = config.model.latent_dim
+    norm = config.model.get("norm", "batch")
+    if norm not in NORMS:
+        raise ValueError(f"config.model.norm={norm!r} is invalid: allowed: {', '.join(NORMS)}")
+    encoder = Encoder(tuple(config.model.encoder_hidden), latent_dim, norm)
+    predictor = Predictor(latent_dim, norm)
+    batch, log_every = config.train.batch_size, config.train.log_every
+    num_trace = config.diagnostics.trace_examples
+    flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
+    features = flat(dataset.train).shape[-1]
+    tx = optax.scale_by_adam()
+
+    def embed(params, x):
+        return encoder.apply({"params": params["encoder"]}, x)
+
+    def init(key):
+        k_enc, k_pred = jax.random.split(jax.random.fold_in(key, 1))
+        params = {
+            "encoder": encoder.init(k_enc, jnp.zeros((2, features)))["params"],
+            "predictor": predictor.init(k_pred, jnp.zeros((2, latent_dim)))["params"],
+        }
+        return State(params, tx.init(params), jnp.int32(0), jnp.bool_(False), jnp.int32(-1))
+
+    def loss_fn(params, key, x, hparams):
+        k1, k2 = jax.random.split(key)
+        x1 = augment(k1, x, hparams["aug_noise"])
+        x2 = augment(k2, x, hparams["aug_noise"])
+        z1, z2 = embed(params, x1), embed(params, x2)
+        predict = lambda z: predictor.apply({"params": params["predictor"]}, z)  # noqa: E731
+        return simsiam_loss(predict(z1), predict(z2), z1, z2, hparams["target_gradient"])
+
+    def advance(state, hparams, key, x):
+        lr = hparams["learning_rate"]
+        scale = {"encoder": lr, "predictor": lr * hparams["predictor_lr"]}
+
+        def one(state, _):
+            k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
+            k_rows, k_views = jax.random.split(k_step)
+            rows = jax.random.randint(k_rows, (batch,), 0, len(x))
+            value, grads = jax.value_and_grad(loss_fn)(state.params, k_views, x[rows], hparams)
+            finite = jnp.isfinite(value) & jnp.all(
+                jnp.stack([jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grads)])
+            )
+            updates, opt_state = tx.update(grads, state.opt_state)
+            params = {
+                part: jax.tree.map(lambda p, u, s=scale[part]: p - s * u, state.params[part], u)
+                for part, u in updates.items()
+            }
+            ok = finite & ~state.diverged
+            keep = lambda new, old: jax.tree.map(  # noqa: E731
+                lambda n, o: jnp.where(ok, n, o), new, old
+            )
+            new = State(
+                keep(params, state.params),
+                keep(opt_state, state.opt_state),
+                state.step + 1,
+                state.diverged | ~finite,
+                jnp.where(state.diverged | finite, state.diverged_step, state.step),
+            )
+            return new, value
+
+        state, losses = jax.lax.scan(one, state, None, length=log_every)
+        std = std_normalized(embed(state.params, x[:num_trace]))
+        return state, {"loss": jnp.mean(losses), "std_normalized": std}
+
+    def evaluate(state, key, hparams, traces, eval_data, steps):
+        """The eval embeddings, the loss and the onset; the measures that need a
+        singular value decomposition or a solve are taken from the embeddings after the
+        sweep (`finish`): LAPACK calls in a program sharded over several CPU devices
+        beside the network hung XLA:CPU on 2 cores."""
+        x, _ = eval_data
+        return {
+            "embeddings": embed(state.params, x),
+            "loss": loss_fn(state.params, key, x, hparams),
+            "collapse_onset_step": onset_step(
+                traces["std_normalized"], steps, schema.STD_THRESHOLD
+            ),
+        }
+
+    n_eval = config.train.eval_examples
+    test_labels = dataset.test_labels[:n_eval]
+    return Trainer(
+        init=init,
+        advance=advance,
+        evaluate=evaluate,
+        trace={"loss": Trace(), "std_normalized": Trace()},
+        evaluate_traces=("std_normalized",),
+        train_data=jnp.asarray(flat(dataset.train), jnp.float32),
+        eval_data=train.data_arrays(
+            jnp.asarray(flat(dataset.test[:n_eval]), jnp.float32), test_labels
+        ),
+        trace_bytes=8,
+    )
+
+
+def measures(z: jax.Array, labels: jax.Array, num_classes: int) -> dict[str, jax.Array]:
+    """The order parameters, probe and state of one run's eval embeddings ``z [N, d]``."""
+    std, rank = std_normalized(z), rankme(z)
+    return {
+        "std_normalized": std,
+        "rankme": rank,
+        "spectrum": spectrum(z),
+        "probe_accuracy": probe_accuracy(z, labels, num_classes),
+        "collapse_state": collapse_state(std, rank, z.shape[-1]),
+    }
+
+
+def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
+    """The measures of every run from its eval embeddings (one single-device program,
+    vmapped over runs), replacing the embeddings in ``results.nc``."""
+    dims, z = variables["embeddings"]
+    grid_dims, grid_shape = dims[:-2], z.shape[:-2]
+    labels = jnp.asarray(dataset.test_labels[: z.shape[-2]], jnp.int32)
+    num_classes = int(dataset.meta.get("num_classes", int(dataset.test_labels.max()) + 1))
+    flat = jnp.asarray(z.reshape(-1, *z.shape[-2:]), jnp.float32)
+    out = jax.jit(jax.vmap(lambda e: measures(e, labels, num_classes)))(flat)
+    extra = {"embeddings": None}
+    for name, value in out.items():
+        value = np.asarray(value)
+        extra[name] = (
+            [*grid_dims, *(["rank"] if name == "spectrum" else [])],
+            value.reshape(*grid_shape, *value.shape[1:]),
+        )
+    return extra, {}, {}
