@@ -88,6 +88,7 @@ def tiny_config():
     return c
 
 
+@pytest.mark.slow  # 15 s; the fast suite runs an outside family through the engine (test_families)
 def test_a_tiny_ssl_grid_runs_through_sweep_and_report(tmp_path):
     ran = sweep.run_sweep(tiny_config(), tmp_path, progress=False)
     assert families.of(ran).name == "ssl"
