@@ -118,6 +118,7 @@ FAMILY = families.register(
         ),
         seed_columns=(("code_power", "code variance"), ("rank", "rank")),
         variable_dims={"code_variance": ("unit",)},
+        hparams=("beta",),  # the weight decay; seed and learning_rate every family reads
         make_trainer=make_trainer,
     )
 )

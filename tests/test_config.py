@@ -89,7 +89,7 @@ def test_hparam_table_derives_defaults_and_dtypes():
     assert set(config_lib.base_config().hparams) == set(config_lib.HPARAMS)
     dtypes = {name: grid.hparam_dtype(name) for name in config_lib.HPARAMS}
     assert dtypes.pop("seed") == np.int32 and set(dtypes.values()) == {np.dtype(np.float32)}
-    assert {h.family for h in config_lib.HPARAMS.values()} == {"vae", "ssl"}
+    assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "vae", "ssl"}
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)
@@ -140,3 +140,16 @@ def test_cli_rejects_before_compiling(override, message, tmp_path):
     )
     assert out.returncode != 0
     assert message in out.stderr
+
+
+def test_an_axis_the_family_does_not_read_is_refused():
+    """Sweeping another family's hyperparameter would map a no-op axis: one line says so,
+    naming the family and what it reads."""
+    c = config_lib.base_config()
+    c.sweep.target_gradient = (0.0, 1.0)
+    with pytest.raises(ValueError, match=r"sweep.target_gradient=.* not read by family 'vae'"):
+        config_lib.check_fields(c)
+    c = config_lib.experiment_config("ssl_collapse")
+    c.sweep.beta = (1.0, 2.0)
+    with pytest.raises(ValueError, match=r"not read by family 'ssl'.*'target_gradient'"):
+        config_lib.check_fields(c)

@@ -30,7 +30,8 @@ class Hparam:
 
     ``rule`` accepts its valid values (finite numbers; None: all of them) and ``allowed``
     says which in words (`check_hparam`'s message); ``dtype``: its array's (`grid`);
-    ``family``: the kind of model that reads it.
+    ``family``: the kind of model that reads it (`ANY_FAMILY`: every kind); a family may
+    read others' too (`families.Family.hparams`).
     """
 
     default: float
@@ -38,6 +39,9 @@ class Hparam:
     allowed: str = ""
     dtype: str = "float32"
     family: str = "vae"
+
+
+ANY_FAMILY = "*"  # `Hparam.family` of the hyperparameters every family reads
 
 
 # The swept hyperparameters, each written once: name -> `Hparam`. The pure code reads them
@@ -48,10 +52,11 @@ HPARAMS: dict[str, Hparam] = {
         lambda v: float(v).is_integer() and v >= 0,
         "must be a non-negative integer",
         dtype="int32",
+        family=ANY_FAMILY,
     ),
     "beta": Hparam(1.0, lambda v: v >= 0, "must be >= 0"),
     "free_bits": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (nats per latent dim)"),
-    "learning_rate": Hparam(1e-3, lambda v: v > 0, "must be > 0"),
+    "learning_rate": Hparam(1e-3, lambda v: v > 0, "must be > 0", family=ANY_FAMILY),
     "warmup_steps": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
     "cycles": Hparam(4.0, lambda v: v >= 1, "must be >= 1"),
     "ratio": Hparam(0.5, lambda v: 0 < v <= 1, "must be in (0, 1]"),
@@ -269,6 +274,17 @@ def static_section(config: ml_collections.ConfigDict, field: str) -> str:
     return sections[0]
 
 
+def family_hparams(config: ml_collections.ConfigDict) -> tuple[str, ...]:
+    """The hyperparameters ``config``'s family reads: its own, every family's
+    (`ANY_FAMILY`) and those it borrows (`families.Family.hparams`)."""
+    family = families.of_config(config)
+    return tuple(
+        name
+        for name, h in HPARAMS.items()
+        if h.family in (ANY_FAMILY, family.name) or name in family.hparams
+    )
+
+
 def check_fields(config: ml_collections.ConfigDict) -> None:
     """Check everything but the static points' own configs (`grid.validate` checks the
     whole sweep): swept and default hyperparameters, static axes, variants, sweep
@@ -283,6 +299,13 @@ def check_fields(config: ml_collections.ConfigDict) -> None:
         if name not in HPARAM_DEFAULTS:
             _fail(
                 f"sweep.{name}", values, f"not a hyperparameter; allowed: {list(HPARAM_DEFAULTS)}"
+            )
+        if name not in family_hparams(config):
+            _fail(
+                f"sweep.{name}",
+                values,
+                f"not read by family {config.family!r} (a no-op axis); allowed: "
+                f"{list(family_hparams(config))}",
             )
         if not isinstance(values, tuple | list) or len(values) == 0:
             _fail(f"sweep.{name}", values, "must be a non-empty tuple of values")

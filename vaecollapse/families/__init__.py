@@ -132,6 +132,8 @@ class Family:
         results do not hold (VAE: KL as a share of the loss).
       variable_dims: final variable -> the names of its dims after the grid's (none
         listed: a scalar per run).
+      hparams: swept hyperparameters of other families it reads too (its own are those
+        of `config.HPARAMS` with its ``family``; ``seed`` and ``learning_rate`` every one's).
       reference_boundaries: ``fn(results, along) -> (measure, DataArray) | None``: a
         known boundary to compare the estimate with (VAE: the linear VAE's closed form
         per latent dim along β), drawn on the phase diagram and tabled; optional.
@@ -162,6 +164,7 @@ class Family:
     legend: Callable | str = ""
     derived: Mapping[str, Callable | str] = field(default_factory=dict)
     variable_dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    hparams: tuple[str, ...] = ()
     reference_boundaries: Callable | str = ""
     sections: Callable | str = ""
     make_trainer: Callable | str = ""
