@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from vaecollapse import families
+from vaecollapse import diagnostics, families
 
 EPS = 0.05  # code variance below which a unit (or the whole code) counts as collapsed
 
@@ -74,14 +74,14 @@ def make_trainer(config, dataset) -> families.Trainer:
         del key, hparams
         per_unit = code_variance(state.params, x)
         rank = jnp.sum(per_unit > EPS).astype(jnp.int32)
-        below = traces["code_power"] < EPS
-        stays = jnp.flip(jnp.cumprod(jnp.flip(below).astype(jnp.int32))).astype(bool)
         return {
             "code_power": jnp.sum(per_unit),
             "code_variance": per_unit,
             "rank": rank,
             "collapse_state": jnp.where(rank == 0, 2, jnp.where(rank < units, 1, 0)),
-            "collapse_onset_step": jnp.where(stays.any(), steps[jnp.argmax(stays)], -1),
+            "collapse_onset_step": diagnostics.collapse_onset_step(
+                traces["code_power"], steps, EPS
+            ),
         }
 
     n_eval = config.train.eval_examples

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaecollapse import config, families, report, sweep
+from vaecollapse import config, diagnostics, families, report, sweep
 from vaecollapse.families import ssl, ssl_train
 
 
@@ -56,10 +56,11 @@ def test_probe_collapse_state_and_onset():
         int(ssl_train.collapse_state(s, r, 32)) for s, r in ((0.05, 1.0), (0.5, 4.0), (0.9, 12.0))
     ]
     assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL, ssl.HEALTHY]
-    steps = np.array([10, 20, 30, 40])
-    assert int(ssl_train.onset_step(jnp.array([0.9, 0.05, 0.5, 0.05]), steps, 0.1)) == 40
-    assert int(ssl_train.onset_step(jnp.array([0.9, 0.05, 0.05, 0.05]), steps, 0.1)) == 20
-    assert int(ssl_train.onset_step(jnp.array([0.9, 0.5, 0.5, 0.5]), steps, 0.1)) == -1
+    steps = jnp.array([10, 20, 30, 40])
+    onset_step = diagnostics.collapse_onset_step  # the one the VAE uses too
+    assert int(onset_step(jnp.array([0.9, 0.05, 0.5, 0.05]), steps, 0.1)) == 40
+    assert int(onset_step(jnp.array([0.9, 0.05, 0.05, 0.05]), steps, 0.1)) == 20
+    assert int(onset_step(jnp.array([0.9, 0.5, 0.5, 0.5]), steps, 0.1)) == -1
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.5, 1.0])

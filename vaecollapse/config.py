@@ -295,17 +295,17 @@ def check_fields(config: ml_collections.ConfigDict) -> None:
         _fail("family_module", config.family_module, f"cannot be imported ({err})")
     except ValueError:
         _fail("family", config.family, f"allowed: {', '.join(families.names())}")
+    readable = family_hparams(config)
     for name, values in config.sweep.items():
         if name not in HPARAM_DEFAULTS:
             _fail(
                 f"sweep.{name}", values, f"not a hyperparameter; allowed: {list(HPARAM_DEFAULTS)}"
             )
-        if name not in family_hparams(config):
+        if name not in readable:
             _fail(
                 f"sweep.{name}",
                 values,
-                f"not read by family {config.family!r} (a no-op axis); allowed: "
-                f"{list(family_hparams(config))}",
+                f"not read by family {config.family!r} (a no-op axis); allowed: {list(readable)}",
             )
         if not isinstance(values, tuple | list) or len(values) == 0:
             _fail(f"sweep.{name}", values, "must be a non-empty tuple of values")

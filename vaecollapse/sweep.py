@@ -49,7 +49,7 @@ def run_bytes(config: ml_collections.ConfigDict, dataset: data.Dataset) -> int:
     """Estimated device memory of one run: 4× its training state (state, donated
     update, gradients, optimizer scratch) plus its trace. Activations are per run
     group, not per run, and are left out."""
-    return _run_bytes(config, _family(config).trainer(config, dataset))
+    return _run_bytes(config, families.of_config(config).trainer(config, dataset))
 
 
 def _run_bytes(config: ml_collections.ConfigDict, trainer: families.Trainer) -> int:
@@ -64,10 +64,6 @@ def _result_bytes(family, config, dataset, trainer: families.Trainer) -> int:
     if family.result_bytes:
         return families.resolve(family.result_bytes)(config, dataset)
     return trainer.trace_bytes * (config.train.steps // config.train.log_every)
-
-
-def _family(config: ml_collections.ConfigDict) -> families.Family:
-    return families.of_config(config)
 
 
 def memory_budget(device_list: list) -> int:
@@ -118,7 +114,7 @@ class ChunkRunner:
 
     def __init__(self, config: ml_collections.ConfigDict, dataset: data.Dataset, mesh: Mesh):
         self.config = config
-        trainer = _family(config).trainer(config, dataset)
+        trainer = families.of_config(config).trainer(config, dataset)
         self.trace_spec, self.evaluate_traces = trainer.trace, trainer.evaluate_traces
         self.runs = NamedSharding(mesh, P("runs"))
         replicated = NamedSharding(mesh, P())
@@ -216,7 +212,7 @@ def run_sweep(
             f"config.train.batch_size={config.train.batch_size} is invalid: must be <= the "
             f"{len(dataset.train)} training examples of data {config.data.name!r}"
         )
-    family = _family(config)
+    family = families.of_config(config)
     if family.check_data:
         families.resolve(family.check_data)(config, dataset)
     started = time.time()

@@ -30,7 +30,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
-from vaecollapse import train
+from vaecollapse import diagnostics, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import ssl as schema
 
@@ -94,14 +94,6 @@ def collapse_state(std: jax.Array, rank: jax.Array, latent_dim: int) -> jax.Arra
         schema.COMPLETE,
         jnp.where(rank < schema.dimensional_rank(latent_dim), schema.DIMENSIONAL, schema.HEALTHY),
     ).astype(jnp.int32)
-
-
-def onset_step(trace: jax.Array, steps: jax.Array, threshold: float) -> jax.Array:
-    """The first logged step from which ``trace`` stays below ``threshold``; −1 never
-    (a NaN entry counts as not below)."""
-    below = trace < threshold
-    stays = jnp.flip(jnp.cumprod(jnp.flip(below).astype(jnp.int32))).astype(bool)
-    return jnp.where(stays.any(), jnp.asarray(steps)[jnp.argmax(stays)], -1).astype(jnp.int32)
 
 
 def target(z: jax.Array, alpha: jax.Array) -> jax.Array:
@@ -277,7 +269,7 @@ def make_trainer(config, dataset) -> Trainer:
         return {
             "embeddings": embed(state.params, x),
             "loss": loss_fn(state.params, key, x, hparams),
-            "collapse_onset_step": onset_step(
+            "collapse_onset_step": diagnostics.collapse_onset_step(
                 traces["std_normalized"], steps, schema.STD_THRESHOLD
             ),
         }
