@@ -11,6 +11,10 @@ light):
 - `diagnose_embeddings(z, labels=None)` -> `EmbeddingReport`: representation collapse of
   any encoder's embeddings (std of the l2-normalised embedding × √d, RankMe, spectrum,
   linear-probe accuracy, state); `EmbeddingMonitor(dim)` for a training loop.
+- `diagnose_samples(samples, modes, std)` -> `SampleReport`: mode collapse of a
+  generator's samples from a known Gaussian mixture (modes captured, high-quality
+  fraction, reverse KL, state); `coverage(real_features, fake_features, k=5)`:
+  precision, recall, density and coverage of any features.
 - `run_sweep(config, workdir)` -> xarray Dataset, `load_results(workdir)`.
 - `experiment_config("demo", quick=True)`: the config of ``experiments/NAME.py``.
 - `estimate_boundary(results, along="beta")`: where collapse sets in (`boundary`).
@@ -28,6 +32,9 @@ _API = {
     "diagnose_embeddings": ("vaecollapse.embeddings", "diagnose_embeddings"),
     "EmbeddingReport": ("vaecollapse.embeddings", "EmbeddingReport"),
     "EmbeddingMonitor": ("vaecollapse.embeddings", "EmbeddingMonitor"),
+    "diagnose_samples": ("vaecollapse.samples", "diagnose_samples"),
+    "SampleReport": ("vaecollapse.samples", "SampleReport"),
+    "coverage": ("vaecollapse.samples", "coverage"),
     "run_sweep": ("vaecollapse.sweep", "run_sweep"),
     "load_results": ("vaecollapse.results", "load"),
     "experiment_config": ("vaecollapse.config", "experiment_config"),
