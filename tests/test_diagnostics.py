@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 import scipy.special
 import scipy.stats
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from vaecollapse import diagnostics, models
 from vaecollapse.config import base_config
@@ -27,7 +29,7 @@ class DiagnosticsTest(chex.TestCase):
             lambda m, v: diagnostics.mutual_information(m, v, jax.random.PRNGKey(0), 64)
         )(mean, log_var)
         self.assertAlmostEqual(float(mi), 0.0, places=5)
-        self.assertEqual(int(diagnostics.collapse_state(au, 4)), diagnostics.FULL)
+        self.assertEqual(int(self.variant(diagnostics.collapse_state)(kl < 0.05)), diagnostics.FULL)
 
     @chex.variants(with_jit=True, without_jit=True)
     def test_k_informative_dims(self):
@@ -40,8 +42,10 @@ class DiagnosticsTest(chex.TestCase):
         np.testing.assert_allclose(
             diagnostics.unit_activity(jnp.asarray(mean)), np.var(mean, 0, ddof=1), rtol=1e-5
         )
-        self.assertEqual(int(diagnostics.collapse_state(au, 5)), diagnostics.PARTIAL)
-        self.assertEqual(int(diagnostics.collapse_state(jnp.int32(5), 5)), diagnostics.HEALTHY)
+        state = self.variant(diagnostics.collapse_state)
+        self.assertEqual(int(state(jnp.array([False, True, True]))), diagnostics.PARTIAL)
+        self.assertEqual(int(state(jnp.array([True, True, True]))), diagnostics.FULL)
+        self.assertEqual(int(state(jnp.zeros(5, bool))), diagnostics.HEALTHY)
 
     def test_mutual_information_matches_numpy_and_bounds(self):
         rng = np.random.default_rng(1)
@@ -116,6 +120,42 @@ def test_collapse_onset(trace, expected):
     steps = jnp.array([10, 20, 30, 40])
     out = jax.jit(diagnostics.collapse_onset_step, static_argnums=2)(jnp.array(trace), steps, 0.05)
     assert int(out) == expected
+
+
+@pytest.mark.parametrize(
+    "trace, final, expected",
+    [
+        ([[1.0, 1.0], [1.0, 0.01], [0.01, 0.01]], [0.01, 0.01], 30),  # dim 0 falls last
+        ([[1.0, 0.01], [0.01, 0.01], [0.01, 0.01]], [0.0, 0.0], 20),
+        ([[0.01, 0.01], [0.01, 0.01], [0.01, 0.2]], [0.01, 0.01], 30),  # final eval only
+        ([[0.01, 0.01], [0.01, 0.01], [0.01, 0.01]], [0.01, 0.2], -1),  # eval: dim 1 lives
+        ([[0.01, 0.01], [0.3, 0.01], [0.01, 0.01]], [0.01, 0.01], 30),  # a blip
+    ],
+)
+def test_final_onset(trace, final, expected):
+    """Every dim below ε from the onset through the final evaluation (at the last step)."""
+    steps = jnp.array([10, 20, 30])
+    out = jax.jit(diagnostics.final_onset, static_argnums=3)(
+        jnp.array(trace), jnp.array(final), steps, 0.05
+    )
+    assert int(out) == expected
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.lists(st.floats(0, 0.1), min_size=3, max_size=3), min_size=1, max_size=6),
+    st.lists(st.floats(0, 0.1), min_size=3, max_size=3),
+)
+def test_onset_exactly_when_full(trace, final):
+    """A run has an onset exactly when its state is full: they read one order parameter."""
+    steps = jnp.arange(1, len(trace) + 1) * 10
+    final = jnp.array(final, jnp.float32)
+    onset = int(diagnostics.final_onset(jnp.array(trace, jnp.float32), final, steps, 0.05))
+    state = int(diagnostics.collapse_state(final < 0.05))
+    assert (onset >= 0) == (state == diagnostics.FULL)
+    if onset >= 0:  # every dim below ε at every logged step from the onset on
+        later = np.asarray(trace)[np.asarray(steps) >= onset]
+        assert (later < np.float32(0.05)).all() or onset == int(steps[-1])
 
 
 def _linear_vae():

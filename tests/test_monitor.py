@@ -49,8 +49,9 @@ def test_diagnose_agrees_with_the_sweeps_evaluation(default_hparams):
     x, labels = train.data_arrays(dataset.test[:64], None)
     evaluate = diagnostics.make_evaluate(c, model)
     steps = jnp.arange(1, 5) * 10
+    traces = {"kl": jnp.ones(4), "kl_per_dim": jnp.ones((4, c.model.latent_dim))}
     out = evaluate(
-        params.params, jax.random.PRNGKey(0), default_hparams, jnp.ones(4), (x, labels), steps
+        params.params, jax.random.PRNGKey(0), default_hparams, traces, (x, labels), steps
     )
     mu, logvar = model.apply(params.params, x, labels, method=VAE.encode)
     report = monitor.diagnose(np.asarray(mu), np.asarray(logvar))

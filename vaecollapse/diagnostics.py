@@ -256,21 +256,39 @@ def vq_information(indices: Array, num_codes: int) -> Array:
     )
 
 
-def collapse_state(num_active: Array, latent_dim: int) -> Array:
-    """0 healthy (every dim active), 1 partial, 2 full (no active dim)."""
-    return jnp.where(num_active == 0, FULL, jnp.where(num_active < latent_dim, PARTIAL, HEALTHY))
+def collapse_state(collapsed: Array) -> Array:
+    """A run's state from ``collapsed [..., U]``, whether each unit's order parameter is
+    below its ε (VAE: KL of each latent dim): 0 healthy (no unit collapsed), 1 partial,
+    2 full (every unit), int32."""
+    n, units = jnp.sum(collapsed, axis=-1), collapsed.shape[-1]
+    return jnp.where(n == units, FULL, jnp.where(n > 0, PARTIAL, HEALTHY)).astype(jnp.int32)
 
 
-def collapse_onset_step(kl_trace: Array, steps: Array, eps: float) -> Array:
-    """First logged step from which KL stays below ``eps`` to the end; −1 if never.
-
-    Args:
-      kl_trace: ``[T]`` KL at each logged step.  steps: ``[T]`` their step numbers.
-    """
-    below = kl_trace < eps
-    stays = jnp.flip(jnp.cumprod(jnp.flip(below).astype(jnp.int32))).astype(bool)
+def collapse_onset(collapsed: Array, steps: Array) -> Array:
+    """First of ``steps [T]`` from which ``collapsed [T]`` stays true to the end; −1 if
+    never (int32)."""
+    stays = jnp.flip(jnp.cumprod(jnp.flip(collapsed).astype(jnp.int32))).astype(bool)
     first = jnp.argmax(stays)
     return jnp.where(stays.any(), steps[first], -1).astype(jnp.int32)
+
+
+def collapse_onset_step(trace: Array, steps: Array, eps: float) -> Array:
+    """First logged step from which ``trace [T]`` stays below ``eps`` to the end; −1 if
+    never (`collapse_onset` of ``trace < eps``).
+
+    Args:
+      trace: ``[T]`` an order parameter at each logged step.  steps: ``[T]`` their steps.
+    """
+    return collapse_onset(trace < eps, steps)
+
+
+def final_onset(unit_trace: Array, final: Array, steps: Array, eps: float) -> Array:
+    """The onset that agrees with the final state: the first logged step from which every
+    unit of ``unit_trace [T, U]`` (the per-unit order parameter at each logged step) stays
+    below ``eps`` through the final evaluation ``final [U]`` (counted at the last step).
+    ≥ 0 exactly when ``collapse_state(final < eps)`` is full; −1 otherwise."""
+    collapsed = jnp.append(jnp.all(unit_trace < eps, axis=-1), jnp.all(final < eps))
+    return collapse_onset(collapsed, jnp.append(steps, steps[-1]))
 
 
 class _Terms(NamedTuple):
@@ -283,9 +301,10 @@ class _Terms(NamedTuple):
 
 
 def make_evaluate(config: Any, model: VAE) -> Callable:
-    """``evaluate(params, key, hparams, kl_trace, eval_data, steps) -> dict`` for one run.
+    """``evaluate(params, key, hparams, traces, eval_data, steps) -> dict`` for one run.
 
-    ``eval_data`` is ``(x, labels)``; it runs in float32 whatever ``compute_dtype``
+    ``traces`` holds the run's ``kl`` ``[T]`` and ``kl_per_dim`` ``[T, d]`` at the logged
+    ``steps`` ``[T]``; ``eval_data`` is ``(x, labels)``; it runs in float32 whatever ``compute_dtype``
     trained the run. The decoder is evaluated as it was trained: with
     the run's ``context_dropout`` hiding context positions at random (each mask gives a
     normalised autoregressive model, so recon, ELBO and IW-NLL stay bounds).
@@ -297,6 +316,14 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     ``mu_hist``/``sigma_hist`` (`encoder_histograms`); the pictures of
     `decoded_examples`; ``codebook_perplexity``, ``codes_used`` (NaN, −1
     for a Gaussian posterior).
+
+    State and onset read one order parameter, the KL of each latent dim, against one
+    threshold ε (``collapse_kl_eps``): a dim is collapsed below ε; the state is full when
+    every dim is, partial when some are, healthy when none is (`collapse_state`); the
+    onset is the first logged step from which every dim stays below ε through the final
+    evaluation (`final_onset`), so a run has an onset exactly when its state is full.
+    Active units (Var_x μ_j above ``au_threshold``) are a measure beside it. A VQ-VAE's
+    one unit is its code information.
 
     A VQ-VAE has no KL per dim (``kl_per_dim`` NaN): ``kl`` and ``mutual_info`` hold its
     code information `vq_information`; activity and pictures use the code word z_q, the
@@ -357,7 +384,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             },
         )
 
-    def evaluate(params, key, hparams, kl_trace, eval_data, steps):
+    def evaluate(params, key, hparams, traces, eval_data, steps):
         eval_x, label = eval_data
         k_terms, k_keep, k_show = jax.random.split(key, 3)
         keep = jax.random.bernoulli(k_keep, 1.0 - hparams["context_dropout"], eval_x.shape)
@@ -367,6 +394,13 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
         dim_active = activity > settings.au_threshold
         num_active = jnp.sum(dim_active).astype(jnp.int32)
         sigma = jnp.exp(0.5 * log_var)
+        # the state and onset's order parameter, per unit: KL per latent dim (VQ-VAE: its
+        # code information, one unit), below ε
+        if vq is None:
+            units, unit_trace = out["kl_per_dim"], traces["kl_per_dim"]
+        else:
+            units, unit_trace = out["kl"][None], traces["kl"][:, None]
+        eps = settings.collapse_kl_eps
         return {
             **out,
             "active_units": num_active,
@@ -375,8 +409,8 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             "mean_sigma": jnp.mean(sigma),
             "std_sigma": jnp.mean(jnp.std(sigma, axis=0)),
             "latent_sensitivity": latent_sensitivity(model, params, z, eval_x, label),
-            "collapse_state": collapse_state(num_active, latent_dim),
-            "collapse_onset_step": collapse_onset_step(kl_trace, steps, settings.collapse_kl_eps),
+            "collapse_state": collapse_state(units < eps),
+            "collapse_onset_step": final_onset(unit_trace, units, steps, eps),
             "unit_activity": activity,
             "dim_active": dim_active,
             **encoder_histograms(mean, log_var),

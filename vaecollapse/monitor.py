@@ -34,7 +34,7 @@ class CollapseReport:
     mutual_info: float  # I_q(x; z), He et al. (2019)
     mean_abs_mu: float  # collapse: 0
     mean_sigma: float  # collapse: 1
-    state: str  # healthy (every dim active), partial, full (none active)
+    state: str  # healthy (no dim's KL below kl_eps), partial, full (every dim's)
 
     def __str__(self) -> str:
         dims = ", ".join(f"{v:.3f}" for v in self.kl_per_dim)
@@ -80,29 +80,48 @@ def _encoder_outputs(mu, logvar, latent_dim: int | None = None) -> tuple[np.ndar
 
 
 def diagnose(
-    mu, logvar, *, au_threshold: float = 0.01, key: jax.Array | None = None
+    mu,
+    logvar,
+    *,
+    kl_eps: float = 0.05,
+    au_threshold: float = 0.01,
+    key: jax.Array | None = None,
 ) -> CollapseReport:
     """The collapse measures of encoder outputs ``mu``, ``logvar`` ``[N, d]`` of N inputs.
 
+    The state reads the KL of each latent dim against ``kl_eps``, as the sweep does
+    (`diagnostics.collapse_state`): full when every dim's is below it, partial when some
+    are, healthy when none is.
+
     Args:
       mu, logvar: posterior means and log-variances of q(z|x), one row per input.
+      kl_eps: KL (nats) below which a latent dim counts as collapsed.
       au_threshold: Var_x(μ_j) above which dim j is active.
       key: PRNG key of the I(x; z) estimate's samples (default: PRNGKey(0)).
 
     Raises:
       ValueError: wrong rank, shapes that differ, fewer than 2 inputs, non-finite values.
     """
+    _check_eps(kl_eps)
     mu, logvar = _encoder_outputs(mu, logvar)
-    return _measure(mu, logvar, au_threshold, jax.random.PRNGKey(0) if key is None else key)
+    key = jax.random.PRNGKey(0) if key is None else key
+    return _measure(mu, logvar, kl_eps, au_threshold, key)
 
 
-def _measure(mu: np.ndarray, logvar: np.ndarray, au_threshold: float, key) -> CollapseReport:
+def _check_eps(kl_eps: float) -> None:
+    if not kl_eps > 0:
+        raise ValueError(f"kl_eps={kl_eps!r} is invalid: must be > 0 (nats)")
+
+
+def _measure(
+    mu: np.ndarray, logvar: np.ndarray, kl_eps: float, au_threshold: float, key
+) -> CollapseReport:
     """`diagnose` on outputs already checked by `_encoder_outputs`."""
     mean, log_var = jnp.asarray(mu), jnp.asarray(logvar)
     kl = np.asarray(diagnostics.kl_per_dim(mean, log_var), np.float64)
     active = np.asarray(diagnostics.unit_activity(mean)) > au_threshold
     num_active = int(active.sum())
-    state = int(diagnostics.collapse_state(jnp.int32(num_active), mu.shape[1]))
+    state = int(diagnostics.collapse_state(jnp.asarray(kl < kl_eps)))
     return CollapseReport(
         kl_per_dim=kl,
         kl=float(kl.sum()),
@@ -118,9 +137,9 @@ def _measure(mu: np.ndarray, logvar: np.ndarray, au_threshold: float, key) -> Co
 class CollapseMonitor:
     """Collapse measures over a training loop: call `update` every few steps.
 
-    ``onset`` is the first updated step from which KL stays below ``kl_eps`` to the last
-    update (`diagnostics.collapse_onset_step`, as the sweep measures it); None while it
-    has not collapsed.
+    ``onset`` is the first updated step from which every latent dim's KL stays below
+    ``kl_eps`` to the last update (`diagnostics.collapse_onset`, as the sweep measures
+    it): not None exactly when the last report's state is full.
     """
 
     def __init__(
@@ -133,8 +152,7 @@ class CollapseMonitor:
     ):
         if not isinstance(latent_dim, int) or latent_dim <= 0:
             raise ValueError(f"latent_dim={latent_dim!r} is invalid: must be a positive integer")
-        if not kl_eps > 0:
-            raise ValueError(f"kl_eps={kl_eps!r} is invalid: must be > 0 (nats)")
+        _check_eps(kl_eps)
         self.latent_dim, self.kl_eps, self.au_threshold = latent_dim, kl_eps, au_threshold
         self.total_steps = total_steps
         self.steps: list[int] = []
@@ -146,7 +164,7 @@ class CollapseMonitor:
             raise ValueError(f"step={step} is invalid: must be > the last step {self.steps[-1]}")
         mu, logvar = _encoder_outputs(mu, logvar, self.latent_dim)
         key = jax.random.fold_in(jax.random.PRNGKey(0), step)
-        report = _measure(mu, logvar, self.au_threshold, key)
+        report = _measure(mu, logvar, self.kl_eps, self.au_threshold, key)
         self.steps.append(int(step))
         self.reports.append(report)
         return report
@@ -161,8 +179,9 @@ class CollapseMonitor:
     def onset(self) -> int | None:
         if not self.reports:
             return None
-        onset = diagnostics.collapse_onset_step(
-            jnp.asarray(self.trace("kl")), jnp.asarray(self.steps), self.kl_eps
+        per_dim = np.stack([r.kl_per_dim for r in self.reports])
+        onset = diagnostics.collapse_onset(
+            jnp.asarray(np.all(per_dim < self.kl_eps, axis=-1)), jnp.asarray(self.steps)
         )
         return None if int(onset) < 0 else int(onset)
 

@@ -6,5 +6,5 @@ JAX, so reading a results file needs nothing of the training engine.
 
 from __future__ import annotations
 
-HEALTHY, PARTIAL, FULL = 0, 1, 2  # every latent dim active, some, none
+HEALTHY, PARTIAL, FULL = 0, 1, 2  # no unit collapsed (VAE: KL of a dim below ε), some, all
 STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}

@@ -2,7 +2,9 @@
 
 Order parameters (all fall to 0 at collapse; ε is the config's ``collapse_kl_eps``):
 I(x; z) (`diagnostics.mutual_information`, the main one), the KL to the prior, and the KL
-per latent dim (per-unit: one boundary per rank of the latent dims). Its figures are
+per latent dim (per-unit: one boundary per rank of the latent dims). A run's state and
+onset both read the KL per latent dim against ε (`diagnostics.collapse_state`,
+`diagnostics.final_onset`); active units are a measure beside them. Its figures are
 `vaecollapse.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
 histograms, the closed form for linear-Gaussian data, and pictures for image data. Its
 writing side is today's engine: `models.build`, `train.make_train_fns`,
@@ -12,7 +14,7 @@ writing side is today's engine: `models.build`, `train.make_train_fns`,
 from __future__ import annotations
 
 from vaecollapse import states
-from vaecollapse.families import Family, Figure, OrderParameter
+from vaecollapse.families import Family, Figure, OrderParameter, config_of
 
 
 def is_images(results) -> bool:
@@ -50,15 +52,21 @@ def prior_samples(results, path):
 def legend(results) -> str:
     """What the VAE's summary columns mean."""
     bound = results.attrs.get("mi_bound")
+    config = config_of(results)
+    eps, au = config["collapse_kl_eps"], config["diagnostics"]["au_threshold"]
     return (
         f"Data `{results.attrs['data_name']}`; nats per example on the eval split. ELBO is "
         f"the bound itself (higher is better); IW-NLL = −log p̂(x). A z-independent "
         f"decoder reaches recon {results.attrs['marginal_nll']:.2f}."
         + (f" The generating factor carries I(x; topic) = {bound:.3f} nats." if bound else "")
-        + " State: healthy = every latent dim active, partial, full = no active dim. mean "
-        "abs mu / mean sigma: encoder statistics (collapse: 0 and 1 for every input); "
-        "z-sensitivity: mean change of the decoded output when z is swapped between inputs "
-        "(collapse: 0). Onset: first logged step from which KL stays below ε (−1: never)."
+        + f" State and onset read one order parameter, the KL of each latent dim, against "
+        f"ε = {eps:g} nats (a VQ-VAE's one unit: its code information): full = every dim "
+        "below ε, partial = some, healthy = none; onset: the first logged step from which "
+        "every dim stays below ε through the final evaluation (−1: never; a run has one "
+        "exactly when it is full). AU: active units, Var_x(μ_j) above "
+        f"{au:g} (a measure beside the state). mean abs mu / mean sigma: encoder statistics "
+        "(collapse: 0 and 1 for every input); z-sensitivity: mean change of the decoded "
+        "output when z is swapped between inputs (collapse: 0)."
     )
 
 

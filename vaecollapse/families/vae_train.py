@@ -35,7 +35,7 @@ def make_trainer(config, dataset: data.Dataset) -> Trainer:
     evaluate = diagnostics.make_evaluate(config, model)
 
     def evaluate_run(state, key, hparams, traces, eval_data, steps):
-        return evaluate(state.params, key, hparams, traces["kl"], eval_data, steps)
+        return evaluate(state.params, key, hparams, traces, eval_data, steps)
 
     n_eval = config.train.eval_examples
     test_labels = None if dataset.test_labels is None else dataset.test_labels[:n_eval]
@@ -44,7 +44,7 @@ def make_trainer(config, dataset: data.Dataset) -> Trainer:
         advance=fns.advance,
         evaluate=evaluate_run,
         trace=trace_spec(config.model.latent_dim),
-        evaluate_traces=("kl",),
+        evaluate_traces=("kl", "kl_per_dim"),
         train_data=train.data_arrays(dataset.train, dataset.train_labels),
         eval_data=train.data_arrays(dataset.test[:n_eval], test_labels),
         trace_bytes=4 * (4 + config.model.latent_dim),
