@@ -89,7 +89,7 @@ def test_hparam_table_derives_defaults_and_dtypes():
     assert set(config_lib.base_config().hparams) == set(config_lib.HPARAMS)
     dtypes = {name: grid.hparam_dtype(name) for name in config_lib.HPARAMS}
     assert dtypes.pop("seed") == np.int32 and set(dtypes.values()) == {np.dtype(np.float32)}
-    assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "vae", "ssl"}
+    assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "vae", "ssl", "gan"}
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)

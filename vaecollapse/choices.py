@@ -46,6 +46,8 @@ DATA = {
     "linear_gaussian": DataEntry(f"{_LOADERS}:linear_gaussian", OFFLINE),
     "markov_topics": DataEntry(f"{_LOADERS}:markov_topics", OFFLINE, tokens=True),
     "lstm_mixture": DataEntry(f"{_LOADERS}:lstm_mixture", OFFLINE, tokens=True),
+    "ring": DataEntry(f"{_LOADERS}:ring", OFFLINE),  # 8 Gaussians on a circle (GAN modes)
+    "grid": DataEntry(f"{_LOADERS}:grid", OFFLINE),  # 5 × 5 Gaussians (GAN modes)
     "mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),
     "fashion_mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),
     "binarized_mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),

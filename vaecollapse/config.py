@@ -75,6 +75,14 @@ HPARAMS: dict[str, Hparam] = {
     "predictor_lr": Hparam(1.0, lambda v: v > 0, "must be > 0", family="ssl"),
     # SSL: std of the Gaussian noise added to each augmented view
     "aug_noise": Hparam(0.2, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    # GAN: the discriminator's learning rate as a multiple of learning_rate (the generator's)
+    "d_lr_ratio": Hparam(1.0, lambda v: v > 0, "must be > 0", family="gan"),
+    # GAN: Adam's β₁ (first-moment decay) of both players
+    "adam_b1": Hparam(0.5, lambda v: 0 <= v < 1, "must be in [0, 1)", family="gan"),
+    # GAN: R1 penalty γ/2·E‖∇D(real)‖² (Mescheder et al. 2018)
+    "r1_gamma": Hparam(0.0, lambda v: v >= 0, "must be >= 0", family="gan"),
+    # GAN: gradient penalty λ·E(‖∇D(x̂)‖ − 1)² on interpolates (WGAN-GP)
+    "gp_lambda": Hparam(0.0, lambda v: v >= 0, "must be >= 0", family="gan"),
 }
 HPARAM_DEFAULTS: dict[str, float] = {name: h.default for name, h in HPARAMS.items()}
 BOTTLENECKS = ("gaussian", "vq")

@@ -52,6 +52,33 @@ def lstm_mixture(config: Any) -> Dataset:
     )
 
 
+def ring(config: Any) -> Dataset:
+    """`synthetic.gaussian_mixture_2d` on `synthetic.ring_modes`: ``num_modes`` (8),
+    ``radius`` (1), ``mode_std`` (0.01), ``num_examples`` (10,000), ``seed``,
+    ``test_fraction`` (PacGAN's ring of 8 Gaussians)."""
+    modes = synthetic.ring_modes(int(config.get("num_modes", 8)), config.get("radius", 1.0))
+    return _mixture(config, "ring", modes, 0.01)
+
+
+def grid(config: Any) -> Dataset:
+    """`synthetic.gaussian_mixture_2d` on `synthetic.grid_modes`: ``grid_side`` (5),
+    ``spacing`` (2), ``mode_std`` (0.05), ``num_examples``, ``seed``, ``test_fraction``
+    (PacGAN's 5 × 5 grid of 25 Gaussians, means {−4, −2, 0, 2, 4}²)."""
+    modes = synthetic.grid_modes(int(config.get("grid_side", 5)), config.get("spacing", 2.0))
+    return _mixture(config, "grid", modes, 0.05)
+
+
+def _mixture(config: Any, name: str, modes, default_std: float) -> Dataset:
+    return synthetic.gaussian_mixture_2d(
+        name=name,
+        means=modes,
+        std=config.get("mode_std", default_std),
+        num_examples=int(config.get("num_examples", 10_000)),
+        seed=int(config.get("seed", 0)),
+        test_fraction=config.get("test_fraction", 0.2),
+    )
+
+
 def tfds_images(config: Any) -> Dataset:
     """`tfds.load_images` of ``name``: ``data_dir`` (None or "": tfds's default),
     ``binarize``."""

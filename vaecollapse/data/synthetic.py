@@ -243,3 +243,54 @@ def _topic_dataset(
     }
     labels = topics.astype(np.int32)
     return Dataset(tokens[num_test:], tokens[:num_test], meta, labels[num_test:], labels[:num_test])
+
+
+def gaussian_mixture_2d(
+    *,
+    name: str,
+    means: np.ndarray,
+    std: float,
+    num_examples: int,
+    seed: int,
+    test_fraction: float = 0.2,
+) -> Dataset:
+    """Samples of an equal-weight mixture of isotropic 2-D Gaussians (the mode-collapse
+    benchmarks of VEEGAN and PacGAN: `ring`, `grid`).
+
+    Returns:
+      ``Dataset`` of ``[N, 2]`` float32 points with the mode labels; ``meta['modes']``
+      the means ``[K, 2]`` (as nested tuples), ``meta['mode_std']`` the std, the ground
+      truth a GAN trainer draws fresh samples from on device.
+    """
+    if not (isinstance(std, int | float) and std > 0):
+        raise ValueError(f"data.mode_std={std!r} is invalid: must be > 0")
+    if num_examples < 2:
+        raise ValueError(f"data.num_examples={num_examples!r} is invalid: must be >= 2")
+    means = np.asarray(means, np.float64)
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, len(means), num_examples)
+    x = (means[labels] + std * rng.standard_normal((num_examples, 2))).astype(np.float32)
+    num_test = _num_test(test_fraction, num_examples)
+    meta = {
+        "name": name,
+        "kind": "continuous",
+        "shape": (2,),
+        "num_classes": len(means),
+        "modes": tuple(tuple(float(v) for v in m) for m in means),
+        "mode_std": float(std),
+    }
+    labels = labels.astype(np.int32)
+    return Dataset(x[num_test:], x[:num_test], meta, labels[num_test:], labels[:num_test])
+
+
+def ring_modes(num_modes: int = 8, radius: float = 1.0) -> np.ndarray:
+    """``[K, 2]`` means evenly spaced on a circle (PacGAN's ring: 8 modes, radius 1)."""
+    angles = 2 * np.pi * np.arange(num_modes) / num_modes
+    return radius * np.stack([np.cos(angles), np.sin(angles)], axis=1)
+
+
+def grid_modes(side: int = 5, spacing: float = 2.0) -> np.ndarray:
+    """``[side², 2]`` means on a square grid centred at 0 (PacGAN's grid: 5 × 5, spacing
+    2, means {−4, −2, 0, 2, 4}²)."""
+    axis = spacing * (np.arange(side) - (side - 1) / 2)
+    return np.stack(np.meshgrid(axis, axis, indexing="ij"), axis=-1).reshape(-1, 2)

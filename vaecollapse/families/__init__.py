@@ -192,6 +192,7 @@ class Family:
 _FAMILIES: dict[str, Family | str] = {
     "vae": "vaecollapse.families.vae:FAMILY",
     "ssl": "vaecollapse.families.ssl:FAMILY",
+    "gan": "vaecollapse.families.gan:FAMILY",
 }
 
 

@@ -1,0 +1,148 @@
+"""The GAN family: mode collapse of a generator on mixtures of 2-D Gaussians.
+
+An MLP generator (noise → R²) and an MLP discriminator trained against each other
+(writing side `families.gan_train`) on the benchmarks of VEEGAN (Srivastava et al. 2017)
+and PacGAN (Lin et al. 2018): a ring of 8 Gaussians (radius 1, std 0.01) and a 5 × 5
+grid of 25 (means {−4, −2, 0, 2, 4}², std 0.05), data ``ring`` / ``grid``. *Mode
+collapse*: the generator puts its mass on a few of the K modes, a degenerate solution
+that locally satisfies the adversarial objective.
+
+Measures of one run, from `EVAL_SAMPLES` generated samples (VEEGAN's and PacGAN's rules):
+
+- a sample is *high quality* if it lies within `HQ_STDS` = 3 standard deviations of its
+  nearest mode; ``high_quality``: the share of such samples;
+- a mode is *captured* if it is the nearest mode of at least one high-quality sample;
+  ``modes_captured``: how many of the K; ``modes_fraction``: that over K;
+- ``reverse_kl``: KL(p ‖ uniform) of the histogram p of the high-quality samples over
+  the modes (log(8/5) when 5 of 8 modes are used evenly; 0 when all are); with no
+  high-quality sample it is log K, the value of a histogram on one mode (the most
+  collapsed histogram there is);
+- ``mode_mass[mode]``: per mode, its high-quality samples as a multiple of its fair
+  share N/K (1 for every mode of a perfect generator; 0 for a dropped one);
+- ``precision`` and ``coverage`` (Naeem et al. 2020; k = 5 nearest-neighbour balls
+  around `PRDC_POINTS` real points, against as many generated ones): the share of
+  generated points inside some real point's ball, and the share of real points whose
+  ball holds a generated point;
+- ``collapse_state`` (`state_names`): 2 full (``modes_captured`` ≤ 1: one mode or
+  none), 1 partial (fewer than `HEALTHY_FRACTION` = 90 % of the K modes: on the grid
+  ≤ 22 of 25, on the ring ≤ 7 of 8), 0 healthy (the rest: ≥ 23 of 25, 8 of 8 — the
+  criterion the issue's "remedy works" uses);
+- ``collapse_onset_step``: the first logged step from which the traced mode fraction
+  (`TRACE_SAMPLES` generated samples per logged interval) stays below 0.9; −1 never.
+  A run that never covers the modes collapses "from the first logged step".
+
+Order parameters (each falls at collapse): ``modes_fraction`` (main; threshold 0.9, the
+healthy/partial line of ``collapse_state``, so a boundary of it is where runs stop
+covering 90 % of the modes), ``coverage`` (threshold 0.5: below it half the real
+data's neighbourhoods hold no generated point — a perfect generator scores ~0.97 with
+500 points and k = 5), and the per-unit ``mode_mass`` over ``mode`` (threshold 0.1: a
+mode holding under a tenth of its fair share counts as dropped; the engine ranks the
+modes of each run, so rank k's boundary is where the k-th most used mode dies).
+
+This module imports no JAX (the reading side imports it).
+"""
+
+from __future__ import annotations
+
+from vaecollapse.families import Family, Figure, OrderParameter
+
+EVAL_SAMPLES = 2500  # generated samples the mode measures count (VEEGAN, PacGAN)
+HQ_STDS = 3.0  # a sample within this many stds of its nearest mode is high quality
+PRDC_POINTS = 500  # real and generated points of precision / coverage
+PRDC_K = 5  # nearest neighbours of the precision / coverage balls (Naeem et al. 2020)
+TRACE_SAMPLES = 500  # generated samples of the mode trace per logged interval
+PLOT_SAMPLES = 500  # generated samples kept per run for the scatter figure
+HEALTHY_FRACTION = 0.9  # a run covering at least this share of the modes is healthy
+COVERAGE_THRESHOLD = 0.5
+MODE_MASS_THRESHOLD = 0.1
+HEALTHY, PARTIAL, FULL = 0, 1, 2
+STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
+LOSSES = ("ns", "wgan")  # non-saturating (Goodfellow et al. 2014), Wasserstein
+
+
+def legend(results) -> str:
+    """What the GAN family's summary columns mean."""
+    k = int(results.sizes.get("mode", 0)) or "K"
+    return (
+        f"Data `{results.attrs['data_name']}` ({k} modes); measures of "
+        f"{EVAL_SAMPLES} generated samples. modes: modes captured (nearest mode of ≥ 1 "
+        f"high-quality sample); HQ: share of samples within {HQ_STDS:g} std of their "
+        "nearest mode; rKL: KL(histogram of high-quality samples over the modes ‖ "
+        f"uniform) (log K when none is high quality); precision / coverage: Naeem et al. "
+        f"(2020), k = {PRDC_K}, {PRDC_POINTS} real vs {PRDC_POINTS} generated points. "
+        f"State: full = ≤ 1 mode, partial = < {HEALTHY_FRACTION:.0%} of the modes, "
+        f"healthy otherwise. Onset: first logged step from which the traced mode "
+        f"fraction ({TRACE_SAMPLES} samples) stays below {HEALTHY_FRACTION:g} (−1: never)."
+    )
+
+
+def has_samples(results) -> bool:
+    """The results hold generated samples and the modes (`gan_plots.samples`)."""
+    return "samples" in results and "mode_centres" in results
+
+
+def has_mode_trace(results) -> bool:
+    """The results hold the per-mode trace (`gan_plots.mode_trace`)."""
+    return "mode_mass_trace" in results
+
+
+def result_bytes(config, dataset) -> int:
+    """Bytes of one run's results: three float32 traces and the per-mode trace per
+    logged interval, the plotted samples, the per-mode mass and a dozen scalars."""
+    k = len(dataset.meta.get("modes", ())) or 1
+    num_logs = config.train.steps // config.train.log_every
+    return 4 * (num_logs * (3 + k) + 2 * PLOT_SAMPLES + k + 16)
+
+
+def healthy_modes(num_modes: int) -> float:
+    """The fewest modes captured of ``num_modes`` that count as healthy (not strict:
+    ``captured >= 0.9·K``)."""
+    return HEALTHY_FRACTION * num_modes
+
+
+FAMILY = Family(
+    name="gan",
+    order_parameters={
+        "modes_fraction": OrderParameter("modes captured / K", HEALTHY_FRACTION),
+        "coverage": OrderParameter("coverage (Naeem et al. 2020)", COVERAGE_THRESHOLD),
+        "mode_mass": OrderParameter(
+            "high-quality samples on the mode / fair share", MODE_MASS_THRESHOLD, "mode"
+        ),
+    },
+    panels=(
+        ("modes_fraction", "modes captured / K"),
+        ("high_quality", "high-quality share"),
+        ("reverse_kl", "reverse KL to uniform over modes"),
+        ("collapse_state", "collapse state (0 healthy, 1 partial, 2 full)"),
+    ),
+    summary_columns=(
+        ("modes_captured", "modes", "{:d}"),
+        ("high_quality", "HQ", "{:.3f}"),
+        ("reverse_kl", "rKL", "{:.3f}"),
+        ("precision", "precision", "{:.3f}"),
+        ("coverage", "coverage", "{:.3f}"),
+        ("collapse_state", "state", None),
+        ("collapse_onset_step", "onset", "{:d}"),
+        ("diverged", "diverged", None),
+    ),
+    seed_columns=(
+        ("modes_captured", "modes"),
+        ("high_quality", "HQ"),
+        ("reverse_kl", "rKL"),
+        ("precision", "precision"),
+        ("coverage", "coverage"),
+    ),
+    figures={
+        "samples": Figure("vaecollapse.families.gan_plots:samples", has_samples),
+        "mode_trace": Figure("vaecollapse.families.gan_plots:mode_trace", has_mode_trace),
+    },
+    state="collapse_state",
+    state_names=STATE_NAMES,
+    onset="collapse_onset_step",
+    legend=legend,
+    variable_dims={"mode_mass": ("mode",), "samples": ("sample", "xy")},
+    make_trainer="vaecollapse.families.gan_train:make_trainer",
+    check_data="vaecollapse.families.gan_train:check_data",
+    result_bytes=result_bytes,
+    finish="vaecollapse.families.gan_train:finish",
+)

@@ -1,0 +1,487 @@
+"""The GAN family's writing side: a generator and a discriminator trained against each
+other behind the `families.Trainer` contract, and the mode measures in pure JAX.
+
+Model (architecture only, Flax linen): an MLP generator noise z ∈ R^``latent_dim``
+(standard normal) → R² (ReLU hidden layers ``config.model.generator_hidden``) and an MLP
+discriminator R^(2·pack) → R (LeakyReLU(0.2) hidden layers
+``config.model.discriminator_hidden``).
+
+Static knobs (``config.model``; one compile each):
+
+- ``gan_loss``: ``"ns"`` — the non-saturating loss (Goodfellow et al. 2014): D minimises
+  softplus(−D(x)) + softplus(D(G(z))), G minimises softplus(−D(G(z))); ``"wgan"`` — the
+  Wasserstein critic: D minimises D(G(z)) − D(x), G minimises −D(G(z)) (use with a
+  gradient penalty, ``gp_lambda`` > 0, or spectral norm; nothing clips the weights);
+- ``d_steps``: discriminator updates per generator update (each on fresh samples);
+- ``pack``: PacGAN's packing degree m (Lin et al. 2018): D judges m samples at once,
+  concatenated (both players draw ``batch_size``·m samples per update);
+- ``spectral_norm``: each Dense kernel of D divided by its largest singular value
+  (Miyato et al. 2018), estimated by `POWER_ITERATIONS` power iterations from a fixed
+  start vector at every call (no persistent u: the state stays the parameters), the
+  singular vectors held constant in the gradient, as in the paper;
+- ``minibatch_std``: the std over the batch of D's last hidden features, averaged, fed
+  as one more feature to D's output layer (Karras et al. 2018);
+- ``unroll``: the generator's loss is taken against D after that many further D updates
+  (each a full Adam update, on the same generated batch), differentiated through them
+  (Metz et al. 2017); 0 is the plain GAN.
+
+Swept knobs (``hparams``, arrays in the trace): ``learning_rate`` (the generator's),
+``d_lr_ratio`` (D's learning rate over G's), ``adam_b1`` (Adam's β₁ of both players; Adam
+is written here so that β₁ can be an array: β₂ = 0.999, ε = 1e-8), ``r1_gamma`` (R1,
+Mescheder et al. 2018: γ/2·E‖∇ₓD(x)‖² on real packs) and ``gp_lambda`` (Gulrajani et al.
+2017: λ·E(‖∇D(x̂)‖ − 1)² at x̂ = εx + (1 − ε)G(z), ε ~ U(0, 1) per pack). A penalty's
+double backward pass is compiled only when the config can make it non-zero (default
+non-zero, swept, or set by a variant).
+
+Real samples are drawn on device from the mixture's means and std at every update
+(``dataset.meta['modes']``, ``['mode_std']``). One training step is ``d_steps`` D updates
+then one G update; ``train.steps`` counts G updates.
+
+Imported only when a sweep runs (`families.gan` names it by path).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+import flax.linen as nn
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from vaecollapse import diagnostics
+from vaecollapse.families import Trace, Trainer
+from vaecollapse.families import gan as schema
+
+POWER_ITERATIONS = 5  # power iterations of the spectral norm at every call
+ADAM_B2, ADAM_EPS = 0.999, 1e-8
+LEAKY_SLOPE = 0.2
+DEFAULTS = {
+    "gan_loss": "ns",
+    "generator_hidden": (128, 128),
+    "discriminator_hidden": (128, 128),
+    "d_steps": 1,
+    "pack": 1,
+    "spectral_norm": False,
+    "minibatch_std": False,
+    "unroll": 0,
+}
+
+
+# ----------------------------------------------------------------------------- measures
+
+
+def mode_measures(samples: jax.Array, means: jax.Array, std: float) -> dict[str, jax.Array]:
+    """VEEGAN's and PacGAN's measures of ``samples [N, 2]`` against the modes
+    ``means [K, 2]`` of std ``std`` (`families.gan`'s docstring): ``modes_captured``
+    (int32), ``modes_fraction``, ``high_quality``, ``reverse_kl`` and ``mode_mass [K]``."""
+    num, k = samples.shape[0], means.shape[0]
+    d2 = jnp.sum((samples[:, None, :] - means[None, :, :]) ** 2, axis=-1)
+    nearest = jnp.argmin(d2, axis=1)
+    quality = jnp.sqrt(jnp.min(d2, axis=1)) <= schema.HQ_STDS * std
+    counts = jnp.sum(jax.nn.one_hot(nearest, k) * quality[:, None], axis=0)
+    captured = jnp.sum(counts > 0).astype(jnp.int32)
+    total = jnp.sum(counts)
+    p = counts / jnp.maximum(total, 1.0)
+    kl = jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p * k, 1.0)), 0.0))
+    return {
+        "modes_captured": captured,
+        "modes_fraction": captured / k,
+        "high_quality": jnp.mean(quality),
+        "reverse_kl": jnp.where(total > 0, kl, jnp.log(float(k))),
+        "mode_mass": counts * k / num,
+    }
+
+
+def pairwise_distances(a: jax.Array, b: jax.Array) -> jax.Array:
+    """Euclidean distances ``[len(a), len(b)]``."""
+    return jnp.sqrt(jnp.maximum(jnp.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1), 0.0))
+
+
+def precision_coverage(real: jax.Array, fake: jax.Array, k: int = 5) -> dict[str, jax.Array]:
+    """Precision and coverage of Naeem et al. (2020) (as the ``prdc`` package computes
+    them): each real point's ball reaches its k-th nearest other real point; precision is
+    the share of ``fake`` points inside some ball, coverage the share of ``real`` points
+    whose ball holds a fake one (strict inequalities)."""
+    real_real = pairwise_distances(real, real)
+    radii = -jax.lax.top_k(-real_real, k + 1)[0][:, k]  # k-th nearest, self excluded
+    real_fake = pairwise_distances(real, fake)
+    inside = real_fake < radii[:, None]
+    return {
+        "precision": jnp.mean(jnp.any(inside, axis=0)),
+        "coverage": jnp.mean(jnp.min(real_fake, axis=1) < radii),
+    }
+
+
+def collapse_state(captured: jax.Array, num_modes: int) -> jax.Array:
+    """2 full (≤ 1 mode captured), 1 partial (fewer than `gan.healthy_modes`), 0 healthy."""
+    return jnp.where(
+        captured <= 1,
+        schema.FULL,
+        jnp.where(captured < schema.healthy_modes(num_modes), schema.PARTIAL, schema.HEALTHY),
+    ).astype(jnp.int32)
+
+
+# ------------------------------------------------------------------------------- model
+
+
+def spectral_normalize(kernel: jax.Array) -> jax.Array:
+    """``kernel`` over its largest singular value σ = uᵀWv, u and v from
+    `POWER_ITERATIONS` power iterations from a fixed start, held constant in the gradient."""
+    u = jnp.ones((kernel.shape[1],), kernel.dtype) / np.sqrt(kernel.shape[1])
+    w = jax.lax.stop_gradient(kernel)
+    for _ in range(POWER_ITERATIONS):
+        v = w @ u
+        v = v / (jnp.linalg.norm(v) + 1e-12)
+        u = w.T @ v
+        u = u / (jnp.linalg.norm(u) + 1e-12)
+    sigma = v @ kernel @ u
+    return kernel / jnp.maximum(sigma, 1e-12)
+
+
+class Dense(nn.Module):
+    """A Dense layer whose kernel is spectrally normalised when ``spectral_norm``."""
+
+    features: int
+    spectral_norm: bool = False
+
+    @nn.compact
+    def __call__(self, x):
+        kernel = self.param("kernel", nn.initializers.lecun_normal(), (x.shape[-1], self.features))
+        bias = self.param("bias", nn.initializers.zeros, (self.features,))
+        if self.spectral_norm:
+            kernel = spectral_normalize(kernel)
+        return x @ kernel + bias
+
+
+class Generator(nn.Module):
+    """z [B, latent] → x [B, 2]: (Dense → ReLU) per hidden width, Dense(2)."""
+
+    hidden: Sequence[int]
+
+    @nn.compact
+    def __call__(self, z):
+        h = z
+        for width in self.hidden:
+            h = nn.relu(nn.Dense(width)(h))
+        return nn.Dense(2)(h)
+
+
+class Discriminator(nn.Module):
+    """packs [B, 2·pack] → logits [B]: (Dense → LeakyReLU(0.2)) per hidden width, the
+    minibatch std feature when ``minibatch_std``, Dense(1); Dense kernels spectrally
+    normalised when ``spectral_norm``."""
+
+    hidden: Sequence[int]
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+
+    @nn.compact
+    def __call__(self, x):
+        h = x
+        for width in self.hidden:
+            h = nn.leaky_relu(Dense(width, self.spectral_norm)(h), LEAKY_SLOPE)
+        if self.minibatch_std:
+            spread = jnp.mean(jnp.sqrt(jnp.var(h, axis=0) + 1e-8))
+            h = jnp.concatenate([h, jnp.broadcast_to(spread, (h.shape[0], 1))], axis=-1)
+        return Dense(1, self.spectral_norm)(h)[:, 0]
+
+
+# --------------------------------------------------------------------------- optimiser
+
+
+class Adam(NamedTuple):
+    """Adam's state: first and second moments (trees like the parameters), step count."""
+
+    mu: Any
+    nu: Any
+    count: jax.Array  # float32
+
+
+def adam_init(params) -> Adam:
+    zeros = jax.tree.map(jnp.zeros_like, params)
+    return Adam(zeros, zeros, jnp.float32(0))
+
+
+def adam_step(params, grads, opt: Adam, lr: jax.Array, b1: jax.Array):
+    """One Adam update (Kingma & Ba 2015) with β₁ ``b1`` an array (`ADAM_B2`, `ADAM_EPS`
+    fixed); returns the new parameters and state."""
+    count = opt.count + 1
+    mu = jax.tree.map(lambda m, g: b1 * m + (1 - b1) * g, opt.mu, grads)
+    nu = jax.tree.map(lambda v, g: ADAM_B2 * v + (1 - ADAM_B2) * g * g, opt.nu, grads)
+    c1, c2 = 1 - b1**count, 1 - ADAM_B2**count
+    params = jax.tree.map(
+        lambda p, m, v: p - lr * (m / c1) / (jnp.sqrt(v / c2) + ADAM_EPS), params, mu, nu
+    )
+    return params, Adam(mu, nu, count)
+
+
+class State(NamedTuple):
+    params: Any  # {"generator": ..., "discriminator": ...}
+    opt_state: Any  # {"generator": Adam, "discriminator": Adam}
+    step: jax.Array  # int32, generator updates taken
+    diverged: jax.Array  # bool
+    diverged_step: jax.Array  # int32, first step with a non-finite loss or gradient; −1
+
+
+def sample_mixture(key: jax.Array, means: jax.Array, std: float, num: int) -> jax.Array:
+    """``num`` samples of the equal-weight mixture of N(means[k], std²·I)."""
+    k_mode, k_noise = jax.random.split(key)
+    modes = jax.random.randint(k_mode, (num,), 0, means.shape[0])
+    return means[modes] + std * jax.random.normal(k_noise, (num, means.shape[1]))
+
+
+def all_finite(tree) -> jax.Array:
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
+
+
+# ----------------------------------------------------------------------------- trainer
+
+
+class Settings(NamedTuple):
+    """The static knobs of one compile (`make_trainer` checks them)."""
+
+    gan_loss: str
+    generator_hidden: tuple[int, ...]
+    discriminator_hidden: tuple[int, ...]
+    d_steps: int
+    pack: int
+    spectral_norm: bool
+    minibatch_std: bool
+    unroll: int
+
+
+def settings(config) -> Settings:
+    """The static knobs of ``config.model`` (`DEFAULTS` for absent fields).
+
+    Raises:
+      ValueError: one line naming the field, its value and what is allowed.
+    """
+    model = config.model
+    get = lambda name: model.get(name, DEFAULTS[name])  # noqa: E731
+    loss = get("gan_loss")
+    if loss not in schema.LOSSES:
+        raise ValueError(
+            f"config.model.gan_loss={loss!r} is invalid: allowed: {', '.join(schema.LOSSES)}"
+        )
+    for name, least in (("d_steps", 1), ("pack", 1), ("unroll", 0)):
+        value = get(name)
+        if isinstance(value, bool) or not isinstance(value, int) or value < least:
+            raise ValueError(
+                f"config.model.{name}={value!r} is invalid: must be an integer >= {least}"
+            )
+    for name in ("generator_hidden", "discriminator_hidden"):
+        value = get(name)
+        if not isinstance(value, tuple | list) or not all(
+            isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value
+        ):
+            raise ValueError(
+                f"config.model.{name}={value!r} is invalid: must be a tuple of positive integers"
+            )
+    for name in ("spectral_norm", "minibatch_std"):
+        if not isinstance(get(name), bool):
+            raise ValueError(f"config.model.{name}={get(name)!r} is invalid: must be True or False")
+    return Settings(
+        loss,
+        tuple(get("generator_hidden")),
+        tuple(get("discriminator_hidden")),
+        get("d_steps"),
+        get("pack"),
+        get("spectral_norm"),
+        get("minibatch_std"),
+        get("unroll"),
+    )
+
+
+def can_be_nonzero(config, name: str) -> bool:
+    """``name``'s hyperparameter is non-zero by default, swept or set by a variant."""
+    return (
+        config.hparams.get(name, 0.0) != 0
+        or name in config.sweep
+        or any(name in dict(fields) for _, fields in config.variants)
+    )
+
+
+def check_data(config, dataset) -> None:
+    """A mixture with known modes (``meta['modes']``, ``['mode_std']``: ``ring``,
+    ``grid``) and at least `gan.PRDC_K` + 1 test points; the static knobs (`settings`)."""
+    if "modes" not in dataset.meta or "mode_std" not in dataset.meta:
+        raise ValueError(
+            f"data {config.data.name!r} has no known modes; family 'gan' needs a mixture "
+            "of 2-D Gaussians (ring, grid)"
+        )
+    if len(dataset.test) < schema.PRDC_K + 1:
+        raise ValueError(
+            f"data {config.data.name!r}: family 'gan' needs at least {schema.PRDC_K + 1} "
+            "test points"
+        )
+    settings(config)
+
+
+def make_trainer(config, dataset) -> Trainer:
+    """The GAN family's `Trainer` for one static config."""
+    s = settings(config)
+    generator = Generator(s.generator_hidden)
+    discriminator = Discriminator(s.discriminator_hidden, s.spectral_norm, s.minibatch_std)
+    latent = config.model.latent_dim
+    batch, log_every = config.train.batch_size, config.train.log_every
+    means = np.asarray(dataset.meta["modes"], np.float32)
+    std = float(dataset.meta["mode_std"])
+    num_modes = len(means)
+    use_r1 = can_be_nonzero(config, "r1_gamma")
+    use_gp = can_be_nonzero(config, "gp_lambda")
+    n = batch * s.pack  # samples per update
+
+    def generate(g_params, z):
+        return generator.apply({"params": g_params}, z)
+
+    def judge(d_params, x):
+        """D's logits of ``x [B·pack, 2]`` in packs of ``pack`` consecutive samples."""
+        return discriminator.apply({"params": d_params}, x.reshape(-1, 2 * s.pack))
+
+    def input_grad_sq(d_params, packs):
+        g = jax.grad(lambda p: jnp.sum(discriminator.apply({"params": d_params}, p)))(packs)
+        return jnp.sum(g * g, axis=-1)
+
+    def d_loss_fn(d_params, real, fake, hparams, key):
+        d_real, d_fake = judge(d_params, real), judge(d_params, fake)
+        if s.gan_loss == "ns":
+            loss = jnp.mean(jax.nn.softplus(-d_real)) + jnp.mean(jax.nn.softplus(d_fake))
+        else:
+            loss = jnp.mean(d_fake) - jnp.mean(d_real)
+        real_p, fake_p = real.reshape(-1, 2 * s.pack), fake.reshape(-1, 2 * s.pack)
+        if use_r1:
+            loss = loss + 0.5 * hparams["r1_gamma"] * jnp.mean(input_grad_sq(d_params, real_p))
+        if use_gp:
+            eps = jax.random.uniform(key, (real_p.shape[0], 1))
+            mixed = eps * real_p + (1 - eps) * fake_p
+            norm = jnp.sqrt(input_grad_sq(d_params, mixed) + 1e-12)
+            loss = loss + hparams["gp_lambda"] * jnp.mean((norm - 1.0) ** 2)
+        return loss
+
+    def g_objective(d_fake):
+        if s.gan_loss == "ns":
+            return jnp.mean(jax.nn.softplus(-d_fake))
+        return -jnp.mean(d_fake)
+
+    def g_loss_fn(g_params, d_params, d_opt, z, key, hparams, d_lr, centres):
+        fake = generate(g_params, z)
+        for i in range(s.unroll):  # Metz et al. 2017: D's look-ahead, differentiated through
+            k_real, k_pen = jax.random.split(jax.random.fold_in(key, i))
+            real = sample_mixture(k_real, centres, std, n)
+            grads = jax.grad(d_loss_fn)(d_params, real, fake, hparams, k_pen)
+            d_params, d_opt = adam_step(d_params, grads, d_opt, d_lr, hparams["adam_b1"])
+        return g_objective(judge(d_params, fake))
+
+    def init(key):
+        k_g, k_d = jax.random.split(jax.random.fold_in(key, 1))
+        params = {
+            "generator": generator.init(k_g, jnp.zeros((2, latent)))["params"],
+            "discriminator": discriminator.init(k_d, jnp.zeros((2, 2 * s.pack)))["params"],
+        }
+        opt = {part: adam_init(p) for part, p in params.items()}
+        return State(params, opt, jnp.int32(0), jnp.bool_(False), jnp.int32(-1))
+
+    def train_step(state: State, hparams, key, centres):
+        """``d_steps`` D updates, then one G update; returns (params, opt, losses, finite)."""
+        g_lr = hparams["learning_rate"]
+        d_lr = g_lr * hparams["d_lr_ratio"]
+        b1 = hparams["adam_b1"]
+        g_params, d_params = state.params["generator"], state.params["discriminator"]
+        g_opt, d_opt = state.opt_state["generator"], state.opt_state["discriminator"]
+        finite = jnp.bool_(True)
+        d_losses = []
+        for i in range(s.d_steps):
+            k_real, k_z, k_pen = jax.random.split(jax.random.fold_in(key, i), 3)
+            real = sample_mixture(k_real, centres, std, n)
+            fake = generate(g_params, jax.random.normal(k_z, (n, latent)))
+            d_loss, grads = jax.value_and_grad(d_loss_fn)(d_params, real, fake, hparams, k_pen)
+            finite = finite & jnp.isfinite(d_loss) & all_finite(grads)
+            d_params, d_opt = adam_step(d_params, grads, d_opt, d_lr, b1)
+            d_losses.append(d_loss)
+        k_z, k_unroll = jax.random.split(jax.random.fold_in(key, s.d_steps))
+        z = jax.random.normal(k_z, (n, latent))
+        g_loss, grads = jax.value_and_grad(g_loss_fn)(
+            g_params, d_params, d_opt, z, k_unroll, hparams, d_lr, centres
+        )
+        finite = finite & jnp.isfinite(g_loss) & all_finite(grads)
+        g_params, g_opt = adam_step(g_params, grads, g_opt, g_lr, b1)
+        params = {"generator": g_params, "discriminator": d_params}
+        opt = {"generator": g_opt, "discriminator": d_opt}
+        return params, opt, jnp.mean(jnp.stack(d_losses)), g_loss, finite
+
+    def advance(state, hparams, key, centres):
+
+        def one(state, _):
+            k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
+            params, opt, d_loss, g_loss, finite = train_step(state, hparams, k_step, centres)
+            ok = finite & ~state.diverged
+            keep = lambda new, old: jax.tree.map(  # noqa: E731
+                lambda a, b: jnp.where(ok, a, b), new, old
+            )
+            new = State(
+                keep(params, state.params),
+                keep(opt, state.opt_state),
+                state.step + 1,
+                state.diverged | ~finite,
+                jnp.where(state.diverged | finite, state.diverged_step, state.step),
+            )
+            return new, (d_loss, g_loss)
+
+        state, (d_losses, g_losses) = jax.lax.scan(one, state, None, length=log_every)
+        k_trace = jax.random.fold_in(jax.random.fold_in(key, 3), state.step)
+        z = jax.random.normal(k_trace, (schema.TRACE_SAMPLES, latent))
+        m = mode_measures(generate(state.params["generator"], z), centres, std)
+        return state, {
+            "d_loss": jnp.mean(d_losses),
+            "g_loss": jnp.mean(g_losses),
+            "modes_fraction": m["modes_fraction"],
+            "mode_mass": m["mode_mass"],
+        }
+
+    def evaluate(state, key, hparams, traces, eval_data, steps):
+        del hparams
+        real, modes = eval_data
+        z = jax.random.normal(key, (schema.EVAL_SAMPLES, latent))
+        samples = generate(state.params["generator"], z)
+        out = mode_measures(samples, modes, std)
+        out.update(precision_coverage(real, samples[: real.shape[0]], schema.PRDC_K))
+        out["collapse_state"] = collapse_state(out["modes_captured"], num_modes)
+        out["collapse_onset_step"] = diagnostics.collapse_onset_step(
+            traces["modes_fraction"], steps, schema.HEALTHY_FRACTION
+        )
+        out["samples"] = samples[: schema.PLOT_SAMPLES]
+        return out
+
+    num_ref = min(schema.PRDC_POINTS, len(dataset.test))
+    return Trainer(
+        init=init,
+        advance=advance,
+        evaluate=evaluate,
+        trace={
+            "d_loss": Trace(),
+            "g_loss": Trace(),
+            "modes_fraction": Trace(),
+            "mode_mass": Trace((num_modes,), ("mode",)),
+        },
+        evaluate_traces=("modes_fraction",),
+        train_data=jnp.asarray(means),
+        eval_data=(
+            jnp.asarray(dataset.test[:num_ref], jnp.float32),
+            jnp.asarray(means),
+        ),
+        trace_bytes=4 * (3 + num_modes),
+    )
+
+
+def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
+    """The modes' centres (``mode_centres [mode, xy]``) and std (attribute ``mode_std``)
+    beside the runs, for the figures and for anyone re-measuring the samples."""
+    del config, variables
+    centres = np.asarray(dataset.meta["modes"], np.float32)
+    return (
+        {"mode_centres": (["mode", "xy"], centres)},
+        {},
+        {"mode_std": float(dataset.meta["mode_std"])},
+    )
