@@ -112,9 +112,15 @@ def map_runs(fn: Callable, mesh: Mesh, group: int, *, shared: int = 0, donate: b
 class ChunkRunner:
     """Compiled init/advance/evaluate for one static grid point (compiled once)."""
 
-    def __init__(self, config: ml_collections.ConfigDict, dataset: data.Dataset, mesh: Mesh):
+    def __init__(
+        self,
+        config: ml_collections.ConfigDict,
+        dataset: data.Dataset,
+        mesh: Mesh,
+        trainer: families.Trainer | None = None,
+    ):
         self.config = config
-        trainer = families.of_config(config).trainer(config, dataset)
+        trainer = trainer or families.of_config(config).trainer(config, dataset)
         self.trace_spec, self.evaluate_traces = trainer.trace, trainer.evaluate_traces
         self.runs = NamedSharding(mesh, P("runs"))
         replicated = NamedSharding(mesh, P())
@@ -263,7 +269,7 @@ def run_sweep(
                 return done
         per_point = []
         for p, point in enumerate(plan):
-            static_cfg = grid.with_static(config, point.values)
+            static_cfg = statics[p]  # `grid.static_configs` is in plan order
             runner = None  # compiled lazily: a fully finished point needs no compile
             chunks = []
             size = sizes[p]
@@ -275,7 +281,7 @@ def run_sweep(
                     chunks.append(workdir_lib.load_npz(done))
                     bar.update(size * config.train.steps)
                     continue
-                runner = runner or ChunkRunner(static_cfg, dataset, mesh)
+                runner = runner or ChunkRunner(static_cfg, dataset, mesh, trainers[p])
                 ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
                 if multihost.agree(stop is not None and stop.is_set()):
                     raise Interrupted(f"{where}, before it started")
