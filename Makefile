@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow experiments figures bench clean
 
 install: $(STAMP)
 
@@ -71,6 +71,16 @@ symptoms: install
 # the SSL family: SimSiam's stop-gradient as a continuous knob (docs/ssl.md)
 ssl-collapse: install
 	$(RUN) experiments/ssl_collapse.py --workdir runs/ssl_collapse
+
+# VICReg over its variance weight; the linear InfoNCE toy; Barlow Twins (docs/ssl.md)
+ssl-vicreg: install
+	$(RUN) experiments/ssl_vicreg.py --workdir runs/ssl_vicreg
+
+ssl-dimensional: install
+	$(RUN) experiments/ssl_dimensional.py --workdir runs/ssl_dimensional
+
+ssl-barlow: install
+	$(RUN) experiments/ssl_barlow.py --workdir runs/ssl_barlow
 
 # every experiment, then the README's figures copied from their workdirs
 EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms

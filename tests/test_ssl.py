@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaecollapse import config, diagnostics, families, report, sweep
+from vaecollapse import config, diagnostics, embeddings, families, report, sweep
 from vaecollapse.families import ssl, ssl_train
 
 
@@ -52,10 +52,11 @@ def test_probe_collapse_state_and_onset():
     majority = np.bincount(labels[:200], minlength=10).argmax()
     chance = float(ssl_train.probe_accuracy(flat, labels, 10))
     assert chance == pytest.approx(np.mean(labels[200:] == majority))
-    codes = [
-        int(ssl_train.collapse_state(s, r, 32)) for s, r in ((0.05, 1.0), (0.5, 4.0), (0.9, 12.0))
-    ]
-    assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL, ssl.HEALTHY]
+    flat_spec, dead_spec = jnp.ones(32), jnp.ones(32).at[-1].set(1e-4)
+    cases = ((0.05, 1.0, flat_spec), (0.5, 4.0, flat_spec), (0.9, 12.0, dead_spec))
+    cases += ((0.9, 12.0, flat_spec),)
+    codes = [int(ssl_train.collapse_state(s, r, spec, 360)) for s, r, spec in cases]
+    assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL, ssl.DIMENSIONAL, ssl.HEALTHY]
     steps = jnp.array([10, 20, 30, 40])
     onset_step = diagnostics.collapse_onset_step  # the one the VAE uses too
     assert int(onset_step(jnp.array([0.9, 0.05, 0.5, 0.05]), steps, 0.1)) == 40
@@ -77,6 +78,159 @@ def test_target_gradient_scales_the_target_branch(alpha):
     symmetric = jax.grad(lambda z2: ssl_train.simsiam_loss(p, z2, z, z2, alpha))(z)
     predictor_side = jax.grad(lambda z2: 0.5 * ssl_train.negative_cosine(z2, z))(z)
     np.testing.assert_allclose(symmetric, predictor_side + 0.5 * alpha * full, atol=1e-6)
+
+
+def np_vicreg(z1, z2, lam, mu, nu):
+    """VICReg as ``facebookresearch/vicreg``'s ``main_vicreg.py`` writes it, in NumPy."""
+    n, d = z1.shape
+    invariance = np.mean((z1 - z2) ** 2)
+    z1, z2 = z1 - z1.mean(0), z2 - z2.mean(0)
+    std1, std2 = np.sqrt(z1.var(0, ddof=1) + 1e-4), np.sqrt(z2.var(0, ddof=1) + 1e-4)
+    variance = np.mean(np.maximum(0, 1 - std1)) / 2 + np.mean(np.maximum(0, 1 - std2)) / 2
+    off = ~np.eye(d, dtype=bool)
+    cov1, cov2 = z1.T @ z1 / (n - 1), z2.T @ z2 / (n - 1)
+    covariance = (cov1[off] ** 2).sum() / d + (cov2[off] ** 2).sum() / d
+    return lam * invariance + mu * variance + nu * covariance
+
+
+def np_infonce(z1, z2, temperature, cosine):
+    """Cross-entropy of z₁z₂ᵀ/τ against the diagonal (directclr ``toy_task``), in NumPy."""
+    if cosine:
+        z1 = z1 / np.linalg.norm(z1, axis=1, keepdims=True)
+        z2 = z2 / np.linalg.norm(z2, axis=1, keepdims=True)
+    logits = z1 @ z2.T / temperature
+    logits = logits - logits.max(1, keepdims=True)
+    log_p = logits - np.log(np.exp(logits).sum(1, keepdims=True))
+    return -np.mean(np.diag(log_p))
+
+
+def np_barlow(z1, z2, lam):
+    """Barlow Twins as ``facebookresearch/barlowtwins``'s ``main.py`` writes it (BatchNorm1d
+    without affine in training mode: biased variance, eps 1e-5), in NumPy."""
+    bn1 = (z1 - z1.mean(0)) / np.sqrt(z1.var(0) + 1e-5)
+    bn2 = (z2 - z2.mean(0)) / np.sqrt(z2.var(0) + 1e-5)
+    c = bn1.T @ bn2 / len(z1)
+    off = ~np.eye(len(c), dtype=bool)
+    return ((np.diag(c) - 1) ** 2).sum() + lam * (c[off] ** 2).sum()
+
+
+def test_vicreg_infonce_and_barlow_match_numpy():
+    rng = np.random.default_rng(2)
+    for scale in (0.3, 2.0):  # variance hinge active, then not
+        z1 = (scale * rng.normal(size=(12, 5))).astype(np.float32)
+        z2 = (z1 + 0.2 * rng.normal(size=(12, 5))).astype(np.float32)
+        for lam, mu, nu in ((25.0, 25.0, 1.0), (1.0, 0.0, 3.0)):
+            got = float(ssl_train.vicreg_loss(z1, z2, lam, mu, nu))
+            assert got == pytest.approx(np_vicreg(z1, z2, lam, mu, nu), rel=1e-5)
+        for temperature, cosine in ((0.1, False), (0.5, True)):
+            got = float(ssl_train.infonce_loss(z1, z2, temperature, cosine))
+            assert got == pytest.approx(np_infonce(z1, z2, temperature, cosine), rel=1e-5)
+        for lam in (0.0051, 1.0):
+            got = float(ssl_train.barlow_loss(z1, z2, lam))
+            assert got == pytest.approx(np_barlow(z1, z2, lam), rel=1e-4)
+
+
+def test_augment_puts_noise_only_from_noise_from():
+    x = jnp.ones((4, 6))
+    view = ssl_train.augment(jax.random.PRNGKey(0), x, jnp.float32(1.0), 0.0, 3)
+    np.testing.assert_array_equal(view[:, :3], 1.0)
+    assert float(jnp.abs(view[:, 3:] - 1).min()) > 0
+
+
+def toy_config(loss):
+    c = config.experiment_config("ssl_collapse")
+    c.data.update(name="linear_gaussian", eigenvalues=(1.0,) * 6, num_examples=300, seed=0)
+    c.model.update(encoder="linear", encoder_hidden=(6,), latent_dim=6, ssl_loss=loss)
+    c.model.update(mask_prob=0.0, noise_from=3)
+    c.train.update(steps=8, log_every=4, batch_size=16, eval_examples=40, optimizer="sgd")
+    return c
+
+
+@pytest.mark.slow  # 20-30 s each (three compiles)
+@pytest.mark.parametrize("loss", ["vicreg", "infonce", "barlow"])
+def test_vmapped_runs_equal_single_runs_on_the_new_paths(loss):
+    """VICReg / InfoNCE / Barlow Twins, the linear encoder, noise on half the inputs, SGD
+    and weight decay: two runs vmapped over (weight_decay, aug_noise, seed) equal each run
+    alone; one SGD step is p − lr·(∇L + wd·p)."""
+    from vaecollapse import data
+
+    c = toy_config(loss)
+    trainer = ssl_train.make_trainer(c, data.load(c.data))
+    defaults = {k: jnp.float32(v) for k, v in config.HPARAM_DEFAULTS.items()}
+    runs = [
+        {**defaults, "weight_decay": jnp.float32(wd), "aug_noise": jnp.float32(a)}
+        for wd, a in ((0.0, 0.5), (0.3, 1.5))
+    ]
+    keys = [jax.random.PRNGKey(i) for i in range(2)]
+
+    def one(hparams, key):
+        state = trainer.init(key)
+        return trainer.advance(state, hparams, key, trainer.train_data)
+
+    stacked = jax.tree.map(lambda *v: jnp.stack(v), *runs)
+    batched = jax.jit(jax.vmap(one))(stacked, jnp.stack(keys))
+    for i, (hparams, key) in enumerate(zip(runs, keys, strict=True)):
+        single = jax.jit(one)(hparams, key)
+        for a, b in zip(jax.tree.leaves(single), jax.tree.leaves(batched), strict=True):
+            np.testing.assert_allclose(np.asarray(b)[i], np.asarray(a), rtol=2e-5, atol=1e-6)
+    # one SGD step by hand (same batch and views: the key schedule of `advance`)
+    c.train.log_every = 1
+    trainer = ssl_train.make_trainer(c, data.load(c.data))
+    hparams, key = runs[1], keys[1]
+    state = trainer.init(key)
+    stepped, _ = trainer.advance(state, hparams, key, trainer.train_data)
+    k_rows, k_views = jax.random.split(jax.random.fold_in(jax.random.fold_in(key, 2), 0))
+    rows = jax.random.randint(k_rows, (c.train.batch_size,), 0, len(trainer.train_data))
+    x = trainer.train_data[rows]
+    noise, lr, wd = hparams["aug_noise"], hparams["learning_rate"], hparams["weight_decay"]
+    encoder = ssl_train.LinearEncoder((6,), 6)
+
+    def loss_of(params):
+        k1, k2 = jax.random.split(k_views)
+        z1 = encoder.apply({"params": params}, ssl_train.augment(k1, x, noise, 0.0, 3))
+        z2 = encoder.apply({"params": params}, ssl_train.augment(k2, x, noise, 0.0, 3))
+        if loss == "vicreg":
+            return ssl_train.vicreg_loss(z1, z2, 25.0, 25.0, 1.0)
+        if loss == "barlow":
+            return ssl_train.barlow_loss(z1, z2, 0.0051)
+        return ssl_train.infonce_loss(z1, z2, 0.1)
+
+    params = state.params["encoder"]
+    expected = jax.tree.map(lambda p, g: p - lr * (g + wd * p), params, jax.grad(loss_of)(params))
+    new = stepped.params["encoder"]
+    for a, b in zip(jax.tree.leaves(expected), jax.tree.leaves(new), strict=True):
+        np.testing.assert_allclose(b, a, rtol=1e-5, atol=1e-7)
+
+
+def gaussian_z(n, d, rank=None, seed=0):
+    rng = np.random.default_rng(seed)
+    if rank is None:
+        return rng.standard_normal((n, d))
+    return rng.standard_normal((n, rank)) @ np.linalg.qr(rng.standard_normal((d, rank)))[0].T
+
+
+def test_the_state_rule_is_the_ssl_familys():
+    """One rule (`families.ssl.collapse_state`): the NumPy report and the family's JAX
+    state agree on healthy, soft-dimensional, rank-deficient and collapsed embeddings."""
+    assert embeddings.COMPLETE_STD == ssl.STD_THRESHOLD
+    assert embeddings.SPECTRUM_FLOOR == ssl.SPECTRUM_THRESHOLD
+    rng = np.random.default_rng(5)
+    c = rng.standard_normal(16)
+    cases = [
+        gaussian_z(400, 16),
+        gaussian_z(400, 16) * np.r_[np.ones(3), np.full(13, 0.01)],
+        gaussian_z(400, 16, rank=10),
+        c + 0.01 * rng.standard_normal((400, 16)),
+    ]
+    states = []
+    for z in cases:
+        report = embeddings.diagnose_embeddings(z)
+        zf = jnp.asarray(z, jnp.float32)
+        std, rank, spec = ssl_train.std_normalized(zf), ssl_train.rankme(zf), ssl_train.spectrum(zf)
+        code = int(ssl_train.collapse_state(std, rank, spec, len(z)))
+        assert ssl.STATE_NAMES[code] == report.state
+        states.append(report.state)
+    assert states == ["healthy", "dimensional", "dimensional", "complete"]
 
 
 def tiny_config():
@@ -124,3 +278,57 @@ def test_quick_experiment_collapses_without_stop_gradient(tmp_path):
     assert (collapsed.collapse_state == ssl.COMPLETE).all()
     assert (collapsed.std_normalized < ssl.STD_THRESHOLD).all()
     assert (collapsed.collapse_onset_step > 0).all()
+
+
+@pytest.mark.slow
+def test_quick_vicreg_collapses_without_its_variance_term(tmp_path):
+    """Bardes et al. (2022): VICReg with variance weight μ = 0 collapses completely (every
+    seed), with the default μ = 25 stays healthy; μ = 1 keeps the embedding off one point
+    but nearly on one line (dimensional)."""
+    ran = sweep.run_sweep(config.experiment_config("ssl_vicreg", quick=True), tmp_path)
+    off, low, default = (ran.sel(vicreg_variance=v) for v in (0.0, 1.0, 25.0))
+    assert (off.collapse_state == ssl.COMPLETE).all() and (off.std_normalized < 1e-3).all()
+    assert (off.collapse_onset_step > 0).all()
+    assert (low.collapse_state == ssl.DIMENSIONAL).all() and (low.rankme < 2).all()
+    assert (default.collapse_state == ssl.HEALTHY).all()
+    assert (default.std_normalized > 0.9).all() and (default.probe_accuracy > 0.8).all()
+
+
+@pytest.mark.slow
+def test_quick_dimensional_toy(tmp_path):
+    """Jing et al. (2022)'s linear InfoNCE toy (noise on the last 8 of 16 inputs): with one
+    layer the noisy half of the spectrum separates from the clean half as the noise grows,
+    not at 0.01, and no direction dies (not even with weight decay 3); with two layers and
+    weight decay 0.3 directions die (σ_k/σ_1 < 1e-3) at every noise level."""
+    ran = sweep.run_sweep(config.experiment_config("ssl_dimensional", quick=True), tmp_path)
+    spec = ran.spectrum.sel(seed=0)
+    for variant in ("linear1", "linear1_wd3"):
+        one = spec.sel(variant=variant)
+        clean, noisy = one.isel(rank=slice(0, 8)), one.isel(rank=slice(8, 16))
+        gap = np.log10(clean.min("rank")) - np.log10(noisy.max("rank"))
+        assert float(gap.sel(aug_noise=0.01)) < 0.05  # no separation at 0.01
+        assert float(gap.sel(aug_noise=1.0)) > 0.15 and float(gap.sel(aug_noise=2.0)) > 0.5
+        assert (np.diff(np.log10(noisy.median("rank")).values) < -0.1).all()  # monotone
+        assert (one > ssl.SPECTRUM_THRESHOLD).all()
+        assert (ran.collapse_state.sel(variant=variant) == ssl.HEALTHY).all()
+    # the critic argument (docs/ssl.md): noisy level moves by −½·log10[σ²(σ² + 2)/3] from σ = 1
+    noisy = np.log10(spec.sel(variant="linear1").isel(rank=slice(8, 16)).median("rank"))
+    shift = float(noisy.sel(aug_noise=2.0) - noisy.sel(aug_noise=1.0))
+    assert shift == pytest.approx(-0.5 * np.log10(4 * 6 / 3), abs=0.1)
+    assert float(spec.sel(variant="linear2", aug_noise=0.01).min()) < 1e-2  # case 2 starts
+    deep = spec.sel(variant="linear2_wd0.3")
+    assert ((deep < ssl.SPECTRUM_THRESHOLD).sum("rank") >= 1).all()
+    assert (ran.collapse_state.sel(variant="linear2_wd0.3") == ssl.DIMENSIONAL).all()
+
+
+@pytest.mark.slow
+def test_quick_barlow_twins_is_redundant_without_its_offdiagonal_term(tmp_path):
+    """Barlow Twins (Zbontar et al. 2021): the standardisation keeps it off complete
+    collapse, but with off-diagonal weight 0 the dimensions are redundant (RankMe < 3 of
+    32: dimensional collapse) in every seed; at the default 0.0051 it is healthy."""
+    ran = sweep.run_sweep(config.experiment_config("ssl_barlow", quick=True), tmp_path)
+    off, default = ran.sel(barlow_offdiag=0.0), ran.sel(barlow_offdiag=0.0051)
+    assert (off.collapse_state == ssl.DIMENSIONAL).all() and (off.rankme < 3).all()
+    assert (off.std_normalized > 0.5).all()
+    assert (default.collapse_state == ssl.HEALTHY).all() and (default.rankme > 9).all()
+    assert (default.probe_accuracy > off.probe_accuracy).all()

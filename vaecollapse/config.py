@@ -75,6 +75,16 @@ HPARAMS: dict[str, Hparam] = {
     "predictor_lr": Hparam(1.0, lambda v: v > 0, "must be > 0", family="ssl"),
     # SSL: std of the Gaussian noise added to each augmented view
     "aug_noise": Hparam(0.2, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    # SSL (VICReg, Bardes et al. 2022): the weights of invariance, variance, covariance
+    "vicreg_invariance": Hparam(25.0, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    "vicreg_variance": Hparam(25.0, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    "vicreg_covariance": Hparam(1.0, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    # SSL (InfoNCE): the logits' temperature
+    "temperature": Hparam(0.1, lambda v: v > 0, "must be > 0", family="ssl"),
+    # SSL (Barlow Twins, Zbontar et al. 2021): the off-diagonal weight λ
+    "barlow_offdiag": Hparam(0.0051, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    # SSL: decoupled weight decay, p <- p - lr * (update + weight_decay * p)
+    "weight_decay": Hparam(0.0, lambda v: v >= 0, "must be >= 0", family="ssl"),
     # GAN: the discriminator's learning rate as a multiple of learning_rate (the generator's)
     "d_lr_ratio": Hparam(1.0, lambda v: v > 0, "must be > 0", family="gan"),
     # GAN: Adam's β₁ (first-moment decay) of both players

@@ -55,20 +55,22 @@ The measures (`EmbeddingReport`):
     when its residual variation is class-structured (deterministic encoders have no
     noise to drown it, unlike the VAE's I(x; z)). Read it next to std_normalized.
 ``state``
-    ``complete`` when ``std_normalized < 0.1`` (the embeddings sit within ≈ 0.1 rad of one
-    direction: at most 10 % of their norm varies across inputs); else ``dimensional``
-    when ``RankMe < 0.5 · min(N, d)`` or any of the first min(N − 1, d) spectrum entries
-    is below 1e-3 (a direction with < 1e-6 of the leading variance: collapsed, in the
-    sense of Jing et al.); else ``healthy``. Justification (isotropic Gaussian samples,
-    `tests/test_embeddings.py`): healthy embeddings read std_normalized ≈ 1 and RankMe
-    between 0.8 · min(N, d) (N = d, the Marchenko–Pastur quarter-circle limit) and d
-    (N ≫ d), so both thresholds sit well clear of them; a rank-r embedding reads RankMe
-    ≈ r and spectrum zeros past r. RankMe is not used for complete collapse: it counts
-    directions, not their size, so a constant vector with 1 % (10 %) isotropic noise
-    reads RankMe ≈ 1.5 (≈ 6.5 in d = 32) while std_normalized reads 0.01 (0.1). The
-    spectrum floor needs N comfortably above d: for N ≈ d even an isotropic sample's
-    smallest ratio is ≈ 1/(2d) (Marchenko–Pastur), ~1e-3 at d = 512; use N ≥ 2d (then
-    it is ≥ 0.17).
+    The SSL family's rule (`vaecollapse.families.ssl.collapse_state`, its thresholds
+    defined there once): ``complete`` when ``std_normalized < 0.1`` (the embeddings sit
+    within ≈ 0.1 rad of one direction: at most 10 % of their norm varies across inputs);
+    else ``dimensional`` when ``RankMe < 0.25 · min(N, d)`` or any of the first
+    min(N − 1, d) spectrum entries is below 1e-3 (a direction with < 1e-6 of the leading
+    variance: collapsed, in the sense of Jing et al.); else ``healthy``. Justification
+    (isotropic Gaussian samples, `tests/test_embeddings.py`): healthy isotropic embeddings
+    read std_normalized ≈ 1 and RankMe between 0.8 · min(N, d) (N = d, the
+    Marchenko–Pastur quarter-circle limit) and d (N ≫ d); trained healthy SimSiam
+    embeddings on digits read ≈ 0.42 · d (docs/ssl.md), so the RankMe threshold sits at
+    a quarter; a rank-r embedding reads RankMe ≈ r and spectrum zeros past r. RankMe is
+    not used for complete collapse: it counts directions, not their size, so a constant
+    vector with 1 % (10 %) isotropic noise reads RankMe ≈ 1.5 (≈ 6.5 in d = 32) while
+    std_normalized reads 0.01 (0.1). The spectrum floor needs N comfortably above d: for
+    N ≈ d even an isotropic sample's smallest ratio is ≈ 1/(2d) (Marchenko–Pastur), ~1e-3
+    at d = 512; use N ≥ 2d (then it is ≥ 0.17).
 """
 
 from __future__ import annotations
@@ -79,12 +81,15 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-MEASURES = ("std_normalized", "rankme", "probe_accuracy")
-STATE_NAMES = ("healthy", "dimensional", "complete")
+from vaecollapse.families import ssl
 
-COMPLETE_STD = 0.1  # std_normalized below this: complete collapse
-DIMENSIONAL_RANKME = 0.5  # RankMe below this fraction of min(N, d): dimensional collapse
-SPECTRUM_FLOOR = 1e-3  # a centred singular value below this × the largest: collapsed
+MEASURES = ("std_normalized", "rankme", "probe_accuracy")
+STATE_NAMES = tuple(ssl.STATE_NAMES[code] for code in sorted(ssl.STATE_NAMES))
+
+# the state's thresholds: the SSL family's (`families.ssl`), defined there once
+COMPLETE_STD = ssl.STD_THRESHOLD  # std_normalized below this: complete collapse
+DIMENSIONAL_RANKME = ssl.DIMENSIONAL_FRACTION  # RankMe below this × min(N, d): dimensional
+SPECTRUM_FLOOR = ssl.SPECTRUM_THRESHOLD  # a centred σ_k below this × the largest: collapsed
 RANKME_EPS = 1e-7  # Garrido et al. (2023)
 PROBE_RIDGE = 1e-3  # ridge λ relative to the mean diagonal of the centred training Gram
 PROBE_SEED = 0
@@ -198,13 +203,9 @@ def probe_accuracy(z: np.ndarray, codes: np.ndarray) -> float:
 
 
 def collapse_state(std: float, rank: float, spec: np.ndarray, n: int) -> str:
-    """``complete``, ``dimensional`` or ``healthy`` from the measures (module docstring)."""
-    d = len(spec)
-    if std < COMPLETE_STD:
-        return "complete"
-    if rank < DIMENSIONAL_RANKME * min(n, d) or spec[: min(n - 1, d)].min() < SPECTRUM_FLOOR:
-        return "dimensional"
-    return "healthy"
+    """``complete``, ``dimensional`` or ``healthy``: `ssl.collapse_state` of the measures."""
+    code = ssl.collapse_state(std, rank, ssl.smallest_spectrum(spec, n), n, len(spec))
+    return ssl.STATE_NAMES[int(code)]
 
 
 def diagnose_embeddings(z, labels=None) -> EmbeddingReport:

@@ -1,10 +1,12 @@
-"""The SSL family: representation collapse in non-contrastive self-supervised learning.
+"""The SSL family: representation collapse in joint-embedding self-supervised learning.
 
-A SimSiam-style siamese network (Chen & He 2021; writing side `families.ssl_train`) maps
-two augmented views of an input to embeddings z and predicts one from the other; with
-no negative pairs, the constant embedding solves its loss perfectly. *Complete collapse*:
-every input maps to one direction. *Dimensional collapse* (Jing et al. 2022): the
-embeddings span only a few directions of the d available.
+A siamese network (writing side `families.ssl_train`) maps two augmented views of an
+input to embeddings z; its objective (``config.model.ssl_loss``) is SimSiam's (Chen & He
+2021: a predictor and a stop-gradient, no negative pairs, so the constant embedding solves
+it perfectly), VICReg's (Bardes et al. 2022), InfoNCE's or Barlow Twins' (Zbontar et al.
+2021). *Complete collapse*: every
+input maps to one direction. *Dimensional collapse* (Jing et al. 2022): the embeddings
+span only a few directions of the d available.
 
 Order parameters (each falls to ~0, or to its floor, at collapse):
 
@@ -28,40 +30,60 @@ Order parameters (each falls to ~0, or to its floor, at collapse):
   collapse; at complete collapse the centred embeddings are round-off and their spectrum,
   normalised by its own largest value, is not meaningful (rank 0 is 1 by definition).
 
-``collapse_state`` (`state_names`): 2 complete (``std_normalized`` < 0.1), else 1
-dimensional (RankMe < d/4), else 0 healthy. ``collapse_onset_step``: the first logged
-step from which the ``std_normalized`` trace (train subset) stays below 0.1; −1 never.
-``probe_accuracy``: a closed-form ridge linear probe on the eval embeddings with the
-digit labels, fitted on the first half, scored on the second (chance ~0.1 on digits).
+``collapse_state`` (`state_names`; `collapse_state`, the one rule that
+`vaecollapse.embeddings` applies too): 2 complete (``std_normalized`` < 0.1), else 1
+dimensional (RankMe < ¼·min(N, d), or any of the first min(N − 1, d) spectrum entries
+below 1e-3: a direction with no variance, Jing et al.'s collapsed dimension), else 0
+healthy. Why ¼: an isotropic Gaussian sample reads RankMe ≥ 0.8·min(N, d)
+(Marchenko–Pastur; `tests/test_embeddings.py`), trained healthy SimSiam embeddings on
+digits 0.42·d (13–14 of 32, docs/ssl.md), collapsed ones 1.5–1.8. RankMe is not the
+complete test: it counts directions, not their size (a constant vector plus 1 % isotropic
+noise reads RankMe ≈ 1.5 in d = 32, std_normalized 0.01). ``collapse_onset_step``: the
+first logged step from which the ``std_normalized`` trace (train subset) stays below 0.1;
+−1 never. ``probe_accuracy``: a closed-form ridge linear probe on the eval embeddings with
+the labels, fitted on the first half, scored on the second (chance ~0.1 on digits); NaN
+for data without labels.
 
 This module imports no JAX (the reading side imports it).
 """
 
 from __future__ import annotations
 
+import json
+
 from vaecollapse.families import Family, Figure, OrderParameter
 
 STD_THRESHOLD = 0.1  # std_normalized below which a run counts as completely collapsed
 RANKME_THRESHOLD = 1.5
 SPECTRUM_THRESHOLD = 1e-3
-DIMENSIONAL_FRACTION = 0.25  # RankMe below this share of d: dimensional collapse
+DIMENSIONAL_FRACTION = 0.25  # RankMe below this share of min(N, d): dimensional collapse
 HEALTHY, DIMENSIONAL, COMPLETE = 0, 1, 2
+# config.model.ssl_loss (static): the objective, and its name in the legend
+LOSS_NAMES = {
+    "simsiam": "SimSiam-style",
+    "vicreg": "VICReg",
+    "infonce": "InfoNCE",
+    "barlow": "Barlow Twins",
+}
 STATE_NAMES = {HEALTHY: "healthy", DIMENSIONAL: "dimensional", COMPLETE: "complete"}
 
 
 def legend(results) -> str:
     """What the SSL family's summary columns mean."""
     d = int(results.sizes.get("rank", 0)) or "d"
+    model = json.loads(results.attrs.get("config", "{}")).get("model", {})
+    loss = LOSS_NAMES.get(model.get("ssl_loss", "simsiam"), model.get("ssl_loss"))
     return (
-        f"Data `{results.attrs['data_name']}`; SimSiam-style training, embedding dim {d}, "
+        f"Data `{results.attrs['data_name']}`; {loss} training, embedding dim {d}, "
         "measures on the eval split. std·√d: per-dim std of the l2-normalised embedding "
         "averaged over dims × √d (1: spread over the sphere; 0: complete collapse). RankMe: "
         "effective rank of the embedding matrix (1 … d). probe: accuracy of a ridge linear "
         "probe on the embeddings (fit on half the eval split, scored on the other; chance "
         f"~0.1). State: complete = std·√d < {STD_THRESHOLD:g}, dimensional = RankMe < "
-        f"d/{round(1 / DIMENSIONAL_FRACTION)}, healthy otherwise. Onset: first logged step "
+        f"min(N, d)/{round(1 / DIMENSIONAL_FRACTION)} or a spectrum value < "
+        f"{SPECTRUM_THRESHOLD:g}, healthy otherwise. Onset: first logged step "
         f"from which std·√d (train subset) stays below {STD_THRESHOLD:g} (−1: never). "
-        "target_gradient α: the gradient through the target branch (0: SimSiam's "
+        "target_gradient α (SimSiam): the gradient through the target branch (0: SimSiam's "
         "stop-gradient, 1: none)."
     )
 
@@ -125,6 +147,25 @@ FAMILY = Family(
 )
 
 
-def dimensional_rank(latent_dim: int) -> float:
-    """RankMe below which a run of embedding dim ``latent_dim`` is dimensionally collapsed."""
-    return DIMENSIONAL_FRACTION * latent_dim
+def dimensional_rank(n: int, d: int) -> float:
+    """RankMe below which ``n`` embeddings of dim ``d`` are dimensionally collapsed."""
+    return DIMENSIONAL_FRACTION * min(n, d)
+
+
+def smallest_spectrum(spectrum, n: int):
+    """The smallest of the first min(n − 1, d) entries of a ``spectrum [d]`` (NumPy or JAX)
+    of ``n`` embeddings: past n − 1 the centred spectrum is 0 by construction."""
+    return spectrum[: max(1, min(n - 1, spectrum.shape[-1]))].min()
+
+
+def _where(condition, a, b):
+    return a if condition else b
+
+
+def collapse_state(std, rank, smallest, n: int, d: int, where=_where):
+    """The state code (`STATE_NAMES`) from std_normalized ``std``, RankMe ``rank`` and the
+    `smallest_spectrum` ``smallest`` of ``n`` embeddings of dim ``d`` — the one rule of the
+    family and of `vaecollapse.embeddings` (module docstring). Python or NumPy scalars with
+    the default ``where``; arrays with ``where=jnp.where`` (then ``|`` combines them)."""
+    dimensional = (rank < dimensional_rank(n, d)) | (smallest < SPECTRUM_THRESHOLD)
+    return where(std < STD_THRESHOLD, COMPLETE, where(dimensional, DIMENSIONAL, HEALTHY))

@@ -1,20 +1,46 @@
-"""The SSL family's writing side: SimSiam-style training (Chen & He 2021) behind the
-`families.Trainer` contract, and its collapse measures in pure JAX.
+"""The SSL family's writing side: joint-embedding training behind the `families.Trainer`
+contract — SimSiam (Chen & He 2021), VICReg (Bardes et al. 2022), InfoNCE (the linear
+toy of Jing et al. 2022) or Barlow Twins (Zbontar et al. 2021) — and its collapse measures
+in pure JAX.
 
-Model (architecture only, Flax linen): an MLP encoder x → z ∈ R^d (hidden widths
-``config.model.encoder_hidden``, d = ``config.model.latent_dim``; each hidden layer
-Dense → norm → ReLU, the output Dense → norm, as SimSiam's projector) and a bottleneck
-predictor z → d/2 → d (Dense → norm → ReLU → Dense). ``config.model.norm`` (optional
-field): ``"batch"`` (default; batch statistics of the batch itself, in training and in
+Model (architecture only, Flax linen), ``config.model.encoder`` (optional field):
+``"mlp"`` (default) an MLP encoder x → z ∈ R^d (hidden widths ``config.model.encoder_hidden``,
+d = ``config.model.latent_dim``; each hidden layer Dense → norm → ReLU, the output Dense →
+norm, as SimSiam's projector; ``config.model.output_norm`` False drops the output's norm,
+as VICReg's expander); ``"linear"`` a stack of bias-free Dense layers (the hidden
+widths, then d) with no norm and no non-linearity, PyTorch's default ``nn.Linear`` init
+(Jing et al.'s toy: one layer is their case 1, two their case 2). ``config.model.norm``
+(optional): ``"batch"`` (default; batch statistics of the batch itself, in training and in
 evaluation — no running averages, so the state is the parameters alone), ``"layer"`` or
-``"none"``.
+``"none"``. SimSiam adds a bottleneck predictor z → d/2 → d (Dense → norm → ReLU → Dense).
 
-Loss: two views x₁, x₂ of each input (pixels masked with probability `MASK_PROB`, then
-Gaussian noise of std ``aug_noise``), z_i = f(x_i), p_i = h(z_i), and SimSiam's symmetric
-negative cosine ½D(p₁, t(z₂)) + ½D(p₂, t(z₁)), D(p, z) = −cos(p, z), where the target
-branch t(z) = α·z + (1 − α)·stop_gradient(z) has the value z and the gradient α
-(``target_gradient``: 0 is SimSiam, 1 is no stop-gradient, which collapses). Adam with
-``learning_rate``; the predictor's updates are scaled by ``predictor_lr``.
+Views: two per input, each with pixels masked with probability ``config.model.mask_prob``
+(optional, default `MASK_PROB`), then Gaussian noise of std ``aug_noise`` on the input
+features from index ``config.model.noise_from`` on (optional, default 0: all; Jing et al.
+put noise on the last half only).
+
+Loss, ``config.model.ssl_loss`` (optional, default ``"simsiam"``):
+
+- ``simsiam``: z_i = f(x_i), p_i = h(z_i), the symmetric negative cosine ½D(p₁, t(z₂)) +
+  ½D(p₂, t(z₁)), D(p, z) = −cos(p, z), where the target branch t(z) = α·z + (1 − α)·
+  stop_gradient(z) has the value z and the gradient α (``target_gradient``: 0 is SimSiam,
+  1 is no stop-gradient, which collapses). The predictor's updates are scaled by
+  ``predictor_lr``.
+- ``vicreg``: λ·MSE(z₁, z₂) + μ·½[v(z₁) + v(z₂)] + ν·[c(z₁) + c(z₂)] with v(z) the mean over
+  dims of max(0, 1 − √(Var z_k + 1e-4)) and c(z) the squared off-diagonal entries of the
+  covariance (ddof 1) summed, over d — ``facebookresearch/vicreg``'s ``main_vicreg.py``;
+  λ, μ, ν = ``vicreg_invariance``, ``vicreg_variance``, ``vicreg_covariance`` (25, 25, 1).
+- ``infonce``: the cross-entropy of logits z₁ z₂ᵀ / ``temperature`` with the matching view
+  as the class (Jing et al.'s ``toy_task``: one direction, all other rows of the batch as
+  negatives, no normalisation; ``config.model.cosine`` (optional, default False)
+  l2-normalises z first, as SimCLR).
+- ``barlow``: Σ_k (1 − C_kk)² + λ·Σ_{k≠l} C_kl², C the cross-correlation of the two views'
+  embeddings, each dimension standardised over the batch (``facebookresearch/barlowtwins``:
+  BatchNorm1d without affine, then z̃₁ᵀz̃₂ / B); λ = ``barlow_offdiag`` (0.0051).
+
+Optimiser ``config.train.optimizer`` (adam or sgd) with ``learning_rate``; decoupled
+``weight_decay``: every step p ← p − lr·(u + wd·p) (for SGD, L2 regularisation of
+strength wd/2 in the loss, as PyTorch's ``weight_decay``).
 
 Imported only when a sweep runs (`families.ssl` names it by path).
 """
@@ -28,7 +54,6 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
-import optax
 
 from vaecollapse import diagnostics, train
 from vaecollapse.families import Trace, Trainer
@@ -37,6 +62,10 @@ from vaecollapse.families import ssl as schema
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
 PROBE_RIDGE = 1.0  # ridge of the linear probe (features scaled to unit variance per dim)
 NORMS = ("batch", "layer", "none")
+LOSSES = ("simsiam", "vicreg", "infonce", "barlow")  # config.model.ssl_loss
+ENCODERS = ("mlp", "linear")  # config.model.encoder
+VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vicreg)
+BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
 
 
 # ----------------------------------------------------------------------------- measures
@@ -86,14 +115,12 @@ def probe_accuracy(z: jax.Array, labels: jax.Array, num_classes: int) -> jax.Arr
     return jnp.mean(predicted == labels[n:])
 
 
-def collapse_state(std: jax.Array, rank: jax.Array, latent_dim: int) -> jax.Array:
-    """2 complete (``std`` below `ssl.STD_THRESHOLD`), 1 dimensional (RankMe ``rank``
-    below `ssl.dimensional_rank`), 0 healthy (int32)."""
-    return jnp.where(
-        std < schema.STD_THRESHOLD,
-        schema.COMPLETE,
-        jnp.where(rank < schema.dimensional_rank(latent_dim), schema.DIMENSIONAL, schema.HEALTHY),
-    ).astype(jnp.int32)
+def collapse_state(std: jax.Array, rank: jax.Array, spec: jax.Array, n: int) -> jax.Array:
+    """`ssl.collapse_state` (int32) of ``n`` embeddings with std_normalized ``std``, RankMe
+    ``rank`` and spectrum ``spec [d]``."""
+    smallest = schema.smallest_spectrum(spec, n)
+    state = schema.collapse_state(std, rank, smallest, n, spec.shape[-1], where=jnp.where)
+    return jnp.asarray(state, jnp.int32)
 
 
 def target(z: jax.Array, alpha: jax.Array) -> jax.Array:
@@ -111,6 +138,47 @@ def simsiam_loss(p1, p2, z1, z2, alpha) -> jax.Array:
     return 0.5 * negative_cosine(p1, target(z2, alpha)) + 0.5 * negative_cosine(
         p2, target(z1, alpha)
     )
+
+
+def vicreg_loss(z1, z2, invariance, variance, covariance) -> jax.Array:
+    """VICReg (Bardes et al. 2022) of two views' embeddings ``[B, d]`` (module docstring)."""
+    n, d = z1.shape
+
+    def var_term(z):
+        return jnp.mean(jax.nn.relu(1 - jnp.sqrt(z.var(0, ddof=1) + VICREG_EPS)))
+
+    def cov_term(z):
+        c = z - z.mean(0)
+        cov = c.T @ c / (n - 1)
+        return (jnp.sum(cov**2) - jnp.sum(jnp.diagonal(cov) ** 2)) / d
+
+    return (
+        invariance * jnp.mean((z1 - z2) ** 2)
+        + variance * 0.5 * (var_term(z1) + var_term(z2))
+        + covariance * (cov_term(z1) + cov_term(z2))
+    )
+
+
+def barlow_loss(z1, z2, offdiag) -> jax.Array:
+    """Barlow Twins (Zbontar et al. 2021) of two views' embeddings ``[B, d]``: each
+    dimension standardised over the batch (biased variance + 1e-5), C = z̃₁ᵀz̃₂ / B,
+    Σ_k (1 − C_kk)² + ``offdiag``·Σ_{k≠l} C_kl²."""
+
+    def standardise(z):
+        return (z - z.mean(0)) * jax.lax.rsqrt(z.var(0) + BARLOW_EPS)
+
+    c = standardise(z1).T @ standardise(z2) / z1.shape[0]
+    on = jnp.sum((1 - jnp.diagonal(c)) ** 2)
+    return on + offdiag * (jnp.sum(c**2) - jnp.sum(jnp.diagonal(c) ** 2))
+
+
+def infonce_loss(z1, z2, temperature, cosine: bool = False) -> jax.Array:
+    """−mean_i log softmax_j(z₁ᵢ·z₂ⱼ / temperature)ᵢ: each row's own second view against
+    the batch's (Jing et al. 2022's toy; ``cosine``: l2-normalised rows, as SimCLR)."""
+    if cosine:
+        z1, z2 = normalize(z1), normalize(z2)
+    logits = z1 @ z2.T / temperature
+    return -jnp.mean(jnp.diagonal(jax.nn.log_softmax(logits, axis=-1)))
 
 
 # ------------------------------------------------------------------------------- model
@@ -136,18 +204,37 @@ class Norm(nn.Module):
 
 
 class Encoder(nn.Module):
-    """x [B, ...] → z [B, d]: (Dense → Norm → ReLU) per hidden width, Dense → Norm."""
+    """x [B, ...] → z [B, d]: (Dense → Norm → ReLU) per hidden width, Dense (→ Norm unless
+    not ``output_norm``)."""
 
     hidden: Sequence[int]
     latent_dim: int
     norm: str = "batch"
+    output_norm: bool = True
 
     @nn.compact
     def __call__(self, x):
         h = x.reshape(x.shape[0], -1)
         for width in self.hidden:
             h = nn.relu(Norm(self.norm)(nn.Dense(width)(h)))
-        return Norm(self.norm)(nn.Dense(self.latent_dim)(h))
+        z = nn.Dense(self.latent_dim)(h)
+        return Norm(self.norm)(z) if self.output_norm else z
+
+
+class LinearEncoder(nn.Module):
+    """x [B, ...] → z [B, d]: bias-free Dense layers (the hidden widths, then d), nothing
+    between them; PyTorch's ``nn.Linear`` init, U(±1/√fan_in)."""
+
+    hidden: Sequence[int]
+    latent_dim: int
+
+    @nn.compact
+    def __call__(self, x):
+        init = nn.initializers.variance_scaling(1 / 3, "fan_in", "uniform")
+        h = x.reshape(x.shape[0], -1)
+        for width in (*self.hidden, self.latent_dim):
+            h = nn.Dense(width, use_bias=False, kernel_init=init)(h)
+        return h
 
 
 class Predictor(nn.Module):
@@ -170,64 +257,100 @@ class State(NamedTuple):
     diverged_step: jax.Array  # int32, first step with a non-finite loss or gradient; −1
 
 
-def augment(key: jax.Array, x: jax.Array, noise: jax.Array) -> jax.Array:
-    """One view of ``x``: each pixel kept with probability 1 − `MASK_PROB`, then
-    Gaussian noise of std ``noise``."""
+def augment(
+    key: jax.Array, x: jax.Array, noise: jax.Array, mask_prob: float, noise_from: int
+) -> jax.Array:
+    """One view of ``x [B, F]``: each feature kept with probability 1 − ``mask_prob``,
+    then Gaussian noise of std ``noise`` on the features from ``noise_from`` on."""
     k_mask, k_noise = jax.random.split(key)
-    keep = jax.random.bernoulli(k_mask, 1 - MASK_PROB, x.shape)
-    return jnp.where(keep, x, 0.0) + noise * jax.random.normal(k_noise, x.shape)
+    if mask_prob > 0:
+        x = jnp.where(jax.random.bernoulli(k_mask, 1 - mask_prob, x.shape), x, 0.0)
+    eps = jax.random.normal(k_noise, x.shape)
+    if noise_from > 0:
+        eps = jnp.where(jnp.arange(x.shape[-1]) >= noise_from, eps, 0.0)
+    return x + noise * eps
 
 
 # ----------------------------------------------------------------------------- trainer
 
 
 def check_data(config, dataset) -> None:
-    """Images or vectors with labels (the probe reads them), at least 20 eval examples."""
+    """Images or vectors, at least 20 eval examples; labels (for the probe) optional."""
     if dataset.meta["kind"] == "tokens":
         raise ValueError(f"data {config.data.name!r} is tokens; family 'ssl' needs images")
-    if dataset.test_labels is None:
-        raise ValueError(
-            f"data {config.data.name!r} has no labels; family 'ssl' probes the embeddings with them"
-        )
     if min(len(dataset.test), config.train.eval_examples) < 20:
         raise ValueError(f"data {config.data.name!r}: family 'ssl' needs at least 20 eval examples")
+
+
+def _choice(config, field: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = config.model.get(field, default)
+    if value not in allowed:
+        raise ValueError(
+            f"config.model.{field}={value!r} is invalid: allowed: {', '.join(allowed)}"
+        )
+    return value
 
 
 def make_trainer(config, dataset) -> Trainer:
     """The SSL family's `Trainer` for one static config."""
     latent_dim = config.model.latent_dim
-    norm = config.model.get("norm", "batch")
-    if norm not in NORMS:
-        raise ValueError(f"config.model.norm={norm!r} is invalid: allowed: {', '.join(NORMS)}")
-    encoder = Encoder(tuple(config.model.encoder_hidden), latent_dim, norm)
-    predictor = Predictor(latent_dim, norm)
+    norm = _choice(config, "norm", "batch", NORMS)
+    loss_name = _choice(config, "ssl_loss", "simsiam", LOSSES)
+    kind = _choice(config, "encoder", "mlp", ENCODERS)
+    mask_prob = float(config.model.get("mask_prob", MASK_PROB))
+    if not 0 <= mask_prob < 1:
+        raise ValueError(f"config.model.mask_prob={mask_prob!r} is invalid: must be in [0, 1)")
+    cosine = bool(config.model.get("cosine", False))
+    hidden = tuple(config.model.encoder_hidden)
+    if kind == "linear":
+        encoder = LinearEncoder(hidden, latent_dim)
+    else:
+        encoder = Encoder(hidden, latent_dim, norm, bool(config.model.get("output_norm", True)))
+    predictor = Predictor(latent_dim, norm) if loss_name == "simsiam" else None
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
     flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
     features = flat(dataset.train).shape[-1]
-    tx = optax.scale_by_adam()
+    noise_from = int(config.model.get("noise_from", 0))
+    if not 0 <= noise_from < features:
+        raise ValueError(
+            f"config.model.noise_from={noise_from!r} is invalid: must be in [0, {features})"
+        )
+    tx = train.make_optimizer(config.train.optimizer)
 
     def embed(params, x):
         return encoder.apply({"params": params["encoder"]}, x)
 
     def init(key):
         k_enc, k_pred = jax.random.split(jax.random.fold_in(key, 1))
-        params = {
-            "encoder": encoder.init(k_enc, jnp.zeros((2, features)))["params"],
-            "predictor": predictor.init(k_pred, jnp.zeros((2, latent_dim)))["params"],
-        }
+        params = {"encoder": encoder.init(k_enc, jnp.zeros((2, features)))["params"]}
+        if predictor is not None:
+            dummy = jnp.zeros((2, latent_dim))
+            params["predictor"] = predictor.init(k_pred, dummy)["params"]
         return State(params, tx.init(params), jnp.int32(0), jnp.bool_(False), jnp.int32(-1))
 
     def loss_fn(params, key, x, hparams):
         k1, k2 = jax.random.split(key)
-        x1 = augment(k1, x, hparams["aug_noise"])
-        x2 = augment(k2, x, hparams["aug_noise"])
+        x1 = augment(k1, x, hparams["aug_noise"], mask_prob, noise_from)
+        x2 = augment(k2, x, hparams["aug_noise"], mask_prob, noise_from)
         z1, z2 = embed(params, x1), embed(params, x2)
+        if loss_name == "vicreg":
+            return vicreg_loss(
+                z1,
+                z2,
+                hparams["vicreg_invariance"],
+                hparams["vicreg_variance"],
+                hparams["vicreg_covariance"],
+            )
+        if loss_name == "infonce":
+            return infonce_loss(z1, z2, hparams["temperature"], cosine)
+        if loss_name == "barlow":
+            return barlow_loss(z1, z2, hparams["barlow_offdiag"])
         predict = lambda z: predictor.apply({"params": params["predictor"]}, z)  # noqa: E731
         return simsiam_loss(predict(z1), predict(z2), z1, z2, hparams["target_gradient"])
 
     def advance(state, hparams, key, x):
-        lr = hparams["learning_rate"]
+        lr, decay = hparams["learning_rate"], hparams["weight_decay"]
         scale = {"encoder": lr, "predictor": lr * hparams["predictor_lr"]}
 
         def one(state, _):
@@ -240,7 +363,9 @@ def make_trainer(config, dataset) -> Trainer:
             )
             updates, opt_state = tx.update(grads, state.opt_state)
             params = {
-                part: jax.tree.map(lambda p, u, s=scale[part]: p - s * u, state.params[part], u)
+                part: jax.tree.map(
+                    lambda p, u, s=scale[part]: p - s * (u + decay * p), state.params[part], u
+                )
                 for part, u in updates.items()
             }
             ok = finite & ~state.diverged
@@ -275,7 +400,7 @@ def make_trainer(config, dataset) -> Trainer:
         }
 
     n_eval = config.train.eval_examples
-    test_labels = dataset.test_labels[:n_eval]
+    test_labels = None if dataset.test_labels is None else dataset.test_labels[:n_eval]
     return Trainer(
         init=init,
         advance=advance,
@@ -290,15 +415,17 @@ def make_trainer(config, dataset) -> Trainer:
     )
 
 
-def measures(z: jax.Array, labels: jax.Array, num_classes: int) -> dict[str, jax.Array]:
-    """The order parameters, probe and state of one run's eval embeddings ``z [N, d]``."""
-    std, rank = std_normalized(z), rankme(z)
+def measures(z: jax.Array, labels: jax.Array | None, num_classes: int) -> dict[str, jax.Array]:
+    """The order parameters, probe (NaN without ``labels``) and state of one run's eval
+    embeddings ``z [N, d]``."""
+    std, rank, spec = std_normalized(z), rankme(z), spectrum(z)
+    probe = jnp.nan if labels is None else probe_accuracy(z, labels, num_classes)
     return {
         "std_normalized": std,
         "rankme": rank,
-        "spectrum": spectrum(z),
-        "probe_accuracy": probe_accuracy(z, labels, num_classes),
-        "collapse_state": collapse_state(std, rank, z.shape[-1]),
+        "spectrum": spec,
+        "probe_accuracy": jnp.asarray(probe, jnp.float32),
+        "collapse_state": collapse_state(std, rank, spec, z.shape[0]),
     }
 
 
@@ -307,8 +434,10 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     vmapped over runs), replacing the embeddings in ``results.nc``."""
     dims, z = variables["embeddings"]
     grid_dims, grid_shape = dims[:-2], z.shape[:-2]
-    labels = jnp.asarray(dataset.test_labels[: z.shape[-2]], jnp.int32)
-    num_classes = int(dataset.meta.get("num_classes", int(dataset.test_labels.max()) + 1))
+    labels, num_classes = None, 0
+    if dataset.test_labels is not None:
+        labels = jnp.asarray(dataset.test_labels[: z.shape[-2]], jnp.int32)
+        num_classes = int(dataset.meta.get("num_classes", int(dataset.test_labels.max()) + 1))
     flat = jnp.asarray(z.reshape(-1, *z.shape[-2:]), jnp.float32)
     out = jax.jit(jax.vmap(lambda e: measures(e, labels, num_classes)))(flat)
     extra = {"embeddings": None}
