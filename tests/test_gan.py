@@ -15,6 +15,9 @@ from vaecollapse import boundary, config, data, families, grid, report, sweep
 from vaecollapse.data import synthetic
 from vaecollapse.families import gan, gan_train
 
+mode_measures = jax.jit(gan_train.mode_measures)  # one compile per shape, not per op
+precision_coverage = jax.jit(gan_train.precision_coverage, static_argnums=2)
+
 # ------------------------------------------------------------------ NumPy references
 
 
@@ -64,7 +67,7 @@ def test_mode_measures_on_five_of_eight_ring_modes():
     log(8/5), full mass on the used modes (as NumPy's loop computes them)."""
     rng = np.random.default_rng(0)
     means, samples = five_of_eight(rng)
-    out = gan_train.mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), 0.01)
+    out = mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), 0.01)
     out = {k: np.asarray(v) for k, v in out.items()}
     assert int(out["modes_captured"]) == 5
     assert float(out["modes_fraction"]) == pytest.approx(5 / 8)
@@ -77,8 +80,12 @@ def test_mode_measures_on_five_of_eight_ring_modes():
     assert int(gan_train.collapse_state(out["modes_captured"], 8)) == gan.PARTIAL
 
 
-@pytest.mark.parametrize("case", ["uneven", "grid_noise", "none_high_quality", "one_mode"])
-def test_mode_measures_match_numpy(case):
+def test_mode_measures_match_numpy():
+    for case in ("uneven", "grid_noise", "none_high_quality", "one_mode"):
+        check_mode_measures(case)
+
+
+def check_mode_measures(case):
     rng = np.random.default_rng(1)
     means, std = synthetic.grid_modes(), 0.05
     if case == "uneven":  # modes drawn unevenly, spread up to ~4 std
@@ -91,7 +98,7 @@ def test_mode_measures_match_numpy(case):
     else:
         samples = means[[7] * 50] + 0.01 * rng.standard_normal((50, 2))
     samples = samples.astype(np.float32)
-    out = gan_train.mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), std)
+    out = mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), std)
     ref = np_mode_measures(samples, means, std)
     assert int(out["modes_captured"]) == ref["modes_captured"]
     assert float(out["high_quality"]) == pytest.approx(ref["high_quality"], rel=1e-6)
@@ -116,7 +123,8 @@ def test_precision_coverage_match_numpy_and_their_limits():
     real = means[rng.integers(0, 25, 300)] + 0.05 * rng.standard_normal((300, 2))
     half = means[rng.integers(0, 12, 300)] + 0.05 * rng.standard_normal((300, 2))
     for fake in (half, rng.uniform(-5, 5, (300, 2)), real[::-1] + 0.01):
-        p, c = gan_train.precision_coverage(jnp.asarray(real), jnp.asarray(fake), 5).values()
+        out = precision_coverage(jnp.asarray(real), jnp.asarray(fake), 5)
+        p, c = out["precision"], out["coverage"]
         ref_p, ref_c = np_precision_coverage(real, fake)
         assert float(p) == pytest.approx(ref_p, abs=1e-6)
         assert float(c) == pytest.approx(ref_c, abs=1e-6)
@@ -127,13 +135,21 @@ def test_precision_coverage_match_numpy_and_their_limits():
     except ImportError:
         return
     ref = prdc.compute_prdc(real_features=real, fake_features=half, nearest_k=5)
-    p, c = gan_train.precision_coverage(jnp.asarray(real), jnp.asarray(half), 5).values()
+    out = precision_coverage(jnp.asarray(real), jnp.asarray(half), 5)
+    p, c = out["precision"], out["coverage"]
     assert float(p) == pytest.approx(ref["precision"], abs=1e-6)
     assert float(c) == pytest.approx(ref["coverage"], abs=1e-6)
 
 
-@pytest.mark.parametrize("b1", [0.0, 0.5, 0.9])
-def test_adam_with_an_array_beta1_equals_optax(b1):
+def test_adam_with_an_array_beta1_equals_optax():
+    for b1 in (0.0, 0.5, 0.9):
+        check_adam(b1)
+
+
+adam_step = jax.jit(gan_train.adam_step)
+
+
+def check_adam(b1):
     key = jax.random.PRNGKey(0)
     params = {"w": jax.random.normal(key, (3, 2)), "b": jnp.ones(2)}
     tx = optax.adam(1e-2, b1=b1, b2=gan_train.ADAM_B2, eps=gan_train.ADAM_EPS)
@@ -143,20 +159,20 @@ def test_adam_with_an_array_beta1_equals_optax(b1):
         grads = jax.tree.map(lambda p, i=i: jnp.sin(p * (i + 1)), ref_params)
         updates, ref_state = tx.update(grads, ref_state)
         ref_params = optax.apply_updates(ref_params, updates)
-        mine, opt = gan_train.adam_step(mine, grads, opt, jnp.float32(1e-2), jnp.float32(b1))
+        mine, opt = adam_step(mine, grads, opt, jnp.float32(1e-2), jnp.float32(b1))
     for a, b in zip(jax.tree.leaves(mine), jax.tree.leaves(ref_params), strict=True):
         np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-7)
 
 
 def test_spectral_norm_and_packing_shapes():
     w = jax.random.normal(jax.random.PRNGKey(3), (20, 8)) * 3
-    normalised = gan_train.spectral_normalize(w)
+    normalised = jax.jit(gan_train.spectral_normalize)(w)
     assert np.linalg.svd(np.asarray(normalised), compute_uv=False)[0] == pytest.approx(
         1.0, abs=2e-2
     )
     d = gan_train.Discriminator((8,), spectral_norm=True, minibatch_std=True)
-    params = d.init(jax.random.PRNGKey(0), jnp.zeros((4, 6)))
-    assert d.apply(params, jnp.ones((5, 6))).shape == (5,)
+    params = jax.jit(d.init)(jax.random.PRNGKey(0), jnp.zeros((4, 6)))
+    assert jax.eval_shape(d.apply, params, jnp.ones((5, 6))).shape == (5,)
 
 
 def test_mixture_data_and_bad_values_in_one_line():
@@ -269,3 +285,64 @@ def test_a_tiny_gan_grid_runs_through_sweep_boundary_and_report(tiny_run):
     assert "| d_lr_ratio | seed | modes | HQ | rKL | precision | coverage | state |" in summary
     runs = pd.read_csv(workdir / "runs.csv")
     assert set(runs.collapse_state) <= set(gan.STATE_NAMES.values())
+
+
+@pytest.mark.slow  # one compile per static knob
+def test_every_remedy_trains_inside_the_vmapped_sweep(tmp_path):
+    c = tiny_config()
+    c.sweep = type(c.sweep)({"seed": (0, 1)})
+    c.variants = (
+        ("plain", ()),
+        ("r1_b1", (("r1_gamma", 1.0), ("adam_b1", 0.0), ("d_lr_ratio", 3.0))),
+        ("pack2", (("pack", 2),)),
+        ("wgan_gp", (("gan_loss", "wgan"), ("gp_lambda", 0.1), ("d_steps", 2))),
+        ("sn_mbstd", (("spectral_norm", True), ("minibatch_std", True))),
+        ("unrolled", (("unroll", 2),)),
+    )
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    assert not ran.diverged.values.any()
+    for name in ("modes_captured", "high_quality", "reverse_kl", "d_loss_trace", "g_loss_trace"):
+        assert np.isfinite(ran[name].values).all(), name
+    # the variants differ from the plain GAN (each knob reaches the program)
+    plain = ran.sel(variant="plain").d_loss_trace.values
+    for name in ("r1_b1", "pack2", "wgan_gp", "sn_mbstd", "unrolled"):
+        assert not np.allclose(ran.sel(variant=name).d_loss_trace.values, plain), name
+
+
+# ------------------------------------------------- the claims of docs/gan.md (quick versions)
+
+
+@pytest.mark.slow  # ~2 min on 2 CPU cores
+def test_quick_gan_modes_plain_gan_drops_modes_and_two_remedies_keep_them(tmp_path):
+    """docs/gan.md: on the grid, with D 5× faster than G, the plain GAN drops modes in
+    every seed while most of its samples stay high quality; R1 (γ = 0.1) and a lower
+    learning-rate ratio (3) capture ≥ 23 of 25 modes in every seed with most samples high
+    quality."""
+    ran = sweep.run_sweep(config.experiment_config("gan_modes", quick=True), tmp_path)
+    plain = ran.sel(variant="gan")
+    assert (plain.modes_captured <= 22).all() and (plain.collapse_state == gan.PARTIAL).all()
+    assert float(plain.high_quality.mean()) > 0.5
+    for remedy in ("r1", "lr_ratio_3"):
+        cured = ran.sel(variant=remedy)
+        assert (cured.modes_captured >= 23).all(), remedy
+        assert (cured.high_quality > 0.5).all(), remedy
+        assert (cured.collapse_state == gan.HEALTHY).all(), remedy
+        assert float(cured.reverse_kl.mean()) < float(plain.reverse_kl.mean()), remedy
+        assert float(cured.coverage.mean()) > float(plain.coverage.mean()), remedy
+    assert (ran.sel(variant="r1").modes_captured == 25).all()
+    assert (plain.collapse_onset_step >= 0).all()
+    assert (ran.sel(variant="r1").collapse_onset_step == -1).all()
+
+
+@pytest.mark.slow  # ~2 min on 2 CPU cores
+def test_quick_gan_phase_r1_boundary_at_the_fast_discriminator(tmp_path):
+    """docs/gan.md: at D 5× faster than G the boundary along r1_gamma lies between 0 and
+    0.1 in every seed; at 3× no seed crosses (healthy without R1)."""
+    ran = sweep.run_sweep(config.experiment_config("gan_phase", quick=True), tmp_path)
+    found = boundary.estimate(ran, "r1_gamma", measure="modes_fraction")
+    fast = found.sel(d_lr_ratio=5.0)
+    assert str(fast.status.values) == "bracketed"
+    assert 0.0 < float(fast.estimate) < 0.1 and int(fast.seeds_bracketed) == 2
+    assert (ran.sel(d_lr_ratio=3.0).modes_captured >= 23).all()
+    paths = report.report(tmp_path)
+    assert {"phase_diagram.png", "samples.png", "mode_trace.png"} <= {p.name for p in paths}

@@ -94,6 +94,36 @@ def result_bytes(config, dataset) -> int:
     return 4 * (num_logs * (3 + k) + 2 * PLOT_SAMPLES + k + 16)
 
 
+def base_config():
+    """`config.base_config` set up for the GAN family: the grid, noise dim 2, MLP G and D
+    of 128-128, the non-saturating loss, no remedy, Adam (β₁ 0.5) at 1e-3 for both
+    players with a cosine decay to 0, batch 64, 12,000 generator steps logged every 200.
+    The static knobs are all written (variants and static axes may set only existing
+    fields; `gan_train.settings`)."""
+    from vaecollapse import config
+
+    c = config.base_config()
+    c.family = "gan"
+    c.data = c.data.__class__({"name": "grid", "num_examples": 10_000, "seed": 0})
+    c.model.latent_dim = 2
+    c.model.gan_loss = "ns"
+    c.model.generator_hidden = (128, 128)
+    c.model.discriminator_hidden = (128, 128)
+    c.model.d_steps = 1
+    c.model.pack = 1
+    c.model.spectral_norm = False
+    c.model.minibatch_std = False
+    c.model.unroll = 0
+    c.train.steps = 12_000
+    c.train.log_every = 200
+    c.train.batch_size = 64
+    c.train.lr_schedule = "cosine"
+    c.checkpoint_every = 2000
+    c.hparams.learning_rate = 1e-3
+    c.hparams.adam_b1 = 0.5
+    return c
+
+
 def healthy_modes(num_modes: int) -> float:
     """The fewest modes captured of ``num_modes`` that count as healthy (not strict:
     ``captured >= 0.9·K``)."""

@@ -33,9 +33,11 @@ Mescheder et al. 2018: γ/2·E‖∇ₓD(x)‖² on real packs) and ``gp_lambda`
 double backward pass is compiled only when the config can make it non-zero (default
 non-zero, swept, or set by a variant).
 
-Real samples are drawn on device from the mixture's means and std at every update
-(``dataset.meta['modes']``, ``['mode_std']``). One training step is ``d_steps`` D updates
-then one G update; ``train.steps`` counts G updates.
+Both learning rates follow ``config.train.lr_schedule`` (`choices.LR_SCHEDULES`:
+``constant``, ``cosine`` to 0 at the last step). Real samples are drawn on device from
+the mixture's means and std at every update (``dataset.meta['modes']``,
+``['mode_std']``). One training step is ``d_steps`` D updates then one G update;
+``train.steps`` counts G updates.
 
 Imported only when a sweep runs (`families.gan` names it by path).
 """
@@ -50,7 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import diagnostics
+from vaecollapse import diagnostics, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import gan as schema
 
@@ -332,6 +334,9 @@ def make_trainer(config, dataset) -> Trainer:
     use_r1 = can_be_nonzero(config, "r1_gamma")
     use_gp = can_be_nonzero(config, "gp_lambda")
     n = batch * s.pack  # samples per update
+    lr_factor = train.make_lr_factor(
+        config.train.get("lr_schedule", "constant"), config.train.steps
+    )
 
     def generate(g_params, z):
         return generator.apply({"params": g_params}, z)
@@ -385,7 +390,7 @@ def make_trainer(config, dataset) -> Trainer:
 
     def train_step(state: State, hparams, key, centres):
         """``d_steps`` D updates, then one G update; returns (params, opt, losses, finite)."""
-        g_lr = hparams["learning_rate"]
+        g_lr = hparams["learning_rate"] * lr_factor(state.step)
         d_lr = g_lr * hparams["d_lr_ratio"]
         b1 = hparams["adam_b1"]
         g_params, d_params = state.params["generator"], state.params["discriminator"]
