@@ -4,7 +4,9 @@ Reads the ``results.nc`` of finished experiment workdirs (``make demo linear-pha
 image-phase``). For every run: I(x; z) of the probe at 20 % of training
 (`warning.warning_index`) and whether the run ended fully collapsed. Fits
 `warning.fit` on the --fit workdirs, scores it (`warning.scores`) on the --held-out
-ones, and prints both as JSON; the fitted value is what `warning.THRESHOLD` ships.
+ones, and prints both as JSON, for the fitted threshold and for the one
+`warning.THRESHOLD` ships (fitted 2026-11-27, when "ended fully collapsed" meant no
+active unit; docs/vae.md, "Early warning").
 
     python benchmarks/early_warning.py --fit runs/demo runs/linear_phase \\
         --held-out runs/image_phase
@@ -41,11 +43,17 @@ def main() -> None:
     mi, full, _, _ = outcomes(args.fit)
     threshold = warning.fit(mi, full)
     print(json.dumps({"fitted_on": args.fit, "threshold": round(threshold, 4)}))
-    for name, workdirs in (("fit", args.fit), ("held_out", args.held_out)):
-        for workdir in workdirs:
-            mi, full, steps, onset = outcomes([workdir])
-            score = warning.scores(mi < threshold, full, steps[0], onset)
-            print(json.dumps({"set": name, "workdir": workdir, "warning_step": steps[0], **score}))
+    for label, value in (("fitted", threshold), ("shipped", warning.THRESHOLD)):
+        for name, workdirs in (("fit", args.fit), ("held_out", args.held_out)):
+            for workdir in workdirs:
+                mi, full, steps, onset = outcomes([workdir])
+                score = warning.scores(mi < value, full, steps[0], onset)
+                print(
+                    json.dumps(
+                        {"threshold": f"{label} {value:.4f}", "set": name, "workdir": workdir}
+                        | {"warning_step": steps[0], **score}
+                    )
+                )
 
 
 if __name__ == "__main__":

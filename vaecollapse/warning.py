@@ -1,12 +1,13 @@
 """Early warning of full collapse, from the first part of a run's training.
 
 Rule: at the first logged step at or past `FRACTION` (20 %) of training, warn that the
-run will end fully collapsed (no active unit) when the probe's I(x; z) is below
-`THRESHOLD` nats. The threshold ships with the package; it was fitted by
-``python benchmarks/early_warning.py`` on the ``demo`` and ``linear_phase`` grids (the
-midpoint of the gap that best separates the runs that ended fully collapsed, by
-balanced accuracy) and evaluated on ``image_phase``, which it never saw (docs/vae.md,
-"Early warning"). Pure NumPy.
+run will end fully collapsed (every latent dim's KL below ε, `diagnostics.collapse_state`)
+when the probe's I(x; z) is below `THRESHOLD` nats. The threshold ships with the
+package; it was fitted by ``python benchmarks/early_warning.py`` on the ``demo`` and
+``linear_phase`` grids (the midpoint of the gap that best separates the runs that ended
+fully collapsed, by balanced accuracy) on 2026-11-27, when "fully collapsed" meant no
+active unit, and is evaluated on ``image_phase``, which it never saw (docs/vae.md,
+"Early warning", with the refit under today's state). Pure NumPy.
 """
 
 from __future__ import annotations
