@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol experiments figures bench clean
 
 install: $(STAMP)
 
@@ -72,7 +72,7 @@ symptoms: install
 ssl-collapse: install
 	$(RUN) experiments/ssl_collapse.py --workdir runs/ssl_collapse
 
-# VICReg over its variance weight; the linear InfoNCE toy; Barlow Twins (docs/ssl.md)
+# VICReg, Barlow Twins and BYOL over their knobs; the linear InfoNCE toy (docs/ssl.md)
 ssl-vicreg: install
 	$(RUN) experiments/ssl_vicreg.py --workdir runs/ssl_vicreg
 
@@ -81,6 +81,9 @@ ssl-dimensional: install
 
 ssl-barlow: install
 	$(RUN) experiments/ssl_barlow.py --workdir runs/ssl_barlow
+
+ssl-byol: install
+	$(RUN) experiments/ssl_byol.py --workdir runs/ssl_byol
 
 # every experiment, then the README's figures copied from their workdirs
 EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms

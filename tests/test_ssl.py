@@ -114,7 +114,7 @@ def np_barlow(z1, z2, lam):
     return ((np.diag(c) - 1) ** 2).sum() + lam * (c[off] ** 2).sum()
 
 
-def test_vicreg_infonce_and_barlow_match_numpy():
+def test_vicreg_infonce_barlow_and_byol_match_numpy():
     rng = np.random.default_rng(2)
     for scale in (0.3, 2.0):  # variance hinge active, then not
         z1 = (scale * rng.normal(size=(12, 5))).astype(np.float32)
@@ -128,6 +128,22 @@ def test_vicreg_infonce_and_barlow_match_numpy():
         for lam in (0.0051, 1.0):
             got = float(ssl_train.barlow_loss(z1, z2, lam))
             assert got == pytest.approx(np_barlow(z1, z2, lam), rel=1e-4)
+        u1 = z1 / np.linalg.norm(z1, axis=1, keepdims=True)
+        u2 = z2 / np.linalg.norm(z2, axis=1, keepdims=True)
+        u3 = -u1[::-1]
+        # ½[‖p̄₁ − t̄₂‖² + ‖p̄₂ − t̄₁‖²] (Grill et al.'s normalised squared error, symmetrised)
+        byol = 0.5 * np.mean(np.sum((u1 - u2) ** 2, 1) + np.sum((u3 - u1) ** 2, 1))
+        got = float(ssl_train.byol_loss(z1, u3, u1, z2))
+        assert got == pytest.approx(byol, rel=1e-5)
+
+
+def test_normalize_has_a_finite_gradient_at_a_zero_row():
+    """A predictor row whose ReLUs are all off is 0: its normalised value stays 0 and the
+    gradient finite (jnp.linalg.norm's is NaN there), other rows unchanged."""
+    z = jnp.array([[3.0, 4.0], [0.0, 0.0]])
+    np.testing.assert_allclose(ssl_train.normalize(z), [[0.6, 0.8], [0.0, 0.0]])
+    grad = jax.grad(lambda z: ssl_train.negative_cosine(z, z[::-1] + 1.0))(z)
+    assert bool(jnp.isfinite(grad).all())
 
 
 def test_augment_puts_noise_only_from_noise_from():
@@ -233,6 +249,40 @@ def test_the_state_rule_is_the_ssl_familys():
     assert states == ["healthy", "dimensional", "dimensional", "complete"]
 
 
+@pytest.mark.slow  # ~15 s (two compiles)
+def test_byol_target_is_the_ema_of_the_online_encoder():
+    """After one step the target is τ·ξ + (1 − τ)·θ_new (τ = 1: frozen); vmapped over τ
+    equals each run alone."""
+    from vaecollapse import data
+
+    c = toy_config("byol")
+    c.train.log_every = 1
+    trainer = ssl_train.make_trainer(c, data.load(c.data))
+    defaults = {k: jnp.float32(v) for k, v in config.HPARAM_DEFAULTS.items()}
+    runs = [{**defaults, "ema_momentum": jnp.float32(t)} for t in (0.9, 1.0)]
+    key = jax.random.PRNGKey(3)
+
+    def one(hparams):
+        state = trainer.init(key)
+        return state, trainer.advance(state, hparams, key, trainer.train_data)[0]
+
+    batched = jax.jit(jax.vmap(one))(jax.tree.map(lambda *v: jnp.stack(v), *runs))
+    for i, hparams in enumerate(runs):
+        before, after = jax.jit(one)(hparams)
+        tau = float(hparams["ema_momentum"])
+        expected = jax.tree.map(
+            lambda t, p, tau=tau: tau * t + (1 - tau) * p, before.target, after.params["encoder"]
+        )
+        leaves = zip(jax.tree.leaves(expected), jax.tree.leaves(after.target), strict=True)
+        for a, b in leaves:
+            np.testing.assert_allclose(b, a, rtol=1e-6, atol=1e-7)
+        moved = jax.tree.leaves(after.params["encoder"])[0] - jax.tree.leaves(before.target)[0]
+        assert float(jnp.abs(moved).max()) > 0
+        pairs = zip(jax.tree.leaves(after), jax.tree.leaves(batched[1]), strict=True)
+        for a, b in pairs:
+            np.testing.assert_allclose(np.asarray(b)[i], np.asarray(a), rtol=2e-5, atol=1e-6)
+
+
 def tiny_config():
     c = config.experiment_config("ssl_collapse")
     c.model.update(encoder_hidden=(32,), latent_dim=8)
@@ -332,3 +382,43 @@ def test_quick_barlow_twins_is_redundant_without_its_offdiagonal_term(tmp_path):
     assert (off.std_normalized > 0.5).all()
     assert (default.collapse_state == ssl.HEALTHY).all() and (default.rankme > 9).all()
     assert (default.probe_accuracy > off.probe_accuracy).all()
+
+
+@pytest.mark.slow
+def test_quick_byol_needs_batch_statistics_not_just_the_ema(tmp_path):
+    """BYOL on digits: with batch statistics healthy at τ = 0 (SimSiam) and τ = 0.999;
+    without them it collapses at τ = 0 in every seed, and τ = 0.999 does not rescue it
+    (no seed healthy)."""
+    ran = sweep.run_sweep(config.experiment_config("ssl_byol", quick=True), tmp_path)
+    bn, plain = ran.sel(variant="batchnorm"), ran.sel(variant="no_norm")
+    assert (bn.collapse_state == ssl.HEALTHY).all() and (bn.probe_accuracy > 0.85).all()
+    assert (plain.sel(ema_momentum=0.0).collapse_state == ssl.COMPLETE).all()
+    assert (plain.sel(ema_momentum=0.999).collapse_state != ssl.HEALTHY).all()
+    assert (plain.std_normalized < 0.3).all()
+
+
+@pytest.mark.slow
+def test_quick_vicreg_without_its_variance_term_is_held_by_output_batch_norm(tmp_path):
+    """docs/ssl.md, what was tried: with batch statistics at the encoder's output, VICReg
+    with μ = 0 stays spread (the norm standardises each dimension whatever μ)."""
+    c = config.experiment_config("ssl_vicreg", quick=True)
+    c.model.norm = "batch"
+    c.sweep.vicreg_variance = (0.0,)
+    ran = sweep.run_sweep(c, tmp_path)
+    assert (ran.std_normalized > 0.8).all() and (ran.collapse_state == ssl.HEALTHY).all()
+
+
+@pytest.mark.slow
+def test_dimensional_toy_at_noise_five_and_ten(tmp_path):
+    """docs/ssl.md: in the one-layer toy at SGD lr 1e-3, noise std 5 puts the noisy half
+    at ≈ 10^−1.74 (the critic argument: −1.57) and noise std 10 diverges."""
+    c = config.experiment_config("ssl_dimensional")
+    c.variants = (("linear1", ()),)
+    c.sweep.aug_noise = (1.0, 5.0, 10.0)
+    c.sweep.seed = (0,)
+    ran = sweep.run_sweep(c, tmp_path).squeeze()
+    assert bool(ran.diverged.sel(aug_noise=10.0)) and not ran.diverged.sel(aug_noise=5.0)
+    noisy = np.log10(ran.spectrum.isel(rank=slice(8, 16)).median("rank"))
+    assert float(noisy.sel(aug_noise=5.0)) == pytest.approx(-1.74, abs=0.1)
+    predicted = float(noisy.sel(aug_noise=1.0)) - 0.5 * np.log10(25 * 27 / 3)
+    assert float(noisy.sel(aug_noise=5.0)) == pytest.approx(predicted, abs=0.25)

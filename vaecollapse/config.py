@@ -83,6 +83,8 @@ HPARAMS: dict[str, Hparam] = {
     "temperature": Hparam(0.1, lambda v: v > 0, "must be > 0", family="ssl"),
     # SSL (Barlow Twins, Zbontar et al. 2021): the off-diagonal weight λ
     "barlow_offdiag": Hparam(0.0051, lambda v: v >= 0, "must be >= 0", family="ssl"),
+    # SSL (BYOL, Grill et al. 2020): the target network's EMA momentum τ
+    "ema_momentum": Hparam(0.99, lambda v: 0 <= v <= 1, "must be in [0, 1]", family="ssl"),
     # SSL: decoupled weight decay, p <- p - lr * (update + weight_decay * p)
     "weight_decay": Hparam(0.0, lambda v: v >= 0, "must be >= 0", family="ssl"),
     # GAN: the discriminator's learning rate as a multiple of learning_rate (the generator's)

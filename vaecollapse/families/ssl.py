@@ -3,10 +3,10 @@
 A siamese network (writing side `families.ssl_train`) maps two augmented views of an
 input to embeddings z; its objective (``config.model.ssl_loss``) is SimSiam's (Chen & He
 2021: a predictor and a stop-gradient, no negative pairs, so the constant embedding solves
-it perfectly), VICReg's (Bardes et al. 2022), InfoNCE's or Barlow Twins' (Zbontar et al.
-2021). *Complete collapse*: every
-input maps to one direction. *Dimensional collapse* (Jing et al. 2022): the embeddings
-span only a few directions of the d available.
+it perfectly), BYOL's (Grill et al. 2020: the same with an EMA target network),
+VICReg's (Bardes et al. 2022), InfoNCE's or Barlow Twins' (Zbontar et al. 2021).
+*Complete collapse*: every input maps to one direction. *Dimensional collapse* (Jing et
+al. 2022): the embeddings span only a few directions of the d available.
 
 Order parameters (each falls to ~0, or to its floor, at collapse):
 
@@ -64,6 +64,7 @@ LOSS_NAMES = {
     "vicreg": "VICReg",
     "infonce": "InfoNCE",
     "barlow": "Barlow Twins",
+    "byol": "BYOL",
 }
 STATE_NAMES = {HEALTHY: "healthy", DIMENSIONAL: "dimensional", COMPLETE: "complete"}
 

@@ -1,7 +1,7 @@
 """The SSL family's writing side: joint-embedding training behind the `families.Trainer`
-contract — SimSiam (Chen & He 2021), VICReg (Bardes et al. 2022), InfoNCE (the linear
-toy of Jing et al. 2022) or Barlow Twins (Zbontar et al. 2021) — and its collapse measures
-in pure JAX.
+contract — SimSiam (Chen & He 2021), BYOL (Grill et al. 2020), VICReg (Bardes et al.
+2022), InfoNCE (the linear toy of Jing et al. 2022) or Barlow Twins (Zbontar et al. 2021)
+— and its collapse measures in pure JAX.
 
 Model (architecture only, Flax linen), ``config.model.encoder`` (optional field):
 ``"mlp"`` (default) an MLP encoder x → z ∈ R^d (hidden widths ``config.model.encoder_hidden``,
@@ -34,6 +34,11 @@ Loss, ``config.model.ssl_loss`` (optional, default ``"simsiam"``):
   as the class (Jing et al.'s ``toy_task``: one direction, all other rows of the batch as
   negatives, no normalisation; ``config.model.cosine`` (optional, default False)
   l2-normalises z first, as SimCLR).
+- ``byol`` (Grill et al. 2020): the predictor's output against a *target* encoder whose
+  parameters are an exponential moving average of the online encoder's, ξ ← τ·ξ +
+  (1 − τ)·θ after every step (τ = ``ema_momentum``; τ = 0 is the online encoder itself
+  behind a stop-gradient, i.e. SimSiam), loss 2 − cos(p₁, t₂) − cos(p₂, t₁) (the
+  normalised squared error of the paper, symmetrised and halved).
 - ``barlow``: Σ_k (1 − C_kk)² + λ·Σ_{k≠l} C_kl², C the cross-correlation of the two views'
   embeddings, each dimension standardised over the batch (``facebookresearch/barlowtwins``:
   BatchNorm1d without affine, then z̃₁ᵀz̃₂ / B); λ = ``barlow_offdiag`` (0.0051).
@@ -62,7 +67,7 @@ from vaecollapse.families import ssl as schema
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
 PROBE_RIDGE = 1.0  # ridge of the linear probe (features scaled to unit variance per dim)
 NORMS = ("batch", "layer", "none")
-LOSSES = ("simsiam", "vicreg", "infonce", "barlow")  # config.model.ssl_loss
+LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # config.model.ssl_loss
 ENCODERS = ("mlp", "linear")  # config.model.encoder
 VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vicreg)
 BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
@@ -72,8 +77,13 @@ BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=F
 
 
 def normalize(z: jax.Array, eps: float = 1e-12) -> jax.Array:
-    """Rows of ``z`` scaled to unit l2 norm."""
-    return z / jnp.maximum(jnp.linalg.norm(z, axis=-1, keepdims=True), eps)
+    """Rows of ``z`` scaled to unit l2 norm (divided by max(‖z‖, eps)). An all-zero row
+    (e.g. a predictor whose ReLUs are all off for it) stays 0 with a finite gradient: its
+    norm is taken of a row of ones instead (`jnp.linalg.norm`'s gradient at 0 is NaN);
+    other rows are computed exactly as ``z / max(norm(z), eps)``."""
+    zero = jnp.all(z == 0, axis=-1, keepdims=True)
+    norm = jnp.linalg.norm(jnp.where(zero, 1.0, z), axis=-1, keepdims=True)
+    return z / jnp.maximum(norm, eps)
 
 
 def std_normalized(z: jax.Array) -> jax.Array:
@@ -157,6 +167,12 @@ def vicreg_loss(z1, z2, invariance, variance, covariance) -> jax.Array:
         + variance * 0.5 * (var_term(z1) + var_term(z2))
         + covariance * (cov_term(z1) + cov_term(z2))
     )
+
+
+def byol_loss(p1, p2, t1, t2) -> jax.Array:
+    """BYOL (Grill et al. 2020): ½[‖p̄₁ − t̄₂‖² + ‖p̄₂ − t̄₁‖²] = 2 − cos(p₁, t₂) − cos(p₂, t₁),
+    bars l2-normalised rows, the targets t from the EMA network (mean over rows)."""
+    return 2 + negative_cosine(p1, t2) + negative_cosine(p2, t1)
 
 
 def barlow_loss(z1, z2, offdiag) -> jax.Array:
@@ -255,6 +271,7 @@ class State(NamedTuple):
     step: jax.Array  # int32, optimisation steps taken
     diverged: jax.Array  # bool
     diverged_step: jax.Array  # int32, first step with a non-finite loss or gradient; −1
+    target: Any  # BYOL: the EMA of the encoder's parameters; else a placeholder int32 0
 
 
 def augment(
@@ -306,7 +323,7 @@ def make_trainer(config, dataset) -> Trainer:
         encoder = LinearEncoder(hidden, latent_dim)
     else:
         encoder = Encoder(hidden, latent_dim, norm, bool(config.model.get("output_norm", True)))
-    predictor = Predictor(latent_dim, norm) if loss_name == "simsiam" else None
+    predictor = Predictor(latent_dim, norm) if loss_name in ("simsiam", "byol") else None
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
     flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
@@ -327,9 +344,10 @@ def make_trainer(config, dataset) -> Trainer:
         if predictor is not None:
             dummy = jnp.zeros((2, latent_dim))
             params["predictor"] = predictor.init(k_pred, dummy)["params"]
-        return State(params, tx.init(params), jnp.int32(0), jnp.bool_(False), jnp.int32(-1))
+        target = params["encoder"] if loss_name == "byol" else jnp.int32(0)
+        return State(params, tx.init(params), jnp.int32(0), jnp.bool_(False), jnp.int32(-1), target)
 
-    def loss_fn(params, key, x, hparams):
+    def loss_fn(params, key, x, hparams, target):
         k1, k2 = jax.random.split(key)
         x1 = augment(k1, x, hparams["aug_noise"], mask_prob, noise_from)
         x2 = augment(k2, x, hparams["aug_noise"], mask_prob, noise_from)
@@ -347,6 +365,10 @@ def make_trainer(config, dataset) -> Trainer:
         if loss_name == "barlow":
             return barlow_loss(z1, z2, hparams["barlow_offdiag"])
         predict = lambda z: predictor.apply({"params": params["predictor"]}, z)  # noqa: E731
+        if loss_name == "byol":
+            t1 = jax.lax.stop_gradient(encoder.apply({"params": target}, x1))
+            t2 = jax.lax.stop_gradient(encoder.apply({"params": target}, x2))
+            return byol_loss(predict(z1), predict(z2), t1, t2)
         return simsiam_loss(predict(z1), predict(z2), z1, z2, hparams["target_gradient"])
 
     def advance(state, hparams, key, x):
@@ -357,7 +379,9 @@ def make_trainer(config, dataset) -> Trainer:
             k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
             k_rows, k_views = jax.random.split(k_step)
             rows = jax.random.randint(k_rows, (batch,), 0, len(x))
-            value, grads = jax.value_and_grad(loss_fn)(state.params, k_views, x[rows], hparams)
+            value, grads = jax.value_and_grad(loss_fn)(
+                state.params, k_views, x[rows], hparams, state.target
+            )
             finite = jnp.isfinite(value) & jnp.all(
                 jnp.stack([jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grads)])
             )
@@ -368,6 +392,12 @@ def make_trainer(config, dataset) -> Trainer:
                 )
                 for part, u in updates.items()
             }
+            target = state.target
+            if loss_name == "byol":
+                tau = hparams["ema_momentum"]
+                target = jax.tree.map(
+                    lambda t, p: tau * t + (1 - tau) * p, state.target, params["encoder"]
+                )
             ok = finite & ~state.diverged
             keep = lambda new, old: jax.tree.map(  # noqa: E731
                 lambda n, o: jnp.where(ok, n, o), new, old
@@ -378,6 +408,7 @@ def make_trainer(config, dataset) -> Trainer:
                 state.step + 1,
                 state.diverged | ~finite,
                 jnp.where(state.diverged | finite, state.diverged_step, state.step),
+                keep(target, state.target),
             )
             return new, value
 
@@ -393,7 +424,7 @@ def make_trainer(config, dataset) -> Trainer:
         x, _ = eval_data
         return {
             "embeddings": embed(state.params, x),
-            "loss": loss_fn(state.params, key, x, hparams),
+            "loss": loss_fn(state.params, key, x, hparams, state.target),
             "collapse_onset_step": diagnostics.collapse_onset_step(
                 traces["std_normalized"], steps, schema.STD_THRESHOLD
             ),
