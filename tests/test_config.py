@@ -36,7 +36,7 @@ BAD_INPUTS = [
     (_set("sweep.beta", (0.5, -1.0)), r"sweep.beta=-1.0 is invalid: must be >= 0"),
     (_set("sweep.free_bits", (-0.1,)), r"sweep.free_bits=-0.1.*must be >= 0"),
     (_set("sweep.ratio", (1.5,)), r"sweep.ratio=1.5.*\(0, 1\]"),
-    (_set("sweep.temperature", (1.0,)), r"sweep.temperature=.*not a hyperparameter; allowed"),
+    (_set("sweep.gamma", (1.0,)), r"sweep.gamma=.*not a hyperparameter; allowed"),
     (_set("sweep.seed", (0.5,)), r"sweep.seed=0.5.*non-negative integer"),
     (_set("hparams.learning_rate", 0.0), r"hparams.learning_rate=0.0.*must be > 0"),
     (_set("train.steps", 0), r"train.steps=0 is invalid: must be a positive integer"),

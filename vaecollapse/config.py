@@ -69,6 +69,10 @@ HPARAMS: dict[str, Hparam] = {
     "vq_decay": Hparam(0.99, lambda v: 0 <= v < 1, "must be in [0, 1)"),
     # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
     "dead_code_restart": Hparam(0.0, lambda v: v in (0, 1), "must be 0 (off) or 1 (on)"),
+    # BN-VAE (model.bottleneck "bn"): the fixed scale γ of the batch-normalised μ
+    "bn_gamma": Hparam(0.5, lambda v: v > 0, "must be > 0"),
+    # δ-VAE (model.bottleneck "delta"): the floor δ on every dim's KL, nats
+    "delta": Hparam(0.1, lambda v: v >= 0, "must be >= 0 (nats per latent dim)"),
     # SSL (SimSiam): the gradient through the target branch (0: stop-gradient, 1: none)
     "target_gradient": Hparam(0.0, lambda v: 0 <= v <= 1, "must be in [0, 1]", family="ssl"),
     # SSL: the predictor's learning rate as a multiple of learning_rate
@@ -97,7 +101,7 @@ HPARAMS: dict[str, Hparam] = {
     "gp_lambda": Hparam(0.0, lambda v: v >= 0, "must be >= 0", family="gan"),
 }
 HPARAM_DEFAULTS: dict[str, float] = {name: h.default for name, h in HPARAMS.items()}
-BOTTLENECKS = ("gaussian", "vq")
+BOTTLENECKS = ("gaussian", "vq", "bn", "delta")  # bn: BN-VAE, delta: δ-VAE
 POSITIVE_MODEL_FIELDS = (
     "latent_dim",
     "num_codes",
@@ -140,7 +144,7 @@ def base_config() -> ml_collections.ConfigDict:
             "likelihood": "bernoulli",
             "sigma2": 1.0,
             "conditional": False,  # CVAE on the data's labels
-            "bottleneck": "gaussian",  # or "vq" (VQ-VAE)
+            "bottleneck": "gaussian",  # or "vq" (VQ-VAE), "bn" (BN-VAE), "delta" (δ-VAE)
             "num_codes": 64,  # vq: codebook size K
             "code_groups": 1,  # vq: latent_dim / code_groups dims per code
             "codebook_update": "loss",  # vq: "loss" (codebook loss) or "ema"

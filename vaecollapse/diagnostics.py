@@ -304,8 +304,8 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     """``evaluate(params, key, hparams, traces, eval_data, steps) -> dict`` for one run.
 
     ``traces`` holds the run's ``kl`` ``[T]`` and ``kl_per_dim`` ``[T, d]`` at the logged
-    ``steps`` ``[T]``; ``eval_data`` is ``(x, labels)``; it runs in float32 whatever ``compute_dtype``
-    trained the run. The decoder is evaluated as it was trained: with
+    ``steps`` ``[T]``; ``eval_data`` is ``(x, labels)``; it runs in float32 whatever
+    ``compute_dtype`` trained the run. The decoder is evaluated as it was trained: with
     the run's ``context_dropout`` hiding context positions at random (each mask gives a
     normalised autoregressive model, so recon, ELBO and IW-NLL stay bounds).
 
@@ -334,10 +334,11 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
     latent_dim = config.model.latent_dim
     vq = model.quantizer
 
-    def gaussian_terms(params, eval_x, label, keep, key) -> _Terms:
+    def gaussian_terms(params, eval_x, label, keep, key, hparams) -> _Terms:
         """The `_Terms` of a Gaussian posterior."""
         k_recon, k_mi, k_iw = jax.random.split(key, 3)
-        mean, log_var = model.apply(params, eval_x, label, method=VAE.encode)
+        strength = objectives.posterior_strength(model.posterior, hparams)
+        mean, log_var = model.apply(params, eval_x, label, strength, method=VAE.encode)
         z = mean + jnp.exp(0.5 * log_var) * jax.random.normal(k_recon, mean.shape)
         recon = -jnp.mean(model.apply(params, eval_x, z, keep, label, method=VAE.log_prob))
         kl_dims = kl_per_dim(mean, log_var)
@@ -359,10 +360,10 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
             },
         )
 
-    def vq_terms(params, eval_x, label, keep, key) -> _Terms:
+    def vq_terms(params, eval_x, label, keep, key, hparams) -> _Terms:
         """The same for a VQ-VAE: a point-mass posterior on the code word z_q, KL to the
         uniform code prior groups · log K (a constant), I(x; c) = `vq_information`."""
-        del key
+        del key, hparams
         out = model.apply(params, eval_x, keep, label, method=VAE.vq_forward)
         recon = -jnp.mean(out.log_px)
         bound = recon + vq.groups * math.log(vq.num_codes)  # −ELBO; = −IWAE bound for a point mass
@@ -389,7 +390,7 @@ def make_evaluate(config: Any, model: VAE) -> Callable:
         k_terms, k_keep, k_show = jax.random.split(key, 3)
         keep = jax.random.bernoulli(k_keep, 1.0 - hparams["context_dropout"], eval_x.shape)
         terms = vq_terms if vq is not None else gaussian_terms
-        mean, z, log_var, out = terms(params, eval_x, label, keep, k_terms)
+        mean, z, log_var, out = terms(params, eval_x, label, keep, k_terms, hparams)
         activity = unit_activity(z)
         dim_active = activity > settings.au_threshold
         num_active = jnp.sum(dim_active).astype(jnp.int32)

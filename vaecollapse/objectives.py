@@ -1,4 +1,5 @@
-"""ELBO pieces: Gaussian KL, log-likelihoods, β weighting, free bits, VQ losses, IWAE.
+"""ELBO pieces: Gaussian KL, log-likelihoods, β weighting, free bits, VQ losses, IWAE, and
+the posterior constraints of BN-VAE and δ-VAE.
 
 Every function is pure and jit/vmap-safe. Hyperparameters are keyword-only and may be
 traced arrays, so a sweep can `jax.vmap` over them. Outputs are unreduced wherever
@@ -30,6 +31,69 @@ def gaussian_kl(mean: Array, log_var: Array) -> Array:
       Array of the shape of ``mean``, in nats.
     """
     return 0.5 * (jnp.square(mean) + jnp.exp(log_var) - log_var - 1.0)
+
+
+BN_EPS = 1e-5  # BN-VAE: added to the batch variance of μ before dividing
+
+
+def bn_mean(mean: Array, gamma: Array, shift: Array) -> Array:
+    """BN-VAE's posterior means (Zhu et al. 2020): μ̂_j = γ·(μ_j − m_j)/√(v_j + ε) + β_j,
+    m_j and v_j the mean and variance of μ_j over the batch (the rows of ``mean``), γ a
+    fixed scale (swept, ``bn_gamma``), β_j a learned shift, ε = `BN_EPS`.
+
+    The floor on the expected KL: KL_j(x) = ½(μ̂_j² + σ_j² − log σ_j² − 1) ≥ ½ μ̂_j²
+    (σ² − log σ² − 1 ≥ 0), and the batch mean of μ̂_j² is γ²·v_j/(v_j + ε) + β_j², so
+
+        E_batch KL_j ≥ ½ γ² v_j/(v_j + ε)     (→ γ²/2 once v_j ≫ ε),
+
+    whatever the network does: no dim's expected KL can fall to 0 unless its μ_j is
+    constant over the batch.
+
+    Args:
+      mean: ``[B, d]`` the encoder's μ.  gamma: scalar.  shift: ``[d]`` β.
+    """
+    m = jnp.mean(mean, axis=0)
+    v = jnp.var(mean, axis=0)
+    return gamma * (mean - m) * jax.lax.rsqrt(v + BN_EPS) + shift
+
+
+def delta_variance_bound(delta: Array, iterations: int = 40) -> Array:
+    """x_l(δ) ∈ (0, 1]: the root of ln x − x + 2δ + 1 = 0 below 1 (δ ≥ 0).
+
+    Newton's method on u = ln x, f(u) = eᵘ − u − 1 − 2δ: f is convex and decreasing for
+    u < 0 and f(−(2δ + 1)) = e^{−(2δ+1)} > 0, so the iterates from there rise
+    monotonically to the root without overshooting (x_l(0) = 1, where the root is double
+    and the convergence linear: 40 steps leave |u| ~ 1e-7 in float32).
+    """
+    delta = jnp.asarray(delta, jnp.float32)
+
+    def newton(_, u):  # expm1: eᵘ − 1 − u without cancellation near the double root
+        return u - (jnp.expm1(u) - u - 2.0 * delta) / jnp.minimum(jnp.expm1(u), -1e-30)
+
+    u = jax.lax.fori_loop(0, iterations, newton, -(2.0 * delta + 1.0))
+    return jnp.exp(u)
+
+
+def delta_log_var(raw_log_var: Array, delta: Array) -> Array:
+    """δ-VAE's posterior variance (Razavi et al. 2019, their bound for a N(0, 1) prior):
+    σ² = x_l(δ)·sigmoid(raw), so 0 < σ² ≤ x_l(δ) ≤ 1 (`delta_variance_bound`).
+
+    The floor on every dim's KL, for every input: g(x) = x − ln x − 1 falls on (0, 1], so
+    KL_j(x) ≥ ½ g(σ_j²) ≥ ½ g(x_l) = δ (x_l solves g(x) = 2δ), whatever μ_j.
+
+    Returns:
+      log σ², the shape of ``raw_log_var``.
+    """
+    return jnp.log(delta_variance_bound(delta)) + jax.nn.log_sigmoid(raw_log_var)
+
+
+POSTERIOR_STRENGTH = {"bn": "bn_gamma", "delta": "delta"}  # posterior -> its hyperparameter
+
+
+def posterior_strength(posterior: str, hparams) -> Array | None:
+    """γ or δ of a constrained posterior from a run's hyperparameters (None: plain)."""
+    name = POSTERIOR_STRENGTH.get(posterior)
+    return None if name is None else hparams[name]
 
 
 def bernoulli_log_likelihood(logits: Array, x: Array) -> Array:

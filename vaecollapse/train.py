@@ -130,7 +130,8 @@ def make_loss_fn(model: VAE) -> Callable:
         return _make_vq_loss_fn(model, apply)
 
     def loss_fn(params, x, label, eps, keep, hparams, beta):
-        mean, log_var, log_px = apply(params, x, eps, keep, label)
+        strength = objectives.posterior_strength(model.posterior, hparams)
+        mean, log_var, log_px = apply(params, x, eps, keep, label, strength)
         kl_dims = objectives.gaussian_kl(mean, log_var)
         recon = -jnp.mean(log_px)
         loss = recon + beta * objectives.free_bits_kl(kl_dims, hparams["free_bits"])
@@ -223,8 +224,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     probe_model = model.clone(dtype=jnp.float32)
 
     def init(key: Array) -> TrainState:
+        strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
         params = model.init(
-            run_keys(key).init, example, jnp.zeros((1, latent_dim)), None, example_label
+            run_keys(key).init, example, jnp.zeros((1, latent_dim)), None, example_label, strength
         )
         if vq is None:
             stats = (jnp.ones(1), jnp.zeros((1, 1)))
@@ -289,7 +291,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         )
         return new_state, ({**metrics, "beta": beta}, ~new_state.diverged)
 
-    def probe(params: Any, x: Array, label: Array, key: Array) -> dict[str, Array]:
+    def probe(params: Any, x: Array, label: Array, key: Array, hparams) -> dict[str, Array]:
         """Active units and I(x; z) on a fixed training subsample, at each logged step
         (VQ-VAE: active units of z_q and the code entropy, `diagnostics.vq_information`)."""
         if vq is not None:
@@ -298,7 +300,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
                 "active_units": diagnostics.active_units(out.z_q, settings.au_threshold),
                 "mutual_info": diagnostics.vq_information(out.indices, vq.num_codes),
             }
-        mean, log_var = probe_model.apply(params, x, label, method=VAE.encode)
+        strength = objectives.posterior_strength(model.posterior, hparams)
+        mean, log_var = probe_model.apply(params, x, label, strength, method=VAE.encode)
         return {
             "active_units": diagnostics.active_units(mean, settings.au_threshold),
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, settings.mi_chunk),
@@ -326,7 +329,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         state = _undo_if_diverged(start, state)
         probe_x, probe_label = (a[: settings.trace_examples] for a in train_data)
         probe_key = jax.random.fold_in(run_keys(key).probe, state.step)
-        return state, {**metrics, **probe(state.params, probe_x, probe_label, probe_key)}
+        probed = probe(state.params, probe_x, probe_label, probe_key, hparams)
+        return state, {**metrics, **probed}
 
     return TrainFns(init=init, advance=advance, interval_draws=interval_draws, step=step)
 

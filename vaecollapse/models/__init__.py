@@ -24,8 +24,9 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
 
     Its encoder and decoder come from the name's target in `models.architectures`
     (each documents the fields it reads); every model reads ``latent_dim``,
-    ``likelihood``, ``sigma2``; ``bottleneck``: ``gaussian`` or ``vq`` (VQ-VAE:
-    ``num_codes``, ``code_groups``, ``codebook_update``); ``conditional``: a CVAE on the
+    ``likelihood``, ``sigma2``; ``bottleneck``: ``gaussian``, ``vq`` (VQ-VAE:
+    ``num_codes``, ``code_groups``, ``codebook_update``), ``bn`` (BN-VAE) or ``delta``
+    (δ-VAE) (`VAE.posterior`); ``conditional``: a CVAE on the
     data's labels (``data_meta['num_classes']``); ``compute_dtype``: dtype the networks
     compute in (`VAE.dtype`). Image-only models (``conv``, ``pixelcnn``) need
     ``[H, W, C]`` data with H and W divisible by ``2**len(conv_features)``; token models
@@ -65,4 +66,5 @@ def build(config: Any, data_meta: dict[str, Any]) -> VAE:
         num_classes=num_classes,
         quantizer=quantizer,
         dtype=jnp.dtype(config.compute_dtype),
+        posterior=config.bottleneck if config.bottleneck in ("bn", "delta") else "gaussian",
     )

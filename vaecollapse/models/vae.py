@@ -55,6 +55,11 @@ class VAE(nn.Module):
         With bfloat16, pass parameters cast to bfloat16 too (`cast_floating`) for
         bfloat16 matmuls (mixed precision, Micikevicius et al. 2018); float32 parameters
         promote the computation back to float32.
+      posterior: ``gaussian``, or a Gaussian posterior constrained so that its KL cannot
+        vanish: ``bn`` (BN-VAE, Zhu et al. 2020: μ batch-normalised to a fixed scale γ,
+        `objectives.bn_mean`) or ``delta`` (δ-VAE, Razavi et al. 2019: σ² bounded by
+        x_l(δ), `objectives.delta_log_var`); γ or δ is the ``strength`` that `encode`
+        and `__call__` take (a swept hyperparameter).
       num_classes: > 0 makes a conditional VAE (Sohn et al. 2015): q(z|x, y) and
         p(x|z, y), the label y entering both through one learned embedding (the encoder
         head reads it beside its features, the decoder beside z); 0: unconditional,
@@ -70,6 +75,7 @@ class VAE(nn.Module):
     label_dim: int = 16
     quantizer: nn.Module | None = None
     dtype: Any = jnp.float32
+    posterior: str = "gaussian"
 
     def setup(self):
         if self.likelihood == "gaussian_learned":
@@ -78,6 +84,8 @@ class VAE(nn.Module):
             )
         if self.num_classes:
             self.label_embed = nn.Embed(self.num_classes, self.label_dim)
+        if self.posterior == "bn":
+            self.bn_shift = self.param("bn_shift", nn.initializers.zeros, (self.latent_dim,))
 
     def _condition(self, label: jax.Array | None) -> jax.Array | None:
         """The label's embedding ``[B, label_dim]`` for a CVAE, else None."""
@@ -92,10 +100,28 @@ class VAE(nn.Module):
         inputs = cast_floating((self._decoder_input(z, label), context), self.dtype)
         return self.decoder(*inputs, keep).astype(jnp.float32)
 
-    def encode(self, x: jax.Array, label: jax.Array | None = None) -> tuple[jax.Array, jax.Array]:
-        """(μ, log σ²) of q(z|x) (q(z|x, y) for a CVAE), each ``[B, d]``."""
+    def encode(
+        self,
+        x: jax.Array,
+        label: jax.Array | None = None,
+        strength: jax.Array | None = None,
+    ) -> tuple[jax.Array, jax.Array]:
+        """(μ, log σ²) of q(z|x) (q(z|x, y) for a CVAE), each ``[B, d]``; a constrained
+        ``posterior`` applies γ or δ = ``strength`` (BN-VAE: over the batch ``x``)."""
         mean, log_var = self.encoder(cast_floating(x, self.dtype), self._condition(label))
-        return cast_floating((mean, log_var), jnp.float32)
+        mean, log_var = cast_floating((mean, log_var), jnp.float32)
+        if self.posterior == "gaussian":
+            return mean, log_var
+        if strength is None:
+            raise ValueError(f"posterior={self.posterior!r} needs its strength (γ or δ)")
+        if self.posterior == "bn":
+            return objectives.bn_mean(mean, strength, self.bn_shift), log_var
+        return mean, objectives.delta_log_var(log_var, strength)
+
+    @property
+    def latent_dim(self) -> int:
+        """d, read from the encoder."""
+        return self.encoder.latent_dim
 
     def _decoder_log_var(self) -> jax.Array:
         if self.likelihood == "gaussian_learned":
@@ -169,6 +195,7 @@ class VAE(nn.Module):
         eps: jax.Array,
         keep: jax.Array | None = None,
         label: jax.Array | None = None,
+        strength: jax.Array | None = None,
     ):
         """One reparameterised pass: z = μ + σ·eps.
 
@@ -176,11 +203,12 @@ class VAE(nn.Module):
           x: ``[B, *shape]``.  eps: ``[B, d]`` standard-normal noise.
           keep: optional context-dropout mask for autoregressive decoders.
           label: int ``[B]`` condition of a CVAE (ignored otherwise).
+          strength: γ or δ of a constrained ``posterior`` (`encode`).
 
         Returns:
           ``(mean [B, d], log_var [B, d], log p(x|z) [B])``.
         """
-        mean, log_var = self.encode(x, label)
+        mean, log_var = self.encode(x, label, strength)
         if self.quantizer is not None:  # initialisation creates the codebook
             self.quantizer(mean)
         z = mean + jnp.exp(0.5 * log_var) * eps
