@@ -26,11 +26,13 @@ PacGAN, Lin et al. 2018), the measures of those papers (`SampleReport`):
     ``Σ_{k: p_k > 0} p_k log(p_k K)`` = log K − H(p). It is 0 when every mode gets the
     same share, log(K / m) when m modes share the samples evenly (log(8/5) ≈ 0.47 for 5 of
     8), log K when all fall on one mode. With no high-quality sample at all the histogram
-    is undefined and ``reverse_kl`` is NaN (the state is then ``full``: 0 modes captured).
+    is undefined; ``reverse_kl`` is then log K, the value of a histogram on one mode (the
+    most collapsed there is), as the GAN family records it; the state is ``full``.
 ``state``
-    ``healthy`` when all K modes are captured; else ``full`` when at most one is (the
-    generator has collapsed onto one mode, or has no sample near any mode); else
-    ``partial`` (some modes lost). With K = 1, one captured mode is ``healthy``. The state
+    The GAN family's rule (`vaecollapse.families.gan`, one rule for both): ``healthy``
+    when at least 90 % of the K modes are captured (≥ 23 of 25, 8 of 8); else ``full``
+    when at most one is (the generator has collapsed onto one mode, or has no sample
+    near any mode); else ``partial`` (modes lost). The state
     reads modes only: a generator that sprays samples everywhere can capture every mode
     with few high-quality samples, so read ``high_quality`` beside it (VEEGAN's Table 1:
     Unrolled GAN captures 7.6 of 8 ring modes with 35.6 % high-quality samples).
@@ -75,6 +77,8 @@ import numbers
 
 import numpy as np
 
+from vaecollapse.families import gan
+
 STATE_NAMES = ("healthy", "partial", "full")
 QUALITY_STDS = 3.0  # a sample within this many std of its nearest mode is high quality
 CHUNK_ELEMENTS = 1 << 20  # float64 entries per distance chunk (8 MB)
@@ -87,7 +91,7 @@ class SampleReport:
     modes_captured: int  # modes that are the nearest of >= 1 high-quality sample
     num_modes: int  # K
     high_quality: float  # fraction of samples within 3 std of their nearest mode
-    reverse_kl: float  # KL(p_gen ‖ uniform) of the high-quality histogram; NaN if none
+    reverse_kl: float  # KL(p_gen ‖ uniform) of the high-quality histogram; log K if none
     mode_counts: np.ndarray  # [K] high-quality samples per nearest mode
     num_samples: int  # N
     state: str  # healthy, partial, full
@@ -96,8 +100,8 @@ class SampleReport:
         k = self.num_modes
         shown = ", ".join(str(int(c)) for c in self.mode_counts[:25]) + (", …" if k > 25 else "")
         kl = f"{self.reverse_kl:.4f}"
-        if np.isnan(self.reverse_kl):
-            kl = "nan (no high-quality sample)"
+        if not self.mode_counts.any():
+            kl += " (no high-quality sample: log K)"
         return "\n".join(
             [
                 f"state:          {self.state}",
@@ -170,8 +174,9 @@ def nearest_modes(samples: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, n
 
 
 def mode_state(modes_captured: int, num_modes: int) -> str:
-    """``healthy``, ``partial`` or ``full`` (module docstring)."""
-    if modes_captured == num_modes:
+    """``healthy``, ``partial`` or ``full`` by the GAN family's rule (module docstring;
+    thresholds in `vaecollapse.families.gan`, one rule for both)."""
+    if modes_captured >= gan.HEALTHY_FRACTION * num_modes:
         return "healthy"
     if modes_captured <= 1:
         return "full"
@@ -201,7 +206,7 @@ def diagnose_samples(samples, modes, std) -> SampleReport:
     good = distance <= QUALITY_STDS * std[nearest]
     counts = np.bincount(nearest[good], minlength=k)
     captured = int((counts > 0).sum())
-    reverse_kl = float("nan")  # no high-quality sample: no histogram
+    reverse_kl = float(np.log(k))  # no high-quality sample: as if all on one mode
     if good.any():
         p = counts[counts > 0] / counts.sum()
         reverse_kl = max(float(np.sum(p * np.log(p * k))), 0.0)  # ≥ 0 (not −1e-17)
