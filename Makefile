@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench clean
 
 install: $(STAMP)
 
@@ -84,6 +84,14 @@ ssl-barlow: install
 
 ssl-byol: install
 	$(RUN) experiments/ssl_byol.py --workdir runs/ssl_byol
+
+# the GAN family: mode collapse on the grid and ring of Gaussians, remedies (docs/gan.md)
+gan-modes: install
+	$(RUN) experiments/gan_modes.py --workdir runs/gan_grid
+	$(RUN) experiments/gan_modes.py --workdir runs/gan_ring --config.data.name=ring
+
+gan-phase: install
+	$(RUN) experiments/gan_phase.py --workdir runs/gan_phase
 
 # every experiment, then the README's figures copied from their workdirs
 EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms
