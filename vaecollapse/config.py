@@ -69,6 +69,8 @@ HPARAMS: dict[str, Hparam] = {
     "vq_decay": Hparam(0.99, lambda v: 0 <= v < 1, "must be in [0, 1)"),
     # VQ-VAE: 1 restarts unused codes at encoder outputs, 0 not
     "dead_code_restart": Hparam(0.0, lambda v: v in (0, 1), "must be 0 (off) or 1 (on)"),
+    # MMD-VAE / InfoVAE (Zhao et al. 2019): the weight λ of MMD(q(z), p(z)) in the loss
+    "mmd_weight": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
     # BN-VAE (model.bottleneck "bn"): the fixed scale γ of the batch-normalised μ
     "bn_gamma": Hparam(0.5, lambda v: v > 0, "must be > 0"),
     # δ-VAE (model.bottleneck "delta"): the floor δ on every dim's KL, nats
@@ -296,6 +298,16 @@ def static_section(config: ml_collections.ConfigDict, field: str) -> str:
         allowed = sorted(set(config.model) | set(config.train))
         _fail(f"sweep_static.{field}", None, f"not a model/train field; allowed: {allowed}")
     return sections[0]
+
+
+def can_be_nonzero(config: ml_collections.ConfigDict, name: str) -> bool:
+    """Whether a run of ``config`` may have hyperparameter ``name`` non-zero: by default,
+    swept, or set by a variant (a term weighted by it need not be compiled otherwise)."""
+    return (
+        config.hparams.get(name, 0.0) != 0
+        or name in config.sweep
+        or any(name in dict(fields) for _, fields in config.variants)
+    )
 
 
 def family_hparams(config: ml_collections.ConfigDict) -> tuple[str, ...]:

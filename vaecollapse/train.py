@@ -19,6 +19,7 @@ import numpy as np
 import optax
 
 from vaecollapse import choices, diagnostics, objectives, registry, schedules
+from vaecollapse import config as config_lib
 from vaecollapse.data import Dataset
 from vaecollapse.models import VAE
 from vaecollapse.models.vae import cast_floating
@@ -113,8 +114,9 @@ def run_keys(key: Array) -> RunKeys:
     return RunKeys(*jax.random.split(key, 3))
 
 
-def make_loss_fn(model: VAE) -> Callable:
-    """loss(params, x, label, eps, keep, hparams, beta) -> (scalar loss, (metrics, extras)).
+def make_loss_fn(model: VAE, mmd: bool = False) -> Callable:
+    """loss(params, x, label, eps, keep, hparams, beta, prior=None) -> (scalar loss,
+    (metrics, extras)).
 
     Gaussian posterior: loss = E_batch[−log p(x|z)] + β · Σ_j max(λ, E_batch KL_j)
     (β-VAE with free bits λ = ``hparams['free_bits']``). VQ-VAE (van den Oord et al.
@@ -123,18 +125,24 @@ def make_loss_fn(model: VAE) -> Callable:
     batch's `diagnostics.vq_information`, the rate of the deterministic encoder, and
     ``extras`` carries the flat encoder outputs and code indices for the codebook update.
     ``keep`` is the context-dropout mask (ignored by factorised decoders), ``label`` the
-    condition of a CVAE (ignored by unconditional models).
+    condition of a CVAE (ignored by unconditional models). With ``mmd`` (static), the
+    loss adds λ·MMD²(z, ``prior``) (MMD-VAE, Zhao et al. 2019; λ = ``hparams['mmd_weight']``,
+    `objectives.mmd`), ``prior`` a ``[B, d]`` standard-normal draw; BN-VAE and δ-VAE
+    posteriors take their γ or δ from the hyperparameters (`objectives.posterior_strength`).
     """
     apply = _compute_dtype_apply(model)
     if model.quantizer is not None:
         return _make_vq_loss_fn(model, apply)
 
-    def loss_fn(params, x, label, eps, keep, hparams, beta):
+    def loss_fn(params, x, label, eps, keep, hparams, beta, prior=None):
         strength = objectives.posterior_strength(model.posterior, hparams)
         mean, log_var, log_px = apply(params, x, eps, keep, label, strength)
         kl_dims = objectives.gaussian_kl(mean, log_var)
         recon = -jnp.mean(log_px)
         loss = recon + beta * objectives.free_bits_kl(kl_dims, hparams["free_bits"])
+        if mmd:
+            z = mean + jnp.exp(0.5 * log_var) * eps
+            loss = loss + hparams["mmd_weight"] * objectives.mmd(z, prior)
         kl_per_dim = jnp.mean(kl_dims, axis=0)
         metrics = {"loss": loss, "recon": recon, "kl": jnp.sum(kl_per_dim)}
         return loss, ({**metrics, "kl_per_dim": kl_per_dim}, {})
@@ -156,8 +164,8 @@ def _make_vq_loss_fn(model: VAE, apply: Callable) -> Callable:
     groups, num_codes = model.quantizer.groups, model.quantizer.num_codes
     learn_codebook = model.quantizer.update == "loss"
 
-    def loss_fn(params, x, label, eps, keep, hparams, beta):
-        del eps, beta
+    def loss_fn(params, x, label, eps, keep, hparams, beta, prior=None):
+        del eps, beta, prior
         out = apply(params, x, keep, label, method=VAE.vq_forward)
         recon = -jnp.mean(out.log_px)
         loss = recon + hparams["commitment_cost"] * jnp.mean(out.commitment)
@@ -219,7 +227,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     settings = diagnostics.Settings.from_config(config)
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
-    grad_fn = jax.value_and_grad(make_loss_fn(model), has_aux=True)
+    use_mmd = config_lib.can_be_nonzero(config, "mmd_weight")  # compiled only when used
+    grad_fn = jax.value_and_grad(make_loss_fn(model, use_mmd), has_aux=True)
     vq = model.quantizer
     probe_model = model.clone(dtype=jnp.float32)
 
@@ -268,8 +277,11 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         x, label = train_data[0][draws.index], train_data[1][draws.index]
         keep = jax.random.bernoulli(draws.drop_key, 1.0 - hparams["context_dropout"], x.shape)
         beta = beta_at(state.step, hparams, total_steps)
+        prior = None
+        if use_mmd:  # the prior's samples of the MMD, from their own stream
+            prior = jax.random.normal(jax.random.fold_in(draws.drop_key, 2), draws.eps.shape)
         (_, (metrics, extras)), grads = grad_fn(
-            state.params, x, label, draws.eps, keep, hparams, beta
+            state.params, x, label, draws.eps, keep, hparams, beta, prior
         )
         direction, opt_state = tx.update(grads, state.opt_state, state.params)
         lr = hparams["learning_rate"] * lr_factor(state.step)
