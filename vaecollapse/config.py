@@ -174,6 +174,8 @@ def base_config() -> ml_collections.ConfigDict:
             "optimizer": "adam",
             "lr_schedule": "constant",
             "eval_examples": 512,
+            # k > 1: train on the importance-weighted bound with k samples (Burda et al.)
+            "iwae_samples": 1,
         }
     )
     c.hparams = ml_collections.ConfigDict(dict(HPARAM_DEFAULTS))
@@ -454,7 +456,17 @@ def check_point(c: ml_collections.ConfigDict) -> None:
         _fail(
             "train.lr_schedule", c.train.lr_schedule, f"allowed: {', '.join(choices.LR_SCHEDULES)}"
         )
-    for field in ("steps", "batch_size", "log_every", "eval_examples"):
+    if c.train.iwae_samples != 1:
+        if c.model.bottleneck == "vq":
+            _fail("train.iwae_samples", c.train.iwae_samples, "must be 1 for a VQ-VAE")
+        for name in ("free_bits", "mmd_weight"):
+            if can_be_nonzero(c, name):
+                _fail(
+                    "train.iwae_samples",
+                    c.train.iwae_samples,
+                    f"must be 1 when {name} can be non-zero (the IWAE loss has no such term)",
+                )
+    for field in ("steps", "batch_size", "log_every", "eval_examples", "iwae_samples"):
         value = c.train[field]
         if not isinstance(value, int) or value <= 0:
             _fail(f"train.{field}", value, "must be a positive integer")

@@ -50,7 +50,7 @@ class Draws(NamedTuple):
     """The random numbers of optimisation steps (leading ``[L]`` axis for an interval)."""
 
     index: Array  # int32 [B]: the minibatch's example indices
-    eps: Array  # float32 [B, d]: standard-normal posterior noise
+    eps: Array  # float32 [B, d] ([k, B, d] with k IWAE samples): standard-normal noise
     drop_key: Array  # PRNG key of the context-dropout mask
 
 
@@ -114,7 +114,7 @@ def run_keys(key: Array) -> RunKeys:
     return RunKeys(*jax.random.split(key, 3))
 
 
-def make_loss_fn(model: VAE, mmd: bool = False) -> Callable:
+def make_loss_fn(model: VAE, mmd: bool = False, iwae_samples: int = 1) -> Callable:
     """loss(params, x, label, eps, keep, hparams, beta, prior=None) -> (scalar loss,
     (metrics, extras)).
 
@@ -129,10 +129,31 @@ def make_loss_fn(model: VAE, mmd: bool = False) -> Callable:
     loss adds λ·MMD²(z, ``prior``) (MMD-VAE, Zhao et al. 2019; λ = ``hparams['mmd_weight']``,
     `objectives.mmd`), ``prior`` a ``[B, d]`` standard-normal draw; BN-VAE and δ-VAE
     posteriors take their γ or δ from the hyperparameters (`objectives.posterior_strength`).
+    With ``iwae_samples`` k > 1 (static), ``eps`` is ``[k, B, d]`` and the loss is the
+    negated importance-weighted bound (IWAE, Burda et al. 2016), β weighting the prior
+    and posterior densities: −E_batch log (1/k) Σ_i p(x|z_i)·(p(z_i)/q(z_i|x))^β (β = 1:
+    the IWAE bound; k = 1 would be the β-ELBO with a one-sample KL); free bits and the MMD
+    term do not apply to it (the config check refuses them).
     """
     apply = _compute_dtype_apply(model)
     if model.quantizer is not None:
         return _make_vq_loss_fn(model, apply)
+
+    def iwae_loss_fn(params, x, label, eps, keep, hparams, beta, prior=None):
+        del prior
+        strength = objectives.posterior_strength(model.posterior, hparams)
+        mean, log_var = apply(params, x, label, strength, method=VAE.encode)
+        z = mean + jnp.exp(0.5 * log_var) * eps  # [k, B, d]
+        log_px = jax.vmap(lambda z_i: apply(params, x, z_i, keep, label, method=VAE.log_prob))(z)
+        log_prior = jnp.sum(objectives.gaussian_log_likelihood(z, 0.0, 0.0), axis=-1)
+        log_q = jnp.sum(objectives.gaussian_log_likelihood(z, mean, log_var), axis=-1)
+        loss = -jnp.mean(objectives.iwae_bound(log_px + beta * log_prior, beta * log_q))
+        kl_per_dim = jnp.mean(objectives.gaussian_kl(mean, log_var), axis=0)
+        metrics = {"loss": loss, "recon": -jnp.mean(log_px), "kl": jnp.sum(kl_per_dim)}
+        return loss, ({**metrics, "kl_per_dim": kl_per_dim}, {})
+
+    if iwae_samples > 1:
+        return iwae_loss_fn
 
     def loss_fn(params, x, label, eps, keep, hparams, beta, prior=None):
         strength = objectives.posterior_strength(model.posterior, hparams)
@@ -228,7 +249,11 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     tx = make_optimizer(config.train.optimizer)
     lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
     use_mmd = config_lib.can_be_nonzero(config, "mmd_weight")  # compiled only when used
-    grad_fn = jax.value_and_grad(make_loss_fn(model, use_mmd), has_aux=True)
+    iwae_samples = int(config.train.get("iwae_samples", 1))
+    grad_fn = jax.value_and_grad(make_loss_fn(model, use_mmd, iwae_samples), has_aux=True)
+    eps_shape = (
+        (batch_size, latent_dim) if iwae_samples == 1 else (iwae_samples, batch_size, latent_dim)
+    )
     vq = model.quantizer
     probe_model = model.clone(dtype=jnp.float32)
 
@@ -271,7 +296,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         base of per-step keys, `run_keys`)."""
         batch_key, eps_key, drop_key = jax.random.split(jax.random.fold_in(step_key, step), 3)
         index = jax.random.randint(batch_key, (batch_size,), 0, num_train)
-        return Draws(index, jax.random.normal(eps_key, (batch_size, latent_dim)), drop_key)
+        return Draws(index, jax.random.normal(eps_key, eps_shape), drop_key)
 
     def one_step(state: TrainState, hparams: Hparams, draws: Draws, train_data: Data):
         x, label = train_data[0][draws.index], train_data[1][draws.index]
@@ -279,7 +304,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         beta = beta_at(state.step, hparams, total_steps)
         prior = None
         if use_mmd:  # the prior's samples of the MMD, from their own stream
-            prior = jax.random.normal(jax.random.fold_in(draws.drop_key, 2), draws.eps.shape)
+            shape = (batch_size, latent_dim)
+            prior = jax.random.normal(jax.random.fold_in(draws.drop_key, 2), shape)
         (_, (metrics, extras)), grads = grad_fn(
             state.params, x, label, draws.eps, keep, hparams, beta, prior
         )
