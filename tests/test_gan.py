@@ -110,6 +110,31 @@ def check_mode_measures(case):
         assert float(out["reverse_kl"]) == pytest.approx(np.log(25), rel=1e-6)
 
 
+def test_the_compiled_measures_agree_with_the_numpy_api():
+    """The family's JAX measures (inside the sweep) and `vaecollapse.samples` (anyone's
+    NumPy samples) give one answer: modes, quality, reverse KL, state, precision, coverage."""
+    from vaecollapse import samples as numpy_api
+
+    rng = np.random.default_rng(3)
+    means = synthetic.grid_modes()
+    modes = rng.choice(25, 600, p=rng.dirichlet(np.ones(25) * 0.2))
+    fake = (means[modes] + 0.08 * rng.standard_normal((600, 2))).astype(np.float32)
+    real = (means[rng.integers(0, 25, 400)] + 0.05 * rng.standard_normal((400, 2))).astype(
+        np.float32
+    )
+    out = mode_measures(jnp.asarray(fake), jnp.asarray(means, jnp.float32), 0.05)
+    ref = numpy_api.diagnose_samples(fake, means, 0.05)
+    assert int(out["modes_captured"]) == ref.modes_captured
+    assert float(out["high_quality"]) == pytest.approx(ref.high_quality, rel=1e-6)
+    assert float(out["reverse_kl"]) == pytest.approx(ref.reverse_kl, rel=1e-5, abs=1e-6)
+    state = int(gan_train.collapse_state(out["modes_captured"], 25))
+    assert gan.STATE_NAMES[state] == ref.state
+    pc = precision_coverage(jnp.asarray(real), jnp.asarray(fake[:400]), 5)
+    ref_pc = numpy_api.coverage(real, fake[:400], k=5)
+    assert float(pc["precision"]) == pytest.approx(ref_pc["precision"], abs=1e-6)
+    assert float(pc["coverage"]) == pytest.approx(ref_pc["coverage"], abs=1e-6)
+
+
 def test_collapse_state_thresholds():
     codes = [int(gan_train.collapse_state(jnp.int32(m), 25)) for m in (0, 1, 2, 22, 23, 25)]
     assert codes == [gan.FULL, gan.FULL, gan.PARTIAL, gan.PARTIAL, gan.HEALTHY, gan.HEALTHY]
