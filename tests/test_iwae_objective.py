@@ -42,6 +42,18 @@ def test_loss_is_the_negated_importance_weighted_bound(default_hparams, beta):
     np.testing.assert_allclose(metrics["kl_per_dim"], kl, rtol=1e-5, atol=1e-6)
 
 
+def test_a_variant_combining_iwae_and_free_bits_is_named():
+    c = tiny_config()
+    c.variants = (
+        ("iwae", (("iwae_samples", 4),)),
+        ("both", (("iwae_samples", 4), ("free_bits", 0.5))),
+    )
+    with pytest.raises(ValueError, match=r"variants\['both'\].free_bits=0.5 is invalid: must be 0"):
+        config_lib.check_fields(c)
+    c.variants = (("iwae", (("iwae_samples", 4),)), ("fb", (("free_bits", 0.5),)))
+    config_lib.check_fields(c)  # different variants: fine
+
+
 @pytest.mark.parametrize(
     "change, match",
     [

@@ -376,6 +376,9 @@ def check_fields(config: ml_collections.ConfigDict) -> None:
         _fail("collapse_kl_eps", config.collapse_kl_eps, "must be > 0 (nats)")
 
 
+IWAE_EXCLUDES = ("free_bits", "mmd_weight")  # terms the importance-weighted loss lacks
+
+
 def _validate_variants(config: ml_collections.ConfigDict) -> None:
     if not config.variants:
         return
@@ -389,6 +392,15 @@ def _validate_variants(config: ml_collections.ConfigDict) -> None:
             _fail("variants", entry, "each entry must be (name, ((field, value), ...))")
         name, fields = entry
         names.append(name)
+        values = dict(fields)
+        if values.get("iwae_samples", config.train.get("iwae_samples", 1)) != 1:
+            for term in IWAE_EXCLUDES:
+                if values.get(term, 0.0) != 0:
+                    _fail(
+                        f"variants[{name!r}].{term}",
+                        values[term],
+                        "must be 0 with iwae_samples > 1 (the IWAE loss has no such term)",
+                    )
         for field, value in fields:
             if field in config.sweep:
                 _fail(f"variants[{name!r}].{field}", value, "is also a dynamic sweep axis")
@@ -459,8 +471,8 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     if c.train.iwae_samples != 1:
         if c.model.bottleneck == "vq":
             _fail("train.iwae_samples", c.train.iwae_samples, "must be 1 for a VQ-VAE")
-        for name in ("free_bits", "mmd_weight"):
-            if can_be_nonzero(c, name):
+        for name in IWAE_EXCLUDES:  # the variants' own fields: `_validate_variants`
+            if c.hparams.get(name, 0.0) != 0 or name in c.sweep:
                 _fail(
                     "train.iwae_samples",
                     c.train.iwae_samples,
