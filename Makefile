@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench clean
 
 install: $(STAMP)
 
@@ -61,6 +61,10 @@ image-phase: install
 
 remedies: install
 	$(RUN) experiments/remedies.py --workdir runs/remedies
+
+# the literature's remedies (BN-VAE, δ-VAE, MMD-VAE, IWAE, …) on He et al.'s text (docs/vae.md)
+remedies-literature: install
+	$(RUN) experiments/remedies_literature.py --workdir runs/remedies_literature
 
 text-collapse: install
 	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse
