@@ -52,6 +52,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vaecollapse import config as config_lib
 from vaecollapse import diagnostics, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import gan as schema
@@ -296,15 +297,6 @@ def settings(config) -> Settings:
     )
 
 
-def can_be_nonzero(config, name: str) -> bool:
-    """``name``'s hyperparameter is non-zero by default, swept or set by a variant."""
-    return (
-        config.hparams.get(name, 0.0) != 0
-        or name in config.sweep
-        or any(name in dict(fields) for _, fields in config.variants)
-    )
-
-
 def check_data(config, dataset) -> None:
     """A mixture with known modes (``meta['modes']``, ``['mode_std']``: ``ring``,
     ``grid``) and at least `gan.PRDC_K` + 1 test points; the static knobs (`settings`)."""
@@ -331,8 +323,8 @@ def make_trainer(config, dataset) -> Trainer:
     means = np.asarray(dataset.meta["modes"], np.float32)
     std = float(dataset.meta["mode_std"])
     num_modes = len(means)
-    use_r1 = can_be_nonzero(config, "r1_gamma")
-    use_gp = can_be_nonzero(config, "gp_lambda")
+    use_r1 = config_lib.can_be_nonzero(config, "r1_gamma")
+    use_gp = config_lib.can_be_nonzero(config, "gp_lambda")
     n = batch * s.pack  # samples per update
     lr_factor = train.make_lr_factor(
         config.train.get("lr_schedule", "constant"), config.train.steps
