@@ -15,34 +15,16 @@ summary.md renders reconstructions, interpolations and prior samples as text.
     vaecollapse run experiments/text_collapse.py --workdir /tmp/tc --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.config import lstm_text
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = lstm_text()
     c.name = "text_collapse"
-    c.data.name = "lstm_mixture"
-    c.data.num_topics = 4
-    c.data.vocab_size = 1000
-    c.data.length = 10
-    c.data.num_examples = 20000
-    c.data.seed = 0
-    c.data.hidden = 100
-    c.data.z_scale = 1.0
-    c.model.name = "lstm"
-    c.model.likelihood = "categorical"
-    c.model.latent_dim = 4
-    c.model.embed_dim = 16
-    c.model.hidden = 64
     c.model.transformer_width = 64
     c.model.transformer_heads = 4
     c.model.transformer_layers = 2
-    c.train.steps = 4000
-    c.train.log_every = 100
-    c.train.eval_examples = 400
-    c.hparams.learning_rate = 3e-3
-    c.hparams.warmup_steps = 2000.0
     c.sweep.context_dropout = (0.0, 0.5)
     c.sweep.seed = (0, 1, 2)
     c.sweep_static.name = ("lstm", "transformer")
