@@ -12,25 +12,16 @@ what λ guards against is redundancy — dimensional collapse. The sweep turns �
     vaecollapse run experiments/ssl_barlow.py --workdir /tmp/barlow --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.families.ssl import digits_config
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = digits_config()
     c.name = "ssl_barlow"
-    c.family = "ssl"
-    c.data.binarize = False  # grey levels in [0, 1]
     c.model.ssl_loss = "barlow"
-    c.model.encoder_hidden = (256, 256)
-    c.model.latent_dim = 32
     c.model.norm = "batch"  # hidden layers, as Barlow Twins' projector
     c.model.output_norm = False  # the loss standardises the output itself
-    c.train.steps = 2000
-    c.train.log_every = 50
-    c.train.batch_size = 256
-    c.train.eval_examples = 512  # digits: the whole 360-example test split
-    c.hparams.learning_rate = 3e-3
     c.sweep.barlow_offdiag = (0.0, 0.0005, 0.0051, 0.05)
     c.sweep.seed = (0, 1)
     c.quick_overrides = (

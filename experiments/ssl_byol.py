@@ -12,24 +12,15 @@ embedding from collapsing, and from which τ on?
     vaecollapse run experiments/ssl_byol.py --workdir /tmp/byol --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.families.ssl import digits_config
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = digits_config()
     c.name = "ssl_byol"
-    c.family = "ssl"
-    c.data.binarize = False  # grey levels in [0, 1]
     c.model.ssl_loss = "byol"
-    c.model.encoder_hidden = (256, 256)
-    c.model.latent_dim = 32
     c.model.norm = "batch"  # the variants set it
-    c.train.steps = 2000
-    c.train.log_every = 50
-    c.train.batch_size = 256
-    c.train.eval_examples = 512  # digits: the whole 360-example test split
-    c.hparams.learning_rate = 3e-3
     c.sweep.ema_momentum = (0.0, 0.9, 0.99, 0.996, 0.999)
     c.sweep.seed = (0, 1)
     c.variants = (("batchnorm", (("norm", "batch"),)), ("no_norm", (("norm", "none"),)))

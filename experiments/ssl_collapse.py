@@ -11,25 +11,13 @@ The phase diagram maps where along α the collapse sets in, per seed.
     vaecollapse run experiments/ssl_collapse.py --workdir /tmp/ssl --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.families.ssl import digits_config
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = digits_config()
     c.name = "ssl_collapse"
-    c.family = "ssl"
-    c.data.binarize = False  # grey levels in [0, 1]
-    c.model.encoder_hidden = (256, 256)
-    c.model.latent_dim = 32
-    c.model.norm = "batch"  # batch statistics in encoder and predictor (SimSiam's BN)
-    c.train.steps = 2000
-    c.train.log_every = 50
-    c.train.batch_size = 256
-    c.train.eval_examples = 512  # digits: the whole 360-example test split
-    # 3e-3: at 1e-3 the collapse of α = 1 (the embedding's batch-norm scale shrinking
-    # to 0) is only crossing std·√d = 0.1 at step ~2000; at 3e-3 it does by step ~700
-    c.hparams.learning_rate = 3e-3
     c.sweep.target_gradient = (0.0, 0.25, 0.5, 0.75, 1.0)
     c.sweep.seed = (0, 1)
     c.quick_overrides = (

@@ -10,26 +10,17 @@ default: where along μ does the embedding die?
     vaecollapse run experiments/ssl_vicreg.py --workdir /tmp/vicreg --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.families.ssl import digits_config
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = digits_config()
     c.name = "ssl_vicreg"
-    c.family = "ssl"
-    c.data.binarize = False  # grey levels in [0, 1]
     c.model.ssl_loss = "vicreg"
-    c.model.encoder_hidden = (256, 256)
-    c.model.latent_dim = 32
     # no normalisation: batch statistics at the output would standardise every dimension
     # whatever μ (μ = 0 stayed healthy with them: docs/ssl.md, "what was tried")
     c.model.norm = "none"
-    c.train.steps = 2000
-    c.train.log_every = 50
-    c.train.batch_size = 256
-    c.train.eval_examples = 512  # digits: the whole 360-example test split
-    c.hparams.learning_rate = 3e-3
     c.sweep.vicreg_variance = (0.0, 0.04, 0.2, 1.0, 5.0, 25.0)
     c.sweep.seed = (0, 1)
     c.quick_overrides = (
