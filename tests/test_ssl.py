@@ -153,6 +153,98 @@ def test_augment_puts_noise_only_from_noise_from():
     assert float(jnp.abs(view[:, 3:] - 1).min()) > 0
 
 
+def np_shift(images, offsets):
+    """``out[b, i, j] = images[b, i − dy, j − dx]``, 0 outside, by loops."""
+    out = np.zeros_like(images)
+    for b, (dy, dx) in enumerate(offsets):
+        for i in range(images.shape[1]):
+            for j in range(images.shape[2]):
+                if 0 <= i - dy < images.shape[1] and 0 <= j - dx < images.shape[2]:
+                    out[b, i, j] = images[b, i - dy, j - dx]
+    return out
+
+
+def test_shift_images_matches_numpy_and_augment_draws_from_its_own_stream():
+    rng = np.random.default_rng(7)
+    images = rng.normal(size=(5, 5, 6, 2)).astype(np.float32)
+    offsets = np.array([[0, 0], [1, -2], [-2, 2], [2, 0], [-1, -1]], np.int32)
+    key, flat = jax.random.PRNGKey(4), jnp.asarray(images.reshape(5, -1))
+
+    @jax.jit  # one compile (eager ops compile one by one)
+    def run(images, offsets, key, flat):
+        shifted = ssl_train.shift_images(images, offsets, 2)
+        # augment: offsets from fold_in(key, 2), one per example, then mask and noise (off)
+        view = ssl_train.augment(key, flat, jnp.float32(0.0), 0.0, 0, (5, 6, 2), 2)
+        return shifted, view, jax.random.randint(jax.random.fold_in(key, 2), (5, 2), -2, 3)
+
+    shifted, view, drawn = run(images, offsets, key, flat)
+    np.testing.assert_array_equal(shifted, np_shift(images, offsets))
+    assert int(jnp.abs(drawn).max()) <= 2 and len({tuple(o) for o in drawn.tolist()}) > 1
+    np.testing.assert_array_equal(view, np_shift(images, np.asarray(drawn)).reshape(5, -1))
+
+
+def test_conv_encoder_shapes():
+    """Flat digits [B, 64] (as the trainer holds them) or [B, 8, 8, 1] → [B, d]; 3×3
+    stride-2 convs 8 → 4 → 2, per-channel norms, then the MLP head on the 2·2·8 map."""
+    encoder = ssl_train.ConvEncoder((8, 8, 1), (4, 8), (16,), 6)
+    x = np.random.default_rng(0).uniform(size=(10, 64)).astype(np.float32)
+
+    @jax.jit  # one compile
+    def run(x):
+        params = encoder.init(jax.random.PRNGKey(1), x)["params"]
+        apply = lambda x: encoder.apply({"params": params}, x)  # noqa: E731
+        return params, apply(x), apply(x.reshape(10, 8, 8, 1))
+
+    params, z, z_image = run(x)
+    assert z.shape == (10, 6) and bool(jnp.isfinite(z).all())
+    np.testing.assert_array_equal(z_image, z)
+    assert params["TapConv_0"]["Dense_0"]["kernel"].shape == (9 * 1, 4)
+    assert params["TapConv_1"]["Dense_0"]["kernel"].shape == (9 * 4, 8)
+    assert params["Norm_0"]["scale"].shape == (4,) and params["Norm_1"]["scale"].shape == (8,)
+    assert params["Encoder_0"]["Dense_0"]["kernel"].shape == (2 * 2 * 8, 16)
+    # batch norm at the output: each dim standardised over the batch (scale 1, bias 0)
+    np.testing.assert_allclose(z.mean(0), 0, atol=1e-5)
+
+
+def test_conv_encoder_and_shifts_refuse_vectors_before_compiling(tmp_path):
+    c = toy_config("infonce")  # linear_gaussian: vectors [6]
+    c.model.encoder = "conv"
+    with pytest.raises(ValueError, match=r"config.model.encoder='conv' is invalid .*\[H, W, C\]"):
+        sweep.run_sweep(c, tmp_path, progress=False)
+    assert not (tmp_path / "chunks").exists()
+    c.model.update(encoder="mlp", aug_shift=1)
+    with pytest.raises(ValueError, match=r"config.model.aug_shift=1 is invalid .*images"):
+        sweep.run_sweep(c, tmp_path, progress=False)
+    from vaecollapse import data
+
+    dataset = data.load(conv_config().data)
+    for bad in (-1, 8, 1.5):
+        digits = conv_config(aug_shift=bad)
+        with pytest.raises(ValueError, match=r"config.model.aug_shift="):
+            ssl_train.check_data(digits, dataset)
+
+
+def conv_config(aug_shift=1):
+    """A tiny SimSiam grid with the conv encoder and shifts on 8×8 digit images."""
+    c = config.experiment_config("ssl_collapse")
+    c.model.update(encoder="conv", conv_features=(4, 8), encoder_hidden=(), latent_dim=8)
+    c.model.aug_shift = aug_shift
+    c.train.update(steps=20, log_every=10, batch_size=32, eval_examples=100)
+    c.sweep.target_gradient = (0.0, 1.0)
+    c.sweep.seed = (0,)
+    return c
+
+
+@pytest.mark.slow  # 30-50 s on 2 busy cores (the sweep compiles train and eval)
+def test_a_tiny_conv_ssl_grid_runs_through_sweep(tmp_path):
+    ran = sweep.run_sweep(conv_config(), tmp_path, progress=False)
+    assert ran.spectrum.dims == ("seed", "target_gradient", "rank")
+    assert ran.sizes["rank"] == 8
+    for name in ("std_normalized", "rankme", "probe_accuracy", "loss", "spectrum"):
+        assert np.isfinite(ran[name].values).all(), name
+    assert not ran.diverged.any()
+
+
 def toy_config(loss):
     c = config.experiment_config("ssl_collapse")
     c.data.update(name="linear_gaussian", eigenvalues=(1.0,) * 6, num_examples=300, seed=0)

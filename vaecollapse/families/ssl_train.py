@@ -9,15 +9,22 @@ d = ``config.model.latent_dim``; each hidden layer Dense → norm → ReLU, the 
 norm, as SimSiam's projector; ``config.model.output_norm`` False drops the output's norm,
 as VICReg's expander); ``"linear"`` a stack of bias-free Dense layers (the hidden
 widths, then d) with no norm and no non-linearity, PyTorch's default ``nn.Linear`` init
-(Jing et al.'s toy: one layer is their case 1, two their case 2). ``config.model.norm``
-(optional): ``"batch"`` (default; batch statistics of the batch itself, in training and in
-evaluation — no running averages, so the state is the parameters alone), ``"layer"`` or
-``"none"``. SimSiam adds a bottleneck predictor z → d/2 → d (Dense → norm → ReLU → Dense).
+(Jing et al.'s toy: one layer is their case 1, two their case 2); ``"conv"`` (images
+``[H, W, C]`` only) 3×3 stride-2 convolutions with ``config.model.conv_features`` channels
+each (H and W halve per layer), each → norm → ReLU (batch: statistics per channel over
+examples and positions, as BatchNorm2d; layer: over the channels of each position),
+flattened, then the MLP encoder above on the flattened map (its hidden widths, then d).
+``config.model.norm`` (optional): ``"batch"`` (default; batch statistics of the batch
+itself, in training and in evaluation — no running averages, so the state is the
+parameters alone), ``"layer"`` or ``"none"``. SimSiam adds a bottleneck predictor
+z → d/2 → d (Dense → norm → ReLU → Dense).
 
-Views: two per input, each with pixels masked with probability ``config.model.mask_prob``
-(optional, default `MASK_PROB`), then Gaussian noise of std ``aug_noise`` on the input
-features from index ``config.model.noise_from`` on (optional, default 0: all; Jing et al.
-put noise on the last half only).
+Views: two per input, each (images only, ``config.model.aug_shift`` > 0, optional, default
+0) translated by an integer shift per axis drawn uniformly from [−s, s], s =
+``aug_shift``, zero-filled (`shift_images`), then with pixels masked with probability
+``config.model.mask_prob`` (optional, default `MASK_PROB`), then Gaussian noise of std
+``aug_noise`` on the input features from index ``config.model.noise_from`` on (optional,
+default 0: all; Jing et al. put noise on the last half only).
 
 Loss, ``config.model.ssl_loss`` (optional, default ``"simsiam"``):
 
@@ -63,12 +70,13 @@ import numpy as np
 from vaecollapse import diagnostics, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import ssl as schema
+from vaecollapse.models.layers import TapConv, square_taps
 
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
 PROBE_RIDGE = 1.0  # ridge of the linear probe (features scaled to unit variance per dim)
 NORMS = ("batch", "layer", "none")
 LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # config.model.ssl_loss
-ENCODERS = ("mlp", "linear")  # config.model.encoder
+ENCODERS = ("mlp", "linear", "conv")  # config.model.encoder ("conv": images only)
 VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vicreg)
 BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
 
@@ -253,6 +261,29 @@ class LinearEncoder(nn.Module):
         return h
 
 
+class ConvEncoder(nn.Module):
+    """x [B, H·W·C] (or [B, H, W, C]) → z [B, d]: per width of ``features`` a 3×3 stride-2
+    convolution (SAME zero padding, `TapConv`: a matmul over the taps, as the VAE's
+    `ConvEncoder`) → Norm (per channel: over examples and positions) → ReLU; then the
+    flattened map through `Encoder` (``hidden``, ``latent_dim``, ``output_norm``)."""
+
+    shape: tuple[int, int, int]  # H, W, C
+    features: Sequence[int]
+    hidden: Sequence[int]
+    latent_dim: int
+    norm: str = "batch"
+    output_norm: bool = True
+
+    @nn.compact
+    def __call__(self, x):
+        h = x.reshape(x.shape[0], *self.shape)
+        for width in self.features:
+            h = TapConv(width, square_taps(3), stride=2)(h)
+            h = nn.relu(Norm(self.norm)(h.reshape(-1, width)).reshape(h.shape))
+        flat = h.reshape(x.shape[0], -1)
+        return Encoder(self.hidden, self.latent_dim, self.norm, self.output_norm)(flat)
+
+
 class Predictor(nn.Module):
     """z [B, d] → p [B, d] through a bottleneck: Dense(d/2) → Norm → ReLU → Dense(d)."""
 
@@ -274,11 +305,42 @@ class State(NamedTuple):
     target: Any  # BYOL: the EMA of the encoder's parameters; else a placeholder int32 0
 
 
+def shift_images(images: jax.Array, offsets: jax.Array, max_shift: int) -> jax.Array:
+    """``images [B, H, W, C]`` each translated by its ``offsets [B, 2]`` (integers (dy, dx)
+    in [−``max_shift``, ``max_shift``]): ``out[b, i, j] = images[b, i − dy, j − dx]``, 0
+    where that falls outside — zero-pad by ``max_shift`` and crop at a per-example
+    `jax.lax.dynamic_slice` (a gather under vmap), the "random crop with padding"
+    augmentation. Not `jnp.roll`: a digit filling its 8×8 frame would wrap its far edge
+    onto the opposite side, an artefact no translation of the scene makes."""
+    height, width, channels = images.shape[1:]
+    pad = ((0, 0), (max_shift, max_shift), (max_shift, max_shift), (0, 0))
+    padded = jnp.pad(images, pad)
+
+    def one(image, offset):
+        start = (max_shift - offset[0], max_shift - offset[1], 0)
+        return jax.lax.dynamic_slice(image, start, (height, width, channels))
+
+    return jax.vmap(one)(padded, offsets)
+
+
 def augment(
-    key: jax.Array, x: jax.Array, noise: jax.Array, mask_prob: float, noise_from: int
+    key: jax.Array,
+    x: jax.Array,
+    noise: jax.Array,
+    mask_prob: float,
+    noise_from: int,
+    shape: tuple[int, ...] = (),
+    max_shift: int = 0,
 ) -> jax.Array:
-    """One view of ``x [B, F]``: each feature kept with probability 1 − ``mask_prob``,
-    then Gaussian noise of std ``noise`` on the features from ``noise_from`` on."""
+    """One view of ``x [B, F]``: (``max_shift`` > 0: ``x`` read as images ``[B, *shape]``
+    and each translated by a shift per axis drawn uniformly from [−max_shift, max_shift],
+    `shift_images`, from its own stream ``fold_in(key, 2)``), each feature kept with
+    probability 1 − ``mask_prob``, then Gaussian noise of std ``noise`` on the features
+    from ``noise_from`` on."""
+    if max_shift > 0:
+        k_shift = jax.random.fold_in(key, 2)
+        offsets = jax.random.randint(k_shift, (x.shape[0], 2), -max_shift, max_shift + 1)
+        x = shift_images(x.reshape(x.shape[0], *shape), offsets, max_shift).reshape(x.shape)
     k_mask, k_noise = jax.random.split(key)
     if mask_prob > 0:
         x = jnp.where(jax.random.bernoulli(k_mask, 1 - mask_prob, x.shape), x, 0.0)
@@ -292,11 +354,44 @@ def augment(
 
 
 def check_data(config, dataset) -> None:
-    """Images or vectors, at least 20 eval examples; labels (for the probe) optional."""
+    """Images or vectors, at least 20 eval examples; labels (for the probe) optional; the
+    conv encoder and shifts on images only (`image_settings`)."""
     if dataset.meta["kind"] == "tokens":
         raise ValueError(f"data {config.data.name!r} is tokens; family 'ssl' needs images")
     if min(len(dataset.test), config.train.eval_examples) < 20:
         raise ValueError(f"data {config.data.name!r}: family 'ssl' needs at least 20 eval examples")
+    image_settings(config, dataset)
+
+
+def image_settings(config, dataset) -> tuple[tuple[int, ...], int]:
+    """The data's shape per example and ``config.model.aug_shift`` (default 0), checked:
+    ``encoder="conv"`` and a shift > 0 need images ``[H, W, C]``, a shift in
+    [0, min(H, W))."""
+    shape = tuple(int(n) for n in dataset.train.shape[1:])
+    is_image = len(shape) == 3
+    kind = config.model.get("encoder", "mlp")
+    if kind == "conv" and not is_image:
+        raise ValueError(
+            f"config.model.encoder={kind!r} is invalid for data {config.data.name!r} of shape "
+            f"{shape}: 'conv' needs images [H, W, C]; allowed here: "
+            f"{', '.join(e for e in ENCODERS if e != 'conv')}"
+        )
+    max_shift = config.model.get("aug_shift", 0)
+    if not isinstance(max_shift, int) or max_shift < 0:
+        raise ValueError(
+            f"config.model.aug_shift={max_shift!r} is invalid: a number of pixels, an int >= 0"
+        )
+    if max_shift > 0 and not is_image:
+        raise ValueError(
+            f"config.model.aug_shift={max_shift!r} is invalid for data {config.data.name!r} "
+            f"of shape {shape}: shifts need images [H, W, C]; allowed here: 0"
+        )
+    if max_shift > 0 and max_shift >= min(shape[:2]):
+        raise ValueError(
+            f"config.model.aug_shift={max_shift!r} is invalid: must be in [0, "
+            f"{min(shape[:2])}) for images of shape {shape}"
+        )
+    return shape, max_shift
 
 
 def _choice(config, field: str, default: str, allowed: tuple[str, ...]) -> str:
@@ -319,10 +414,15 @@ def make_trainer(config, dataset) -> Trainer:
         raise ValueError(f"config.model.mask_prob={mask_prob!r} is invalid: must be in [0, 1)")
     cosine = bool(config.model.get("cosine", False))
     hidden = tuple(config.model.encoder_hidden)
+    shape, max_shift = image_settings(config, dataset)
+    output_norm = bool(config.model.get("output_norm", True))
     if kind == "linear":
         encoder = LinearEncoder(hidden, latent_dim)
+    elif kind == "conv":
+        features = tuple(config.model.conv_features)
+        encoder = ConvEncoder(shape, features, hidden, latent_dim, norm, output_norm)
     else:
-        encoder = Encoder(hidden, latent_dim, norm, bool(config.model.get("output_norm", True)))
+        encoder = Encoder(hidden, latent_dim, norm, output_norm)
     predictor = Predictor(latent_dim, norm) if loss_name in ("simsiam", "byol") else None
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
@@ -349,8 +449,8 @@ def make_trainer(config, dataset) -> Trainer:
 
     def loss_fn(params, key, x, hparams, target):
         k1, k2 = jax.random.split(key)
-        x1 = augment(k1, x, hparams["aug_noise"], mask_prob, noise_from)
-        x2 = augment(k2, x, hparams["aug_noise"], mask_prob, noise_from)
+        views = (hparams["aug_noise"], mask_prob, noise_from, shape, max_shift)
+        x1, x2 = augment(k1, x, *views), augment(k2, x, *views)
         z1, z2 = embed(params, x1), embed(params, x2)
         if loss_name == "vicreg":
             return vicreg_loss(
