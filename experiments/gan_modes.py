@@ -24,6 +24,7 @@ REMEDIES = (
     ("wgan_gp", (("gan_loss", "wgan"), ("gp_lambda", 0.1))),
     ("spectral_norm", (("spectral_norm", True),)),
     ("minibatch_std", (("minibatch_std", True),)),
+    ("unrolled5", (("unroll", 5),)),  # a step costs 6-10 plain ones (2nd derivatives)
 )
 
 
