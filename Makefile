@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
 
 install: $(STAMP)
 
@@ -124,6 +124,13 @@ bench: install
 	$(PY) benchmarks/scaling.py benchmarks/sweep_throughput.json benchmarks/linear_phase.json benchmarks/image_phase.json benchmarks/text_collapse.json --out benchmarks/scaling.png
 	$(PY) benchmarks/report_scaling.py --runs 100 1000 10000 --json benchmarks/report_scaling.json
 	$(PY) benchmarks/boundary_speed.py
+
+# each family's vmapped grid vs the same runs one by one vs the same model, loss and
+# optimiser in a plain PyTorch loop (docs/performance.md); PyTorch comes from the optional
+# `bench` extra, installed here only: the package and the tests never need it
+bench-torch: install
+	$(PY) -m pip install -q -c constraints.txt -e '.[bench]'
+	$(PY) benchmarks/torch_peers.py --json benchmarks/torch_peers.json
 
 clean:
 	rm -rf runs .pytest_cache
