@@ -66,6 +66,19 @@ def test_linear_axis_collapse_as_it_falls():
     assert int(b.seeds) == 1  # no seed axis: one curve
 
 
+def test_the_default_axis_is_the_first_numeric_swept_one():
+    """No ``along``: the first numeric swept axis (seeds excepted), whatever its name."""
+    x = np.linspace(0.0, 1.0, 6)
+    v = np.maximum(0.0, 2.0 * (x - 0.3))[:, None, None] * np.ones((1, 2, 1))
+    res = fake_results({"context_dropout": x, "seed": [0, 1]}, v)
+    named = boundary.estimate(res, "context_dropout", "kl")
+    default = boundary.estimate(res, measure="kl")
+    assert default.attrs["along"] == "context_dropout"
+    np.testing.assert_array_equal(default.estimate, named.estimate)
+    with pytest.raises(ValueError, match=r"along=None is invalid: these results sweep no"):
+        boundary.estimate(fake_results({"seed": [0, 1]}, np.ones((2, 1))), measure="kl")
+
+
 def test_one_point_above_threshold_interpolates_the_crossing():
     """Only the first grid point is above ε: the ε crossing by linear interpolation,
     (0.45 − 0.05) / (0.45 − 0.01) of the way from 1 to 2 on a linear axis."""

@@ -260,9 +260,25 @@ def aggregate(per_seed: list[Crossing], t_last: float) -> Aggregate:
     return Aggregate(status, median, low, high, bracketed)
 
 
+def default_along(results: xr.Dataset) -> str:
+    """The axis a boundary runs along when none is named: the first numeric swept axis
+    (`numeric_axes`; β for the VAE's grids, α for SimSiam's, …).
+
+    Raises:
+      ValueError: the results sweep no numeric axis with 2 or more values.
+    """
+    axes = numeric_axes(results)
+    if not axes:
+        raise ValueError(
+            f"along=None is invalid: these results sweep no numeric axis with 2 or more "
+            f"values (axes: {run_dims(results)})"
+        )
+    return axes[0]
+
+
 def estimate(
     results: xr.Dataset,
-    along: str = "beta",
+    along: str | None = None,
     measure: str | None = None,
     threshold: float | None = None,
     direction: str = "auto",
@@ -271,7 +287,7 @@ def estimate(
 
     Args:
       results: a sweep's results (`vaecollapse.results.load`).
-      along: an ordered numeric swept axis.
+      along: an ordered numeric swept axis; None: the first (`default_along`).
       measure: an order parameter of the results' family (`vaecollapse.families`);
         None: its main one. VAE: ``mutual_info`` (main), ``kl`` or ``kl_per_dim`` (per
         unit: one boundary per rank of the latent dims).
@@ -294,6 +310,7 @@ def estimate(
     """
     if measure is None:
         measure = families.of(results).main_order_parameter
+    along = default_along(results) if along is None else along
     check(results, along, measure, threshold, direction)
     threshold = default_threshold(results, measure) if threshold is None else threshold
     da = order_parameter(results, measure)

@@ -30,9 +30,9 @@ _USAGE = (
     "[--axis=NAME=(v1,v2)] [--overwrite] [--noprogress]\n"
     "         [--multihost | --coordinator_address=HOST:PORT --num_processes=N --process_id=I]\n"
     "       vaecollapse report DIR [--figures kl_curves,phase_diagram,...]\n"
-    "       vaecollapse boundary DIR [--along beta] [--measure mutual_info|kl|kl_per_dim] "
+    "       vaecollapse boundary DIR [--along AXIS] [--measure mutual_info|kl|kl_per_dim] "
     "[--threshold X]\n"
-    "       vaecollapse refine DIR [--along beta] [--points 8] [--rounds 2] [--measure M] "
+    "       vaecollapse refine DIR [--along AXIS] [--points 8] [--rounds 2] [--measure M] "
     "[--threshold X]\n"
     "       vaecollapse data NAME [NAME ...] [--data_dir DIR]   (tfds datasets; needs network)"
 )
@@ -188,7 +188,9 @@ def _set_up_devices(cpu_devices: int, fast_cpu_kernels: bool, cache: bool, cache
 def _boundary_parser(command: str) -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog=f"vaecollapse {command}")
     parser.add_argument("workdir")
-    parser.add_argument("--along", default="beta", help="the ordered numeric axis")
+    parser.add_argument(
+        "--along", default=None, help="the ordered numeric axis (default: the first swept)"
+    )
     parser.add_argument(
         "--measure",
         default=None,

@@ -116,7 +116,7 @@ def merge(current: xr.Dataset, new: xr.Dataset, along: str) -> xr.Dataset:
 def refine(
     workdir: str | Path,
     *,
-    along: str = "beta",
+    along: str | None = None,
     measure: str | None = None,
     threshold: float | None = None,
     points: int = 8,
@@ -125,8 +125,9 @@ def refine(
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
 ) -> xr.Dataset:
-    """Refine ``workdir``'s grid along ``along`` until ``rounds`` rounds are done in all
-    (rounds done by an earlier call count); return the merged results.
+    """Refine ``workdir``'s grid along ``along`` (None: its first numeric swept axis)
+    until ``rounds`` rounds are done in all (rounds done by an earlier call count);
+    return the merged results.
 
     Raises:
       ValueError: ``points`` or ``rounds`` <= 0, an axis that is not a dynamic numeric
@@ -138,6 +139,7 @@ def refine(
             raise ValueError(f"{name}={value!r} is invalid: must be a positive integer")
     workdir = Path(workdir)
     current = results.load(workdir)
+    along = boundary.default_along(current) if along is None else along
     found = boundary.estimate(current, along, measure, threshold)  # checks the arguments
     base = ml_collections.ConfigDict(json.loads(current.attrs["config"]))
     if along not in base.sweep:
