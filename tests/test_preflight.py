@@ -41,6 +41,8 @@ def test_missing_writer_is_named_before_compile(tmp_path, monkeypatch, no_compil
         sweep.run_sweep(tiny_config(beta=(0.5, 2.0)), tmp_path, progress=False)
 
 
+# 20 s: trains and writes a whole sweep to compare with the estimate (make test-all)
+@pytest.mark.slow
 def test_the_estimate_covers_what_a_run_writes(tmp_path):
     """Everything a small sweep leaves in its workdir fits in the estimate it checks."""
     c = tiny_config(beta=(0.5, 1.0, 2.0), seed=(0, 1))

@@ -155,6 +155,8 @@ def ptb_dir(tmp_path_factory):
     return root
 
 
+# 18 s: the image datasets' tests keep the tfds path in the fast suite
+@pytest.mark.slow
 def test_ptb_text_only_tokenised_with_the_vocabulary_cut(ptb_dir, tmp_path):
     ds = data.load(cfg(name="ptb_text_only", data_dir=str(ptb_dir), vocab_size=6, length=5))
     # train counts: the 4, cat 2, dog 2, on 2, sat 2, then a/mat/saw/N 1: four kept; PTB's
