@@ -63,7 +63,7 @@ no ``.item()`` per step, and the faster of 1 thread and one per core (on a busy 
 2-thread pool ran 10× slower than 1 thread). No ``torch.compile``: the loop is the
 eager loop people write.
 
-    python benchmarks/torch_peers.py                       # ~4 min on 2 CPU cores
+    python benchmarks/torch_peers.py                       # 3.5 min on 2 CPU cores
     python benchmarks/torch_peers.py --families vae --runs 8 --steps 50 --repeats 1
 
 Needs PyTorch (the optional ``bench`` extra: ``pip install -e '.[bench]'``,
