@@ -1,5 +1,5 @@
 """`benchmarks/torch_peers.py` compares like with like: its PyTorch networks have the JAX
-models' parameters, part by part and tensor by tensor, and its PyTorch loop runs.
+models' parameters, part by part and tensor by tensor, and (slow) its PyTorch loop runs.
 Skipped without PyTorch (the optional ``bench`` extra; CI installs only ``dev``)."""
 
 import math
@@ -54,12 +54,20 @@ def one_torch_thread():
 def test_torch_models_have_the_jax_models_parameters(family, one_torch_thread):
     c = torch_peers.grid_config(torch_peers.family_config(family), 2, 10)
     dataset = data.load(c.data)
-    counts = torch_peers.jax_param_counts(c, dataset)
+    jax_sizes = leaf_sizes(c, dataset)
+    counts = {part: sum(sizes) for part, sizes in jax_sizes.items()}
+    assert counts == torch_peers.jax_param_counts(c, dataset)
     assert counts == torch_peers.torch_param_counts(family, c, dataset)
     torch_sizes = {
         part: sorted(p.numel() for p in module.parameters())
         for part, module in torch_peers.torch_models(family, c, dataset).items()
     }
-    assert torch_sizes == leaf_sizes(c, dataset)
+    assert torch_sizes == jax_sizes
     assert counts == EXPECTED[family]  # the documented architectures
-    torch_peers.torch_run(family, c, dataset, seed=0, steps=2)
+
+
+@pytest.mark.slow  # the first fused Adam step loads ~1.5 s of PyTorch machinery
+@pytest.mark.parametrize("family", torch_peers.FAMILIES)
+def test_the_torch_loop_runs(family, one_torch_thread):
+    c = torch_peers.grid_config(torch_peers.family_config(family), 2, 10)
+    torch_peers.torch_run(family, c, data.load(c.data), seed=0, steps=2)
