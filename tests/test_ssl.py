@@ -420,6 +420,13 @@ def test_quick_experiment_collapses_without_stop_gradient(tmp_path):
     assert (collapsed.collapse_state == ssl.COMPLETE).all()
     assert (collapsed.std_normalized < ssl.STD_THRESHOLD).all()
     assert (collapsed.collapse_onset_step > 0).all()
+    # the boundary along α (docs/ssl.md: 0.47, interval [0, 0.53] on this coarse grid)
+    from vaecollapse import boundary
+
+    found = boundary.estimate(ran, "target_gradient")
+    assert [str(v) for v in found.status.values.ravel()] == ["bracketed"]
+    low, est, high = (float(found[k].values.ravel()[0]) for k in ("low", "estimate", "high"))
+    assert 0 <= low <= est <= high and 0 < est <= 0.5
 
 
 @pytest.mark.slow
