@@ -40,13 +40,14 @@ def main() -> None:
     parser.add_argument("--fit", nargs="+", default=["runs/demo", "runs/linear_phase"])
     parser.add_argument("--held-out", nargs="+", default=["runs/image_phase"])
     args = parser.parse_args()
-    mi, full, _, _ = outcomes(args.fit)
+    per_workdir = {w: outcomes([w]) for w in dict.fromkeys(args.fit + args.held_out)}
+    mi, full = (np.concatenate([per_workdir[w][i] for w in args.fit]) for i in (0, 1))
     threshold = warning.fit(mi, full)
     print(json.dumps({"fitted_on": args.fit, "threshold": round(threshold, 4)}))
     for label, value in (("fitted", threshold), ("shipped", warning.THRESHOLD)):
         for name, workdirs in (("fit", args.fit), ("held_out", args.held_out)):
             for workdir in workdirs:
-                mi, full, steps, onset = outcomes([workdir])
+                mi, full, steps, onset = per_workdir[workdir]
                 score = warning.scores(mi < value, full, steps[0], onset)
                 print(
                     json.dumps(
