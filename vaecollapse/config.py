@@ -104,6 +104,7 @@ HPARAMS: dict[str, Hparam] = {
 }
 HPARAM_DEFAULTS: dict[str, float] = {name: h.default for name, h in HPARAMS.items()}
 BOTTLENECKS = ("gaussian", "vq", "bn", "delta")  # bn: BN-VAE, delta: δ-VAE
+Z_INPUTS = ("every_step", "initial")  # where the lstm decoder takes z
 POSITIVE_MODEL_FIELDS = (
     "latent_dim",
     "num_codes",
@@ -156,6 +157,9 @@ def base_config() -> ml_collections.ConfigDict:
             "pixelcnn_kernel": 3,
             "embed_dim": 16,  # lstm
             "hidden": 64,  # lstm
+            # lstm decoder: z at every step's input and the initial state ("every_step"),
+            # or at the initial state only ("initial", Bowman et al. 2016's first model)
+            "z_input": "every_step",
             "transformer_width": 64,
             "transformer_layers": 2,
             "transformer_heads": 4,
@@ -176,6 +180,16 @@ def base_config() -> ml_collections.ConfigDict:
             "eval_examples": 512,
             # k > 1: train on the importance-weighted bound with k samples (Burda et al.)
             "iwae_samples": 1,
+            # > 0: aggressive inference (He et al. 2019): at most this many encoder-only
+            # steps per joint step (stopping when the mean loss over the last
+            # aggressive_check steps rises), the joint step moving only the decoder, until
+            # the probe's I(x; z) stops rising between logged steps; 0: off
+            "aggressive_steps": 0,
+            "aggressive_check": 10,
+            # > 0: a pretrained encoder (Li et al. 2019): this many steps of the
+            # autoencoder (β = 0), then the decoder re-initialised and the optimiser
+            # restarted; a multiple of log_every; 0: off
+            "pretrain_steps": 0,
         }
     )
     c.hparams = ml_collections.ConfigDict(dict(HPARAM_DEFAULTS))
@@ -509,6 +523,27 @@ def check_point(c: ml_collections.ConfigDict) -> None:
         value = c.train[field]
         if not isinstance(value, int) or value <= 0:
             _fail(f"train.{field}", value, "must be a positive integer")
+    if c.model.z_input not in Z_INPUTS:
+        _fail("model.z_input", c.model.z_input, f"allowed: {', '.join(Z_INPUTS)}")
+    if c.model.z_input != "every_step" and c.model.name != "lstm":
+        _fail("model.z_input", c.model.z_input, "only the lstm decoder can take z elsewhere")
+    for field in ("aggressive_steps", "pretrain_steps"):
+        value = c.train[field]
+        if not isinstance(value, int) or value < 0:
+            _fail(f"train.{field}", value, "must be a non-negative integer (0: off)")
+        if value and c.model.bottleneck == "vq":
+            _fail(f"train.{field}", value, "must be 0 for a VQ-VAE (a Gaussian posterior's remedy)")
+    check = c.train.aggressive_check
+    if not isinstance(check, int) or check <= 0:
+        _fail("train.aggressive_check", check, "must be a positive integer")
+    pretrain = c.train.pretrain_steps
+    if pretrain and (pretrain % c.train.log_every or pretrain >= c.train.steps):
+        _fail(
+            "train.pretrain_steps",
+            pretrain,
+            f"must be a multiple of train.log_every={c.train.log_every} below "
+            f"train.steps={c.train.steps}",
+        )
     if c.train.steps % c.train.log_every:
         _fail(
             "train.steps",

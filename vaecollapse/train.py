@@ -44,6 +44,30 @@ class TrainState(NamedTuple):
     diverged: Array  # bool
     diverged_step: Array  # int32, first step whose loss or gradients were non-finite; −1 if none
     codebook_stats: Any  # VQ-VAE (EMA usage counts [K], EMA sums [K, d/G]); dummies otherwise
+    # Aggressive inference (He et al. 2019; `train.aggressive_steps` > 0): still in the
+    # aggressive phase (bool), I(x; z) of the last logged probe, and the encoder's own Adam
+    # state for the inner encoder-only steps; False, −inf and () when off.
+    aggressive: Array = None
+    last_mi: Array = None
+    encoder_opt_state: Any = ()
+
+
+ENCODER_PARAMS = ("encoder", "bn_shift")  # q(z|x)'s parameters; the rest is p(x|z)'s
+
+
+def encoder_part(params: Any) -> dict:
+    """The inference network's parameters (`ENCODER_PARAMS`) of a VAE's ``params``."""
+    return {k: v for k, v in params["params"].items() if k in ENCODER_PARAMS}
+
+
+def with_part(params: Any, part: dict) -> Any:
+    """``params`` with the top-level modules of ``part`` replaced by ``part``'s."""
+    return {**params, "params": {**params["params"], **part}}
+
+
+def decoder_part(params: Any) -> dict:
+    """The generative model's parameters: everything but `encoder_part`."""
+    return {k: v for k, v in params["params"].items() if k not in ENCODER_PARAMS}
 
 
 class Draws(NamedTuple):
@@ -69,7 +93,9 @@ class TrainFns(NamedTuple):
       (exposed to measure their cost on their own).
     step(state, hparams, key, train_data) -> (state, metrics): one optimisation step, the
       same as a step of `advance` but without its interval bookkeeping (no probe, no
-      trace means; a diverged run is flagged, not frozen): what a Python loop calls.
+      trace means; a diverged run is flagged, not frozen; the aggressive phase's switch
+      and the pretrained encoder's decoder reset happen only in `advance`): what a
+      Python loop calls.
     """
 
     init: Callable[[Array], TrainState]
@@ -226,6 +252,7 @@ def _undo_if_diverged(start: TrainState, end: TrainState) -> TrainState:
         params=restore(start.params, end.params),
         opt_state=restore(start.opt_state, end.opt_state),
         codebook_stats=restore(start.codebook_stats, end.codebook_stats),
+        encoder_opt_state=restore(start.encoder_opt_state, end.encoder_opt_state),
     )
 
 
@@ -256,6 +283,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     )
     vq = model.quantizer
     probe_model = model.clone(dtype=jnp.float32)
+    aggressive_cap = int(config.train.get("aggressive_steps", 0))
+    aggressive_check = int(config.train.get("aggressive_check", 10))
+    pretrain_steps = int(config.train.get("pretrain_steps", 0))
 
     def init(key: Array) -> TrainState:
         strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
@@ -274,6 +304,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             diverged=jnp.bool_(False),
             diverged_step=jnp.int32(-1),
             codebook_stats=stats,
+            aggressive=jnp.bool_(aggressive_cap > 0),
+            last_mi=jnp.float32(-jnp.inf),
+            encoder_opt_state=tx.init(encoder_part(params)) if aggressive_cap else (),
         )
 
     def update_codebook(params, stats, extras, hparams, key):
@@ -298,20 +331,72 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         index = jax.random.randint(batch_key, (batch_size,), 0, num_train)
         return Draws(index, jax.random.normal(eps_key, eps_shape), drop_key)
 
-    def one_step(state: TrainState, hparams: Hparams, draws: Draws, train_data: Data):
+    def loss_and_grads(params, hparams: Hparams, draws: Draws, train_data: Data, beta):
+        """The loss's metrics, extras and gradients at ``params`` on ``draws``' minibatch."""
         x, label = train_data[0][draws.index], train_data[1][draws.index]
         keep = jax.random.bernoulli(draws.drop_key, 1.0 - hparams["context_dropout"], x.shape)
-        beta = beta_at(state.step, hparams, total_steps)
         prior = None
         if use_mmd:  # the prior's samples of the MMD, from their own stream
             shape = (batch_size, latent_dim)
             prior = jax.random.normal(jax.random.fold_in(draws.drop_key, 2), shape)
-        (_, (metrics, extras)), grads = grad_fn(
-            state.params, x, label, draws.eps, keep, hparams, beta, prior
-        )
-        direction, opt_state = tx.update(grads, state.opt_state, state.params)
+        (_, (metrics, extras)), grads = grad_fn(params, x, label, draws.eps, keep, hparams, beta, prior)
+        return metrics, extras, grads
+
+    def aggressive_encoder(state: TrainState, hparams, draws: Draws, train_data, beta, lr):
+        """He et al. (2019)'s inner loop: encoder-only Adam steps, each on a fresh
+        minibatch, while the run is in its aggressive phase, at most ``aggressive_cap``
+        of them, stopping when the mean loss of the last ``aggressive_check`` steps rose
+        above that of the ``aggressive_check`` before. A `lax.while_loop`: vmapped, the
+        group runs until its last run stops, the others' carries held (so once every run
+        has left the phase the loop costs nothing). Returns (params, encoder Adam state)."""
+        inner_key = jax.random.fold_in(draws.drop_key, 3)
+
+        def body(carry):
+            i, params, opt, previous, current, going = carry
+            metrics, _, grads = loss_and_grads(
+                params, hparams, step_draws(inner_key, i), train_data, beta
+            )
+            update, opt = tx.update(encoder_part(grads), opt, encoder_part(params))
+            encoder = jax.tree_util.tree_map(
+                lambda p, u: p - lr * u, encoder_part(params), update
+            )
+            params = with_part(params, encoder)
+            current = current + metrics["loss"]
+            check = (i + 1) % aggressive_check == 0
+            going = jnp.isfinite(metrics["loss"]) & ~(check & (current > previous))
+            previous = jnp.where(check, current, previous)
+            current = jnp.where(check, 0.0, current)
+            return i + 1, params, opt, previous, current, going
+
+        def cond(carry):
+            i, *_, going = carry
+            return state.aggressive & going & (i < aggressive_cap)
+
+        start = (
+            jnp.int32(0), state.params, state.encoder_opt_state,
+            jnp.float32(jnp.inf), jnp.float32(0.0), jnp.bool_(True),
+        )  # fmt: skip
+        _, params, opt, *_ = jax.lax.while_loop(cond, body, start)
+        return params, opt
+
+    def one_step(state: TrainState, hparams: Hparams, draws: Draws, train_data: Data):
+        beta = beta_at(state.step, hparams, total_steps)
+        if pretrain_steps:  # Li et al. (2019): an autoencoder (β = 0) first
+            beta = jnp.where(state.step < pretrain_steps, 0.0, beta)
         lr = hparams["learning_rate"] * lr_factor(state.step)
-        params = jax.tree_util.tree_map(lambda p, u: p - lr * u, state.params, direction)
+        start_params, encoder_opt_state = state.params, state.encoder_opt_state
+        if aggressive_cap:
+            start_params, encoder_opt_state = aggressive_encoder(
+                state, hparams, draws, train_data, beta, lr
+            )
+        metrics, extras, grads = loss_and_grads(start_params, hparams, draws, train_data, beta)
+        direction, opt_state = tx.update(grads, state.opt_state, start_params)
+        if aggressive_cap:  # in the aggressive phase the joint step moves the decoder only
+            frozen = jax.tree_util.tree_map(
+                lambda u: jnp.where(state.aggressive, 0.0, u), encoder_part(direction)
+            )
+            direction = with_part(direction, frozen)
+        params = jax.tree_util.tree_map(lambda p, u: p - lr * u, start_params, direction)
         stats = state.codebook_stats
         if vq is not None:
             restart_key = jax.random.fold_in(draws.drop_key, 1)
@@ -319,13 +404,14 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         # Loss and gradients at state.params; a non-finite one marks the run diverged
         # (its interval is undone in `advance`) and drops this step from the trace.
         finite = jnp.isfinite(metrics["loss"]) & _all_finite(grads)
-        new_state = TrainState(
+        new_state = state._replace(
             params=params,
             opt_state=opt_state,
             step=state.step + 1,
             diverged=state.diverged | ~finite,
             diverged_step=jnp.where(state.diverged | finite, state.diverged_step, state.step),
             codebook_stats=stats,
+            encoder_opt_state=encoder_opt_state,
         )
         return new_state, ({**metrics, "beta": beta}, ~new_state.diverged)
 
@@ -368,7 +454,29 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         probe_x, probe_label = (a[: settings.trace_examples] for a in train_data)
         probe_key = jax.random.fold_in(run_keys(key).probe, state.step)
         probed = probe(state.params, probe_x, probe_label, probe_key, hparams)
+        if aggressive_cap:  # leave the aggressive phase once I(x; z) stops rising
+            mi = probed["mutual_info"]
+            state = state._replace(aggressive=state.aggressive & (mi > state.last_mi), last_mi=mi)
+        if pretrain_steps:  # Li et al. (2019): a fresh decoder once the autoencoder is trained
+            state = reset_decoder(state, key)
         return state, {**metrics, **probed}
+
+    def reset_decoder(state: TrainState, key: Array) -> TrainState:
+        """At step ``pretrain_steps``: the decoder re-initialised (from its own key) and
+        the optimiser restarted; the pretrained encoder kept. Otherwise ``state``."""
+        strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
+        fresh = model.init(
+            jax.random.fold_in(run_keys(key).init, 1),
+            example, jnp.zeros((1, latent_dim)), None, example_label, strength,
+        )  # fmt: skip
+        params = with_part(state.params, decoder_part(fresh))
+        reset = state.step == pretrain_steps
+        pick = lambda new, old: jax.tree_util.tree_map(  # noqa: E731
+            lambda n, o: jnp.where(reset, n, o), new, old
+        )
+        return state._replace(
+            params=pick(params, state.params), opt_state=pick(tx.init(params), state.opt_state)
+        )
 
     return TrainFns(init=init, advance=advance, interval_draws=interval_draws, step=step)
 

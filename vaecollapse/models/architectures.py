@@ -60,11 +60,13 @@ def pixelcnn(config: Any, data_meta: dict[str, Any]) -> Pair:
 
 def lstm(config: Any, data_meta: dict[str, Any]) -> Pair:
     """A bidirectional-LSTM encoder and an LSTM language-model decoder (Bowman et al.
-    2016): ``embed_dim``, ``hidden``."""
+    2016): ``embed_dim``, ``hidden``; ``z_input`` ``initial`` feeds z to the decoder's
+    initial state only."""
     vocab = data_meta["vocab_size"]
+    z_every_step = config.get("z_input", "every_step") == "every_step"
     return (
         LSTMEncoder(vocab, config.embed_dim, config.hidden, config.latent_dim),
-        LSTMDecoder(vocab, config.embed_dim, config.hidden),
+        LSTMDecoder(vocab, config.embed_dim, config.hidden, z_every_step),
     )
 
 

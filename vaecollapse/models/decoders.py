@@ -86,7 +86,8 @@ class LSTMDecoder(nn.Module):
     """Autoregressive LSTM language model conditioned on z (Bowman et al. 2016).
 
     Input at step t is the previous token (a BOS token at t = 0) concatenated with z;
-    z also sets the initial state. Teacher forcing: ``context`` is the target sequence
+    z also sets the initial state (``z_every_step`` False: z sets the initial state
+    only, Bowman et al.'s model; skip-VAE-like access to z at every step is the default). Teacher forcing: ``context`` is the target sequence
     ``[B, T]``; logits at t depend only on tokens < t. Context dropout ("word dropout"):
     where ``keep[:, t]`` is False, token t is replaced by UNK as the input at t + 1.
 
@@ -97,15 +98,16 @@ class LSTMDecoder(nn.Module):
     vocab_size: int
     embed_dim: int
     hidden: int
+    z_every_step: bool = True
 
     @nn.compact
     def __call__(self, z: jax.Array, context: jax.Array, keep: jax.Array | None) -> jax.Array:
         batch, length = context.shape
         previous = previous_tokens(context, keep, self.vocab_size)
-        emb = nn.Embed(self.vocab_size + 2, self.embed_dim)(previous)
-        inputs = jnp.concatenate(
-            [emb, jnp.broadcast_to(z[:, None, :], (batch, length, z.shape[-1]))], axis=-1
-        )
+        inputs = nn.Embed(self.vocab_size + 2, self.embed_dim)(previous)
+        if self.z_every_step:
+            z_steps = jnp.broadcast_to(z[:, None, :], (batch, length, z.shape[-1]))
+            inputs = jnp.concatenate([inputs, z_steps], axis=-1)
         c0, h0 = jnp.split(nn.tanh(nn.Dense(2 * self.hidden)(z)), 2, axis=-1)
         out = nn.RNN(lstm_cell(self.hidden))(inputs, initial_carry=(c0, h0))
         return nn.Dense(self.vocab_size)(out)
