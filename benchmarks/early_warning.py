@@ -1,60 +1,310 @@
-"""Fit the early-warning threshold on some experiments' grids, evaluate it on others.
+"""The early warning, leave one grid out: fit on all grids but one, score on that one.
 
-Reads the ``results.nc`` of finished experiment workdirs (``make demo linear-phase
-image-phase``). For every run: I(x; z) of the probe at 20 % of training
-(`warning.warning_index`) and whether the run ended fully collapsed. Fits
-`warning.fit` on the --fit workdirs, scores it (`warning.scores`) on the --held-out
-ones, and prints both as JSON, for the fitted threshold and for the one
-`warning.THRESHOLD` ships (fitted 2026-11-27, when "ended fully collapsed" meant no
-active unit; docs/vae.md, "Early warning").
+Reads the ``results.nc`` of finished experiment workdirs (``make early-warning-grids``
+produces the two that are not ``make`` experiments' own). For every run and every
+candidate signal, the value at the first logged step at or past 5, 10 and 20 % of
+training (`warning.warning_index`), from what the sweep traces: the KL of each latent
+dim (``kl_per_dim_trace``; a VQ-VAE's code information as its one unit), total KL and
+I(x; z) of the probe (``mutual_info_trace``). Each candidate is a rule "warn when the
+signal is below θ", θ fitted by balanced accuracy (`warning.fit`) on the other grids;
+one candidate is a two-feature logistic model (pure NumPy), one is parameter-free (the
+KL of each dim extrapolated to the end of training against ε). The outcome is the end
+state: full collapse = every dim's KL below ε at the end (``collapse_state == 2``).
 
-    python benchmarks/early_warning.py --fit runs/demo runs/linear_phase \\
-        --held-out runs/image_phase
+The shipped rule (`warning.forecast`: every dim's KL below `warning.THRESHOLD` at 10 %)
+is scored through the product's own function. Prints one JSON line per candidate,
+fraction and held-out grid, then markdown: the shipped rule's held-out table, every
+candidate's summary, and the threshold fitted on all grids (what `warning.THRESHOLD`
+ships). ``--roc PATH`` draws the ROC of the main signal per held-out grid.
+
+    python benchmarks/early_warning.py [--workdirs runs/demo ...] \\
+        [--roc docs/figures/early_warning_roc.png]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+from pathlib import Path
 
 import numpy as np
 
-from vaecollapse import results, warning
+from vaecollapse import results, states, warning
+
+WORKDIRS = [
+    "runs/demo",
+    "runs/linear_phase",
+    "runs/image_phase",
+    "runs/remedies",
+    "runs/text_collapse",
+    "runs/ew_conv",
+]
+FRACTIONS = (0.05, 0.1, 0.2)
+MAIN = "kl_max"  # the shipped rule's signal
+EPS = 0.05  # the grids' collapse_kl_eps (checked on load)
 
 
-def outcomes(workdirs: list[str]):
-    """(I(x; z) at the warning step, ended fully collapsed, warning step, onset) per run."""
-    mi, full, onset, steps = [], [], [], set()
-    for workdir in workdirs:
-        r = results.load(workdir)
-        index = warning.warning_index(r.sizes["step"])
-        steps.add(int(r.step[index]))
-        mi.append(r.mutual_info_trace.isel(step=index).values.ravel())
-        full.append((r.collapse_state.values == 2).ravel())
-        onset.append(r.collapse_onset_step.values.ravel())
-    return np.concatenate(mi), np.concatenate(full), sorted(steps), np.concatenate(onset)
+def load(workdir: str) -> dict:
+    """One grid's runs, flattened: logged steps, total steps, per-unit KL ``[R, T, d]``,
+    I(x; z) ``[R, T]``, end state and onset ``[R]``."""
+    r = results.load(workdir)
+    config = json.loads(r.attrs["config"])
+    if config.get("collapse_kl_eps", EPS) != EPS:
+        raise ValueError(f"{workdir}: collapse_kl_eps {config['collapse_kl_eps']} != {EPS}")
+    dims = list(r.collapse_state.dims)
+
+    def runs(name):
+        a = r[name].transpose(*dims, ...).values
+        return a.reshape(-1, *a.shape[len(dims) :])
+
+    return dict(
+        name=Path(workdir).name,
+        steps=r.step.values,
+        total=int(config["train"]["steps"]),
+        units=warning.kl_units(runs("kl_per_dim_trace"), runs("kl_trace")),
+        mi=np.maximum(runs("mutual_info_trace").astype(np.float64), warning.FLOOR),
+        state=runs("collapse_state").astype(int),
+        onset=runs("collapse_onset_step").astype(int),
+    )
+
+
+def _slope(steps: np.ndarray, y: np.ndarray, index: int) -> np.ndarray:
+    """Least-squares slope per step of ``y`` ``[R, T, ...]`` over logs 0..index (0 with
+    one log)."""
+    if index < 1:
+        return np.zeros(y.shape[:1] + y.shape[2:])
+    x = steps[: index + 1].astype(np.float64)
+    x = x - x.mean()
+    window = y[:, : index + 1]
+    return np.einsum("rt...,t->r...", window - window.mean(1, keepdims=True), x) / (x @ x)
+
+
+def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
+    """The warning step and each candidate's value per run (lower: collapse)."""
+    steps, total = grid["steps"], grid["total"]
+    i = warning.warning_index(steps, total, fraction)
+    log_kl = np.log(grid["units"])  # NaN for a VQ-VAE's absent dims
+    log_mi = np.log(grid["mi"])
+    remaining = total - steps[i]
+    slope_kl = _slope(steps, np.nan_to_num(log_kl, nan=0.0), i)
+    slope_mi = _slope(steps, log_mi, i)
+    top = np.nanargmax(log_kl[:, i], -1)
+    rows = np.arange(len(top))
+    log_total = np.log(np.nansum(grid["units"][:, i], -1))
+    return int(steps[i]), {
+        "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
+        "kl_total": log_total,
+        "mutual_info": log_mi[:, i],
+        "kl_max_trend": slope_kl[rows, top] * total,  # d log KL of the top dim / d(training)
+        "mi_trend": slope_mi * total,
+        "kl_max_extrapolated": np.nanmax(log_kl[:, i] + slope_kl * remaining, -1),
+        "mi_extrapolated": log_mi[:, i] + slope_mi * remaining,
+    }
+
+
+def auc(values: np.ndarray, full: np.ndarray) -> float:
+    """Area under the ROC of "warn when value < θ" (ties count half); NaN with one class."""
+    pos, neg = values[full], values[~full]
+    if not pos.size or not neg.size:
+        return float("nan")
+    less = (pos[:, None] < neg[None, :]).mean() + 0.5 * (pos[:, None] == neg[None, :]).mean()
+    return float(less)
+
+
+def roc(values: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """False-alarm and hit rates of "warn when value < θ" over every θ."""
+    thresholds = np.concatenate([[-np.inf], np.sort(np.unique(values)), [np.inf]])
+    warn = values[None, :] < thresholds[:, None]
+    fa = (warn & ~full).sum(1) / max((~full).sum(), 1)
+    hit = (warn & full).sum(1) / max(full.sum(), 1)
+    return fa, hit
+
+
+def logistic_fit(x: np.ndarray, y: np.ndarray, steps: int = 3000, l2: float = 1e-2):
+    """A logistic model on standardised ``x`` ``[N, k]`` by gradient descent; returns a
+    function from features to P(full)."""
+    mean, std = x.mean(0), x.std(0) + 1e-9
+    z = np.c_[(x - mean) / std, np.ones(len(x))]
+    weight = np.where(y, 0.5 / max(y.mean(), 1e-9), 0.5 / max(1 - y.mean(), 1e-9))  # balanced
+    w = np.zeros(z.shape[1])
+    for _ in range(steps):
+        p = 1 / (1 + np.exp(-z @ w))
+        grad = z.T @ (weight * (p - y)) / len(y) + l2 * np.r_[w[:-1], 0]
+        w -= 0.5 * grad
+    return lambda xx: 1 / (1 + np.exp(-np.c_[(xx - mean) / std, np.ones(len(xx))] @ w))
+
+
+def evaluate(grids: list[dict]) -> list[dict]:
+    """Every candidate at every fraction, each grid held out once."""
+    rows = []
+    for fraction in FRACTIONS:
+        sig = {g["name"]: signals(g, fraction) for g in grids}
+        names = [
+            *next(iter(sig.values()))[1],
+            "logistic(kl_max, kl_max_trend)",
+            "kl_max_extrapolated vs ε (no fit)",
+        ]
+
+        def features(grid_name, sig=sig):
+            return np.c_[sig[grid_name][1]["kl_max"], sig[grid_name][1]["kl_max_trend"]]
+
+        for name in names:
+            for held in grids:
+                rest = [g for g in grids if g is not held]
+                full_fit = np.concatenate([g["state"] == states.FULL for g in rest])
+                full = held["state"] == states.FULL
+                step, values = sig[held["name"]]
+                fitted = {}
+                if name.startswith("logistic"):
+                    x = np.concatenate([features(g["name"]) for g in rest])
+                    value = -logistic_fit(x, full_fit)(features(held["name"]))
+                    warn = value < -0.5
+                elif name.endswith("(no fit)"):
+                    value = values["kl_max_extrapolated"]
+                    warn = value < math.log(EPS)
+                else:
+                    value = values[name]
+                    theta = warning.fit(
+                        np.concatenate([sig[g["name"]][1][name] for g in rest]), full_fit
+                    )
+                    fitted = {"threshold": theta}
+                    if name == MAIN:  # through the product's own function
+                        f = warning.forecast(
+                            held["steps"],
+                            held["units"],
+                            held["total"],
+                            threshold=math.exp(theta),
+                            fraction=fraction,
+                        )
+                        assert f.step == step
+                        warn = f.warn
+                        fitted = {"threshold_nats": math.exp(theta)}
+                    else:
+                        warn = value < theta
+                rows.append(
+                    {
+                        "signal": name,
+                        "fraction": fraction,
+                        "held_out": held["name"],
+                        "warning_step": step,
+                    }
+                    | fitted
+                    | {"auc": auc(value, full)}
+                    | warning.scores(warn, full, step, held["onset"], held["total"])
+                )
+    return rows
+
+
+def _f(x: float, digits: int = 2) -> str:
+    return "–" if x is None or (isinstance(x, float) and math.isnan(x)) else f"{x:.{digits}f}"
+
+
+def markdown(rows: list[dict], grids: list[dict], fraction: float = warning.FRACTION) -> str:
+    """The shipped rule's held-out table at ``fraction`` and every candidate's summary."""
+    out = [
+        f"Shipped rule ({MAIN} below θ at {fraction:.0%} of training), each grid held out:",
+        "",
+        "| held-out grid | runs | ended full | warned | θ (nats) | warning step | accuracy "
+        "| false alarms | missed | median lead (steps / % of training) | late onsets (> 30 %) "
+        "| late warned | late median lead (%) | AUC |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    by_grid = {g["name"]: g for g in grids}
+    for r in rows:
+        if r["signal"] == MAIN and r["fraction"] == fraction:
+            pct = 100 * r["warning_step"] / by_grid[r["held_out"]]["total"]
+            at = f"{r['warning_step']} ({pct:.0f} %)"
+            out.append(
+                f"| {r['held_out']} | {r['runs']} | {r['ended_full']} | {r['warned']} | "
+                f"{r['threshold_nats']:.3f} | {at} | "
+                f"{_f(r['accuracy'])} | {_f(r['false_alarm_rate'])} | {_f(r['missed_rate'])} | "
+                f"{_f(r['median_lead_steps'], 0)} / {_f(r['median_lead_pct'], 0)} | "
+                f"{r['late_onsets']} | {_f(r['late_warned'])} | "
+                f"{_f(r['late_median_lead_pct'], 0)} | {_f(r['auc'])} |"
+            )
+    out += [
+        "",
+        "Every candidate, held out: worst accuracy, worst false-alarm rate, mean AUC over the "
+        "grids; late onsets (> 30 % of training) warned and their median lead, pooled:",
+        "",
+        "| signal | at | worst accuracy | worst false alarms | mean AUC | late warned "
+        "| late median lead (%) |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    for fr in FRACTIONS:
+        for name in dict.fromkeys(r["signal"] for r in rows):
+            sel = [r for r in rows if r["signal"] == name and r["fraction"] == fr]
+            late = sum(r["late_onsets"] for r in sel)
+            warned = sum(r["late_onsets"] * r["late_warned"] for r in sel if r["late_onsets"])
+            leads = [
+                r["late_median_lead_pct"] for r in sel if not math.isnan(r["late_median_lead_pct"])
+            ]
+            out.append(
+                f"| {name} | {fr:.0%} | {_f(min(r['accuracy'] for r in sel))} | "
+                f"{_f(max(r['false_alarm_rate'] for r in sel))} | "
+                f"{_f(np.nanmean([r['auc'] for r in sel]))} | "
+                f"{round(warned)} of {late} | "
+                f"{_f(float(np.median(leads)) if leads else float('nan'), 0)} |"
+            )
+    return "\n".join(out)
+
+
+def plot_roc(grids: list[dict], path: str, fraction: float = warning.FRACTION) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4.6, 4.2))
+    for g in grids:
+        _, values = signals(g, fraction)
+        full = g["state"] == states.FULL
+        fa, hit = roc(values[MAIN], full)
+        ax.plot(
+            fa,
+            hit,
+            drawstyle="steps-post",
+            label=f"{g['name']} (AUC {auc(values[MAIN], full):.2f})",
+        )
+    ax.plot([0, 1], [0, 1], "k:", lw=0.8)
+    ax.set_xlabel("false-alarm rate")
+    ax.set_ylabel("hit rate (ended fully collapsed, warned)")
+    ax.set_title(f"max_j KL_j at {fraction:.0%} of training", fontsize=10)
+    ax.legend(fontsize=7, loc="lower right")
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--fit", nargs="+", default=["runs/demo", "runs/linear_phase"])
-    parser.add_argument("--held-out", nargs="+", default=["runs/image_phase"])
+    parser.add_argument("--workdirs", nargs="+", default=WORKDIRS)
+    parser.add_argument("--roc", default=None, help="path of the ROC figure of the main signal")
     args = parser.parse_args()
-    per_workdir = {w: outcomes([w]) for w in dict.fromkeys(args.fit + args.held_out)}
-    mi, full = (np.concatenate([per_workdir[w][i] for w in args.fit]) for i in (0, 1))
-    threshold = warning.fit(mi, full)
-    print(json.dumps({"fitted_on": args.fit, "threshold": round(threshold, 4)}))
-    for label, value in (("fitted", threshold), ("shipped", warning.THRESHOLD)):
-        for name, workdirs in (("fit", args.fit), ("held_out", args.held_out)):
-            for workdir in workdirs:
-                mi, full, steps, onset = per_workdir[workdir]
-                score = warning.scores(mi < value, full, steps[0], onset)
-                print(
-                    json.dumps(
-                        {"threshold": f"{label} {value:.4f}", "set": name, "workdir": workdir}
-                        | {"warning_step": steps[0], **score}
-                    )
-                )
+    grids = [load(w) for w in args.workdirs]
+    rows = evaluate(grids)
+    for row in rows:
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}))
+    # the threshold the package ships: the same fit on every grid
+    sig = [signals(g, warning.FRACTION)[1][MAIN] for g in grids]
+    theta = warning.fit(
+        np.concatenate(sig), np.concatenate([g["state"] == states.FULL for g in grids])
+    )
+    print(
+        json.dumps(
+            {
+                "fitted_on": args.workdirs,
+                "signal": MAIN,
+                "fraction": warning.FRACTION,
+                "threshold_nats": round(math.exp(theta), 4),
+                "shipped": warning.THRESHOLD,
+            }
+        )
+    )
+    print()
+    print(markdown(rows, grids))
+    if args.roc:
+        plot_roc(grids, args.roc)
 
 
 if __name__ == "__main__":

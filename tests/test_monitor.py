@@ -102,6 +102,28 @@ def test_monitor_finds_the_onset_and_keeps_the_traces(tmp_path):
     assert fresh.onset is None
 
 
+def test_monitor_gives_the_early_warning_at_10_percent():
+    """`warning.forecast` read at the first update at or past 10 % of ``total_steps``:
+    every dim's KL below the threshold there → warned, predicted full; some → partial."""
+    m = monitor.CollapseMonitor(4, total_steps=1000)
+    m.update(50, *encoder(256, 4, 4))
+    assert m.warning is None and m.forecast is None and m.predicted_state is None
+    m.update(100, *encoder(256, 4, 0))  # collapsed at 10 %: KL = 0 in every dim
+    assert m.warning == 100 and m.predicted_state == "full"
+    assert m.forecast.step == 100 and bool(m.forecast.warn)
+    m.update(300, *encoder(256, 4, 4))  # later updates don't change what was read
+    assert m.warning == 100
+    partial = monitor.CollapseMonitor(4, total_steps=1000)
+    partial.update(120, *encoder(256, 4, 2))
+    assert partial.warning is None and partial.predicted_state == "partial"
+    healthy = monitor.CollapseMonitor(4, total_steps=1000)
+    healthy.update(100, *encoder(256, 4, 4))
+    assert healthy.warning is None and healthy.predicted_state == "healthy"
+    no_total = monitor.CollapseMonitor(4)
+    no_total.update(100, *encoder(256, 4, 0))
+    assert no_total.warning is None and no_total.predicted_state is None
+
+
 def test_public_api_names():
     assert vaecollapse.diagnose is monitor.diagnose
     assert vaecollapse.CollapseMonitor is monitor.CollapseMonitor

@@ -1,15 +1,79 @@
-"""The early warning: the rule, its fit and its scores, hand-computed; carried by results."""
+"""The early warning: the rule on hand-built traces, its fit and scores by hand, a
+monotonicity property, and one implementation shared by the sweep and the monitor."""
 
 import numpy as np
 import pytest
 from conftest import tiny_config
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
-from vaecollapse import monitor, results, sweep, warning
+from vaecollapse import monitor, results, states, sweep, warning
 
 
-@pytest.mark.parametrize("num_logs, index", [(1, 0), (5, 0), (10, 1), (12, 2), (30, 5)])
-def test_warning_index_is_the_first_log_at_or_past_20_percent(num_logs, index):
-    assert warning.warning_index(num_logs) == index
+@pytest.mark.parametrize(
+    "steps, total, fraction, index",
+    [
+        ([100, 200, 300], 1000, 0.1, 0),  # the first log is already past 10 %
+        ([50, 100, 150], 1000, 0.1, 1),  # at 10 % exactly
+        ([50, 100, 150], 1000, 0.12, 2),  # the first at or past
+        ([50, 100, 150], 1000, 0.2, -1),  # not reached yet
+        ([50, 100, 150, 200, 250, 300], 600, 0.1, 1),  # image_phase: step 100 reads 10 %
+    ],
+)
+def test_warning_index(steps, total, fraction, index):
+    assert warning.warning_index(steps, total, fraction) == index
+
+
+def test_forecast_on_hand_built_traces():
+    """Logs every 50 of 1000 steps: the rule reads step 100 (10 %). KL per dim there:
+    all below θ → full (warned); some → partial; none → healthy. Other steps don't count."""
+    steps = np.arange(1, 21) * 50
+    kl = np.full((4, 20, 3), 1.0)  # healthy everywhere but at step 100
+    kl[0, 1] = [0.01, 0.1, -0.002]  # an estimate below 0 reads as collapsed
+    kl[1, 1] = [0.01, 0.1, 0.3]
+    kl[2, 1] = [0.2, 0.3, 0.4]
+    kl[3, 1] = [0.1, 0.1, 0.1]
+    kl[3, 2:] = 0.0  # collapsed after the warning step: no warning at 10 %
+    f = warning.forecast(steps, kl, 1000, threshold=0.15)
+    assert f.step == 100
+    np.testing.assert_array_equal(f.warn, [True, False, False, True])
+    np.testing.assert_array_equal(
+        f.predicted_state, [states.FULL, states.PARTIAL, states.HEALTHY, states.FULL]
+    )
+    # the threshold is strict and shipped
+    assert not warning.forecast(steps, kl, 1000, threshold=0.1).warn[3]
+    assert warning.forecast(steps, kl[:, :, :1] * 0 + 0.01, 1000).warn.all()
+    assert warning.THRESHOLD > 0.05  # above ε: at 10 % a collapsing dim is still falling
+    # before 10 % of training: nothing read yet
+    early = warning.forecast(steps[:1], kl[:, :1], 1000)
+    assert early.step == -1 and not early.warn.any()
+    np.testing.assert_array_equal(early.predicted_state, [-1] * 4)
+
+
+def test_forecast_reads_a_vq_vaes_code_information():
+    """No per-dim KL (NaN): the total, its one unit, decides."""
+    steps = np.array([10, 20])
+    per_dim = np.full((2, 2, 4), np.nan)
+    kl = np.array([[0.01, 0.0], [3.0, 3.0]])
+    f = warning.forecast(steps, per_dim, 100, kl=kl, threshold=0.1)
+    np.testing.assert_array_equal(f.warn, [True, False])
+    np.testing.assert_array_equal(f.predicted_state, [states.FULL, states.HEALTHY])
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    kl=hnp.arrays(np.float64, (3, 6, 4), elements=st.floats(0, 2)),
+    cut=hnp.arrays(np.float64, (3, 6, 4), elements=st.floats(0, 1)),
+)
+def test_lowering_kl_never_removes_a_warning(kl, cut):
+    """Monotone: a run whose KL is lower anywhere is warned when the original was, and
+    its predicted state is never healthier."""
+    steps = np.arange(1, 7) * 10
+    before = warning.forecast(steps, kl, 60)
+    after = warning.forecast(steps, kl * (1 - cut), 60)
+    assert np.all(after.warn >= before.warn)
+    assert np.all(after.predicted_state >= before.predicted_state)
 
 
 def test_fit_takes_the_midpoint_of_the_separating_gap():
@@ -22,37 +86,48 @@ def test_fit_takes_the_midpoint_of_the_separating_gap():
 
 
 def test_scores_by_hand():
-    warn = np.array([True, True, False, False, True])
-    full = np.array([True, False, True, False, True])
-    onset = np.array([300, -1, 500, -1, 100])
-    s = warning.scores(warn, full, 200, onset)
-    assert s["accuracy"] == pytest.approx(3 / 5)
+    warn = np.array([True, True, False, False, True, True])
+    full = np.array([True, False, True, False, True, True])
+    onset = np.array([300, -1, 500, -1, 100, 700])
+    s = warning.scores(warn, full, 200, onset, total_steps=1000)
+    assert s["accuracy"] == pytest.approx(4 / 6)
     assert s["false_alarm_rate"] == pytest.approx(1 / 2)
-    assert s["missed_rate"] == pytest.approx(1 / 3)
-    assert s["median_lead_steps"] == pytest.approx(0.0)  # leads 100 and −100
+    assert s["missed_rate"] == pytest.approx(1 / 4)
+    assert s["median_lead_steps"] == pytest.approx(100.0)  # leads 100, −100, 500
+    assert s["median_lead_pct"] == pytest.approx(10.0)
+    # onsets after 30 %: 500 (missed) and 700 (warned, lead 500 = 50 %)
+    assert s["late_onsets"] == 2 and s["late_warned"] == pytest.approx(0.5)
+    assert s["late_median_lead_pct"] == pytest.approx(50.0)
 
 
-def test_early_warning_on_traces():
-    """10 logged steps: the warning reads the second (20 %)."""
-    trace = np.array([[1.0, 0.5, *[0.0] * 8], [1.0, 0.9, *[0.8] * 8]])
-    np.testing.assert_array_equal(warning.early_warning(trace, threshold=0.6), [True, False])
-    np.testing.assert_array_equal(warning.early_warning(trace, threshold=0.4), [False, False])
+def _monitor_replay(steps, kl_per_dim, total_steps):
+    """A monitor fed encoder outputs whose KL per dim is exactly ``kl_per_dim`` [T, d]:
+    μ = ±√(2 KL_j) over half the inputs each, σ = 1, so E_x KL_j = ½ μ² = KL_j."""
+    m = monitor.CollapseMonitor(kl_per_dim.shape[-1], total_steps=total_steps)
+    signs = np.where(np.arange(64) % 2 == 0, 1.0, -1.0)[:, None]
+    for step, kl in zip(steps, kl_per_dim, strict=True):
+        mu = signs * np.sqrt(2 * np.maximum(kl, 0))[None, :]
+        m.update(int(step), mu, np.zeros_like(mu))
+    return m
 
 
-def test_results_carry_the_warning_and_the_monitor_gives_it(tmp_path):
-    res = sweep.run_sweep(tiny_config(beta=(0.1, 50.0)), tmp_path, progress=False)
-    index = warning.warning_index(res.sizes["step"])
-    expected = res.mutual_info_trace.isel(step=index) < warning.THRESHOLD
-    np.testing.assert_array_equal(res.early_warning.values, expected.values)
-    step = int(res.step[index])
-    np.testing.assert_array_equal(
-        res.early_warning_step.values, np.where(expected.values, step, -1)
-    )
-    assert results.load(tmp_path).early_warning.dims == ("beta",)
-    m = monitor.CollapseMonitor(2, total_steps=1000)
-    zeros = np.zeros((64, 2))
-    m.update(100, np.random.default_rng(0).standard_normal((64, 2)), zeros)
-    assert m.warning is None  # before 20 % of training
-    m.update(200, zeros, zeros)  # collapsed at 20 %: I(x; z) = 0
-    assert m.warning == 200
-    assert monitor.CollapseMonitor(2).warning is None  # no total_steps: no warning
+def test_sweep_and_monitor_give_the_same_warning(tmp_path):
+    """The sweep's results.nc and a monitor fed the same KL trace: one rule, one answer."""
+    c = tiny_config(beta=(0.1, 50.0))
+    c.train.steps, c.train.log_every, c.checkpoint_every = 200, 20, 100
+    c.hparams.learning_rate = 1e-2  # so that β = 0.1 has learned a code by step 20
+    res = sweep.run_sweep(c, tmp_path, progress=False)
+    f = warning.forecast(res.step.values, res.kl_per_dim_trace.values, c.train.steps)
+    np.testing.assert_array_equal(res.early_warning.values, f.warn)
+    np.testing.assert_array_equal(res.early_warning_step.values, np.where(f.warn, f.step, -1))
+    np.testing.assert_array_equal(res.predicted_state.values, f.predicted_state)
+    assert res.attrs["early_warning_read_step"] == f.step == 20  # 10 % of 200 steps
+    assert results.load(tmp_path).predicted_state.dims == ("beta",)
+    assert list(res.early_warning.values) == [False, True]  # β = 0.1 healthy, β = 50 not
+    for i in range(res.sizes["beta"]):
+        trace = res.kl_per_dim_trace.isel(beta=i).values
+        m = _monitor_replay(res.step.values, trace, c.train.steps)
+        np.testing.assert_allclose(m.trace("kl"), trace.sum(-1), rtol=1e-4, atol=1e-6)
+        warned = bool(res.early_warning.values[i])
+        assert m.warning == (f.step if warned else None)
+        assert m.predicted_state == states.STATE_NAMES[int(res.predicted_state.values[i])]

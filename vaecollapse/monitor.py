@@ -5,7 +5,8 @@ NumPy in, NumPy out: ``mu`` and ``logvar`` are the encoder's outputs for N input
 tensor: ``mu.detach().cpu().numpy()``). `diagnose` measures one set of outputs with the
 sweep's own pure functions (`vaecollapse.diagnostics`); `CollapseMonitor` keeps the
 measures of a training loop, finds the collapse onset as the sweep does and gives the
-early warning of `vaecollapse.warning`.
+early warning of `vaecollapse.warning` (with the predicted end state) when told
+``total_steps``.
 """
 
 from __future__ import annotations
@@ -139,7 +140,10 @@ class CollapseMonitor:
 
     ``onset`` is the first updated step from which every latent dim's KL stays below
     ``kl_eps`` to the last update (`diagnostics.collapse_onset`, as the sweep measures
-    it): not None exactly when the last report's state is full.
+    it): not None exactly when the last report's state is full. Given ``total_steps``
+    (the run's length), `warning`, `predicted_state` and `forecast` are the early warning
+    of full collapse (`vaecollapse.warning.forecast`, the sweep's own rule), read at the
+    first update at or past 10 % of it.
     """
 
     def __init__(
@@ -186,16 +190,31 @@ class CollapseMonitor:
         return None if int(onset) < 0 else int(onset)
 
     @property
-    def warning(self) -> int | None:
-        """The step of the early warning of full collapse (`vaecollapse.warning`: I(x; z)
-        below its threshold at the first update at or past 20 % of ``total_steps``);
-        None without ``total_steps``, before that update, or when it gave no warning."""
-        if self.total_steps is None:
+    def forecast(self) -> warning.Forecast | None:
+        """`warning.forecast` on the updates so far: read at the first update at or past
+        `warning.FRACTION` (10 %) of ``total_steps``; None without ``total_steps`` or
+        before that update. The same function as the sweep's ``results.nc``."""
+        if self.total_steps is None or not self.reports:
             return None
-        for step, report in zip(self.steps, self.reports, strict=True):
-            if step >= warning.FRACTION * self.total_steps:
-                return step if report.mutual_info < warning.THRESHOLD else None
-        return None
+        per_dim = np.stack([r.kl_per_dim for r in self.reports])
+        f = warning.forecast(np.asarray(self.steps), per_dim, self.total_steps)
+        return None if f.step < 0 else f
+
+    @property
+    def warning(self) -> int | None:
+        """The step of the early warning of full collapse (`vaecollapse.warning`: every
+        latent dim's KL below `warning.THRESHOLD` at the first update at or past 10 % of
+        ``total_steps``); None without ``total_steps``, before that update, or when it
+        gave no warning."""
+        f = self.forecast
+        return f.step if f is not None and bool(f.warn) else None
+
+    @property
+    def predicted_state(self) -> str | None:
+        """The end state the early warning predicts (healthy, partial, full; `forecast`);
+        None before it is read."""
+        f = self.forecast
+        return None if f is None else diagnostics.STATE_NAMES[int(f.predicted_state)]
 
     def to_xarray(self) -> xr.Dataset:
         """The traces over ``step`` (and ``kl_per_dim`` over ``latent``)."""

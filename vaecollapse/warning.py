@@ -1,47 +1,109 @@
-"""Early warning of full collapse, from the first part of a run's training.
+"""Early warning of full collapse, from the first 10 % of a run's training.
 
-Rule: at the first logged step at or past `FRACTION` (20 %) of training, warn that the
-run will end fully collapsed (every latent dim's KL below ε, `diagnostics.collapse_state`)
-when the probe's I(x; z) is below `THRESHOLD` nats. The threshold ships with the
-package; it was fitted by ``python benchmarks/early_warning.py`` on the ``demo`` and
-``linear_phase`` grids (the midpoint of the gap that best separates the runs that ended
-fully collapsed, by balanced accuracy) on 2026-11-27, when "fully collapsed" meant no
-active unit, and is evaluated on ``image_phase``, which it never saw (docs/vae.md,
-"Early warning", with the refit under today's state). Pure NumPy.
+The rule (`forecast`, one pure NumPy function shared by `monitor.CollapseMonitor` and
+the sweep's ``results.nc``): at the first logged step at or past `FRACTION` (10 %) of
+training, read the KL of each latent dim, KL_j = E_x KL(q(z_j|x) ‖ p(z_j)). Dims below
+`THRESHOLD` nats are predicted to end collapsed: all of them → predicted state full
+(the warning), some → partial, none → healthy (the codes of `states`). A run that ends
+fully collapsed is one whose every dim's KL is below ε at the end
+(`diagnostics.collapse_state`); the threshold is higher than ε (0.05) because at 10 % of
+training a collapsing dim has not yet fallen all the way.
+
+`THRESHOLD` was fitted on 2026-12-01 by ``python benchmarks/early_warning.py`` (``make
+early-warning``): the midpoint of the gap that best separates, by balanced accuracy, the
+runs that ended fully collapsed from the others in six grids (``demo``,
+``linear_phase``, ``image_phase``, ``remedies``, ``text_collapse`` quick, ``ew_conv``).
+The same procedure, fitted on five grids and scored on the sixth (leave one grid out),
+is what docs/vae.md ("Early warning") reports; the trend signals measured there
+(slope of log KL, its extrapolation to the end of training, I(x; z)) did not do better
+held out. Pure NumPy, no JAX.
 """
 
 from __future__ import annotations
 
-import math
+from typing import NamedTuple
 
 import numpy as np
 
-FRACTION = 0.2
-THRESHOLD = 0.0325  # nats of I(x; z); benchmarks/early_warning.py, fitted on demo + linear_phase
+from vaecollapse import states
+
+FRACTION = 0.1
+THRESHOLD = 0.185  # nats of KL per dim; benchmarks/early_warning.py on six grids, 2026-12-01
+FLOOR = 1e-6  # nats: KLs below it (estimates can be ~0 or slightly negative) read as it
 
 
-def warning_index(num_logs: int) -> int:
-    """Index of the logged step at which the warning is given (the first at or past
-    `FRACTION` of training)."""
-    return max(1, math.ceil(FRACTION * num_logs)) - 1
+class Forecast(NamedTuple):
+    """What `forecast` predicts, per run (``[...]``, the runs' shape)."""
+
+    warn: np.ndarray  # bool: predicted to end fully collapsed
+    step: int  # the logged step it was read at; -1 when training has not reached it
+    predicted_state: np.ndarray  # int: states.HEALTHY / PARTIAL / FULL; -1 before `step`
 
 
-def early_warning(mi_trace: np.ndarray, threshold: float = THRESHOLD) -> np.ndarray:
-    """True where a run is predicted to end fully collapsed: ``mi_trace`` ``[..., T]``
-    (I(x; z) at each logged step) below ``threshold`` at `warning_index`."""
-    mi_trace = np.asarray(mi_trace)
-    return mi_trace[..., warning_index(mi_trace.shape[-1])] < threshold
+def warning_index(steps, total_steps: int, fraction: float = FRACTION) -> int:
+    """Index of the first logged step at or past ``fraction`` of ``total_steps``; -1 when
+    no logged step has got there yet."""
+    steps = np.asarray(steps)
+    reached = np.flatnonzero(steps >= fraction * total_steps)
+    return int(reached[0]) if reached.size else -1
 
 
-def fit(mi_at_warning: np.ndarray, ended_full: np.ndarray) -> float:
-    """The threshold that best separates runs that ended fully collapsed (below it) from
-    the others by balanced accuracy: the midpoint of the best gap between sorted values."""
-    mi, full = np.asarray(mi_at_warning, float).ravel(), np.asarray(ended_full, bool).ravel()
-    values = np.sort(np.unique(mi))
+def kl_units(kl_per_dim, kl=None) -> np.ndarray:
+    """The per-unit KL ``[..., T, d]`` the rule reads: ``kl_per_dim`` floored at `FLOOR`;
+    where a run has no per-dim KL (NaN in every dim: a VQ-VAE, whose one unit is its
+    code information) the total ``kl`` ``[..., T]`` in the first dim, NaN in the rest."""
+    per_dim = np.array(kl_per_dim, dtype=np.float64)
+    if kl is not None:
+        missing = np.all(np.isnan(per_dim), axis=(-2, -1))
+        per_dim[missing, :, 0] = np.asarray(kl, np.float64)[missing]
+    return np.where(np.isnan(per_dim), np.nan, np.maximum(per_dim, FLOOR))
+
+
+def forecast(
+    steps,
+    kl_per_dim,
+    total_steps: int,
+    *,
+    kl=None,
+    threshold: float = THRESHOLD,
+    fraction: float = FRACTION,
+) -> Forecast:
+    """The early warning of full collapse and the predicted end state of runs.
+
+    Args:
+      steps: ``[T]`` the logged steps (increasing).
+      kl_per_dim: ``[..., T, d]`` KL of each latent dim at each logged step (nats).
+      total_steps: the run's length in steps.
+      kl: ``[..., T]`` total KL, read only for runs without a per-dim KL (VQ-VAE).
+      threshold: KL (nats) below which a dim is predicted to end collapsed.
+      fraction: of ``total_steps``; the rule reads the first logged step at or past it.
+    """
+    units = kl_units(kl_per_dim, kl)
+    index = warning_index(steps, total_steps, fraction)
+    if index < 0:
+        shape = units.shape[:-2]
+        return Forecast(np.zeros(shape, bool), -1, np.full(shape, -1, np.int32))
+    at = units[..., index, :]
+    below = np.where(np.isnan(at), True, at < threshold)
+    counted = np.where(np.isnan(at), False, True)
+    num_below = (below & counted).sum(-1)
+    warn = below.all(-1) & counted.any(-1)
+    state = np.where(
+        warn, states.FULL, np.where(num_below > 0, states.PARTIAL, states.HEALTHY)
+    ).astype(np.int32)
+    return Forecast(warn, int(np.asarray(steps)[index]), state)
+
+
+def fit(signal: np.ndarray, ended_full: np.ndarray) -> float:
+    """The threshold that best separates runs that ended fully collapsed (``signal``
+    below it) from the others by balanced accuracy: the midpoint of the best gap between
+    sorted values."""
+    value, full = np.asarray(signal, float).ravel(), np.asarray(ended_full, bool).ravel()
+    values = np.sort(np.unique(value))
     candidates = (values[1:] + values[:-1]) / 2 if len(values) > 1 else values
     best, best_score = float(candidates[0]), -1.0
     for threshold in candidates:
-        warn = mi < threshold
+        warn = value < threshold
         hit = warn[full].mean() if full.any() else 1.0
         quiet = (~warn[~full]).mean() if (~full).any() else 1.0
         if (hit + quiet) / 2 > best_score:
@@ -49,15 +111,24 @@ def fit(mi_at_warning: np.ndarray, ended_full: np.ndarray) -> float:
     return best
 
 
-def scores(warn: np.ndarray, ended_full: np.ndarray, warn_step: int, onset: np.ndarray) -> dict:
+def scores(
+    warn: np.ndarray,
+    ended_full: np.ndarray,
+    warn_step: int,
+    onset: np.ndarray,
+    total_steps: int | None = None,
+    late: float = 0.3,
+) -> dict:
     """How a warning did against the outcome: accuracy, false-alarm rate (warned, did
     not end fully collapsed, over those), missed rate (ended full, not warned, over
-    those), and the median lead time (measured onset − warning step) of the warned
-    collapses with an onset."""
+    those), the median lead (measured onset − warning step) of the warned collapses with
+    an onset; with ``total_steps``, the lead in % of training and, of the collapses whose
+    onset is after ``late`` of training, the fraction warned and their median lead (%)."""
     warn, full = np.asarray(warn, bool).ravel(), np.asarray(ended_full, bool).ravel()
     onset = np.asarray(onset).ravel()
-    leads = onset[warn & full & (onset >= 0)] - warn_step
-    return {
+    hit = warn & full & (onset >= 0)
+    leads = onset[hit] - warn_step
+    out = {
         "runs": int(warn.size),
         "ended_full": int(full.sum()),
         "warned": int(warn.sum()),
@@ -66,3 +137,17 @@ def scores(warn: np.ndarray, ended_full: np.ndarray, warn_step: int, onset: np.n
         "missed_rate": float((~warn & full).sum() / max(full.sum(), 1)),
         "median_lead_steps": float(np.median(leads)) if leads.size else float("nan"),
     }
+    if total_steps is not None:
+        is_late = full & (onset > late * total_steps)
+        late_leads = onset[is_late & warn] - warn_step
+        out |= {
+            "median_lead_pct": 100 * out["median_lead_steps"] / total_steps,
+            "late_onsets": int(is_late.sum()),
+            "late_warned": float(warn[is_late].mean()) if is_late.any() else float("nan"),
+            "late_median_lead_pct": (
+                float(100 * np.median(late_leads) / total_steps)
+                if late_leads.size
+                else float("nan")
+            ),
+        }
+    return out

@@ -4,9 +4,9 @@
 `diagnostics.make_evaluate`; `check_data`, `result_bytes` and `finish` are what
 `sweep.run_sweep` and `assemble.assemble` used to do for VAEs by name: the test split must
 hold the pictures shown, the preflight's estimate of a run's results, and the VAE's own
-additions to ``results.nc`` (the early warning, histogram bins, pictures, the best
-z-independent reconstruction, the closed forms' spectrum). Loads JAX: imported only when
-a sweep runs (`families.vae` names it by path).
+additions to ``results.nc`` (the early warning and predicted end state, histogram bins,
+pictures, the best z-independent reconstruction, the closed forms' spectrum). Loads JAX:
+imported only when a sweep runs (`families.vae` names it by path).
 """
 
 from __future__ import annotations
@@ -72,16 +72,25 @@ def result_bytes(config, dataset: data.Dataset) -> int:
 
 def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, dict]:
     """The VAE's additions to ``results.nc``: the early warning of full collapse per run
-    (`warning`), the latent and histogram-bin coordinates, the pictures' data, and the
-    attributes the closed forms and the report read."""
+    and its predicted end state (`warning.forecast` on the KL-per-dim trace), the latent
+    and histogram-bin coordinates, the pictures' data, and the attributes the closed
+    forms and the report read."""
     grid_dims = list(variables["diverged"][0])
-    extra = {}
-    if "mutual_info_trace" in variables:  # the early warning of full collapse, per run
-        _, mi_trace = variables["mutual_info_trace"]
-        warned = warning.early_warning(mi_trace)
-        step = int(results.logged_steps(config)[warning.warning_index(mi_trace.shape[-1])])
-        extra["early_warning"] = (grid_dims, warned)
-        extra["early_warning_step"] = (grid_dims, np.where(warned, step, -1).astype(np.int32))
+    extra, warning_attrs = {}, {}
+    if "kl_per_dim_trace" in variables:  # the early warning of full collapse, per run
+        kl = variables["kl_trace"][1] if "kl_trace" in variables else None
+        f = warning.forecast(
+            results.logged_steps(config),
+            variables["kl_per_dim_trace"][1],
+            config.train.steps,
+            kl=kl,
+        )
+        extra["early_warning"] = (grid_dims, f.warn)
+        extra["early_warning_step"] = (grid_dims, np.where(f.warn, f.step, -1).astype(np.int32))
+        extra["predicted_state"] = (grid_dims, f.predicted_state)
+        warning_attrs = dict(
+            early_warning_read_step=f.step, early_warning_threshold=warning.THRESHOLD
+        )
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
     latent = variables["kl_per_dim"][1].shape[-1]
     coords = dict(
@@ -98,6 +107,7 @@ def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, 
         marginal_nll=diagnostics.marginal_nll(
             dataset.train, dataset.test[: config.train.eval_examples], dataset.meta["kind"]
         ),
+        **warning_attrs,
     )
     if "mi_bound" in dataset.meta:  # I(x; generating factor), e.g. log K topics
         attrs["mi_bound"] = dataset.meta["mi_bound"]
