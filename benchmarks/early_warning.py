@@ -43,6 +43,7 @@ WORKDIRS = [
 FRACTIONS = (0.05, 0.1, 0.2)
 MAIN = "kl_max"  # the shipped rule's signal
 EPS = 0.05  # the grids' collapse_kl_eps (checked on load)
+PREVIOUS = "I(x; z) < 0.0325 nats (the rule until 2026-12-01, no refit)"
 
 
 def load(workdir: str) -> dict:
@@ -92,15 +93,21 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
     top = np.nanargmax(log_kl[:, i], -1)
     rows = np.arange(len(top))
     log_total = np.log(np.nansum(grid["units"][:, i], -1))
-    return int(steps[i]), {
-        "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
-        "kl_total": log_total,
-        "mutual_info": log_mi[:, i],
-        "kl_max_trend": slope_kl[rows, top] * total,  # d log KL of the top dim / d(training)
-        "mi_trend": slope_mi * total,
-        "kl_max_extrapolated": np.nanmax(log_kl[:, i] + slope_kl * remaining, -1),
-        "mi_extrapolated": log_mi[:, i] + slope_mi * remaining,
-    }
+    return (
+        int(steps[i]),
+        {
+            "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
+            "kl_total": log_total,
+            "mutual_info": log_mi[:, i],
+            "kl_max_trend": slope_kl[rows, top] * total,  # d log KL of the top dim / d(training)
+            # how far the top dim's KL has fallen from the highest any dim reached so far
+            "kl_max_from_peak": np.nanmax(log_kl[:, i], -1)
+            - np.nanmax(log_kl[:, : i + 1], (-2, -1)),
+            "mi_trend": slope_mi * total,
+            "kl_max_extrapolated": np.nanmax(log_kl[:, i] + slope_kl * remaining, -1),
+            "mi_extrapolated": log_mi[:, i] + slope_mi * remaining,
+        },
+    )
 
 
 def auc(values: np.ndarray, full: np.ndarray) -> float:
@@ -144,6 +151,7 @@ def evaluate(grids: list[dict]) -> list[dict]:
             *next(iter(sig.values()))[1],
             "logistic(kl_max, kl_max_trend)",
             "kl_max_extrapolated vs ε (no fit)",
+            PREVIOUS,
         ]
 
         def features(grid_name, sig=sig):
@@ -160,6 +168,9 @@ def evaluate(grids: list[dict]) -> list[dict]:
                     x = np.concatenate([features(g["name"]) for g in rest])
                     value = -logistic_fit(x, full_fit)(features(held["name"]))
                     warn = value < -0.5
+                elif name == PREVIOUS:
+                    value = values["mutual_info"]
+                    warn = value < math.log(0.0325)
                 elif name.endswith("(no fit)"):
                     value = values["kl_max_extrapolated"]
                     warn = value < math.log(EPS)
