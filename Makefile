@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
 
 install: $(STAMP)
 
@@ -71,6 +71,20 @@ text-collapse: install
 
 symptoms: install
 	$(RUN) experiments/symptoms.py --workdir runs/symptoms
+
+# the early warning's held-out table (docs/vae.md, "Early warning"): each grid left out of
+# the fit once and scored; reads runs/demo, linear_phase, image_phase, remedies (make demo
+# linear-phase image-phase remedies) and the two grids of early-warning-grids
+early-warning: install
+	$(PY) benchmarks/early_warning.py --roc docs/figures/early_warning_roc.png
+
+# late onsets for the warning: the LSTM text grid (quick) and a conv decoder over β, with and
+# without a KL warm-up over the first 40 % (36 runs, ~13 min on 2 shared CPU cores)
+early-warning-grids: install
+	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse --config.quick=True
+	$(RUN) experiments/demo.py --workdir runs/ew_conv --config.model.name=conv \
+	  --config.train.schedule=linear_warmup "--axis=beta=(0.3,1.0,2.0,4.0,8.0,16.0)" \
+	  "--axis=free_bits=(0.0,)" "--axis=warmup_steps=(0.0,600.0)"
 
 # the SSL family: SimSiam's stop-gradient as a continuous knob (docs/ssl.md)
 ssl-collapse: install
