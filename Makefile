@@ -62,9 +62,11 @@ image-phase: install
 remedies: install
 	$(RUN) experiments/remedies.py --workdir runs/remedies
 
-# the literature's remedies (BN-VAE, δ-VAE, MMD-VAE, IWAE, …) on He et al.'s text (docs/vae.md)
+# the literature's remedies (aggressive inference, BN-VAE, δ-VAE, MMD-VAE, IWAE, a pretrained
+# encoder, …) on He et al.'s text and on digits with the PixelCNN (docs/vae.md)
 remedies-literature: install
 	$(RUN) experiments/remedies_literature.py --workdir runs/remedies_literature
+	$(RUN) experiments/remedies_literature_digits.py --workdir runs/remedies_literature_digits
 
 text-collapse: install
 	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse

@@ -93,3 +93,21 @@ def test_text_collapse_quick_lstm_collapses_warmup_and_word_dropout_prevent_it(t
     ):
         assert (cure.kl > 0.5).all() and (cure.mutual_info > 0.5).all()
         assert (cure.recon < plain.recon).all()
+
+
+@pytest.mark.slow
+def test_remedies_literature_quick_plain_collapses_and_the_floors_hold(tmp_path):
+    """He et al.'s text (seed 0): the plain LSTM VAE ends fully collapsed; BN-VAE (γ =
+    0.5) keeps every dim's expected KL at its floor γ²/2 or above (the batch-variance
+    factor v/(v + 1e-5) taken as 1 − 1e-3) and δ-VAE (δ = 0.1) every dim's KL at δ or
+    above (`objectives.bn_mean`, `objectives.delta_log_var`), both on the trained runs'
+    evaluation; neither collapses."""
+    results = run_quick("remedies_literature", tmp_path).isel(seed=0)
+    plain = results.sel(variant="plain")
+    assert int(plain.collapse_state) == diagnostics.FULL and float(plain.kl) < 0.05
+    bn, delta = results.sel(variant="bn_vae"), results.sel(variant="delta_vae")
+    assert (bn.kl_per_dim >= (1 - 1e-3) * 0.5**2 / 2).all()
+    assert (delta.kl_per_dim >= 0.1 * (1 - 1e-4)).all()
+    for run in (bn, delta):
+        assert int(run.collapse_state) == diagnostics.HEALTHY
+        assert float(run.mutual_info) > float(plain.mutual_info)
