@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from vaecollapse import monitor, results, states, sweep, warning
+from vaecollapse.families import vae_report
 
 
 @pytest.mark.parametrize(
@@ -124,6 +125,11 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     assert res.attrs["early_warning_read_step"] == f.step == 20  # 10 % of 200 steps
     assert results.load(tmp_path).predicted_state.dims == ("beta",)
     assert list(res.early_warning.values) == [False, True]  # β = 0.1 healthy, β = 50 not
+    note = vae_report.warning_note(results.load(tmp_path))
+    assert (
+        f"At step 20 (10 % of training), every latent dim's KL below {warning.THRESHOLD:g}" in note
+    )
+    assert "warned of full collapse in 1 of 2 runs" in note
     for i in range(res.sizes["beta"]):
         trace = res.kl_per_dim_trace.isel(beta=i).values
         m = _monitor_replay(res.step.values, trace, c.train.steps)
