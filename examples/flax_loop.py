@@ -5,7 +5,7 @@ example; only vaecollapse's public API is used. Every 50 steps the encoder's out
 a fixed batch go to the monitor, which prints the early warning of full collapse when
 it comes, and the onset at the end.
 
-    python examples/flax_loop.py --beta 10    # collapses: warns at 20 % of training
+    python examples/flax_loop.py --beta 10    # collapses: warns at 10 % of training
     python examples/flax_loop.py --beta 0.3   # healthy: stays quiet
 """
 
