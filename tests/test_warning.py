@@ -130,6 +130,10 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
         f"At step 20 (10 % of training), every latent dim's KL below {warning.THRESHOLD:g}" in note
     )
     assert "warned of full collapse in 1 of 2 runs" in note
+    # a results.nc written before the rule (no predicted_state): the report computes it
+    old = results.load(tmp_path).drop_vars(["predicted_state", "early_warning"])
+    old.attrs = {k: v for k, v in old.attrs.items() if not k.startswith("early_warning")}
+    assert vae_report.warning_note(old) == note
     for i in range(res.sizes["beta"]):
         trace = res.kl_per_dim_trace.isel(beta=i).values
         m = _monitor_replay(res.step.values, trace, c.train.steps)

@@ -79,15 +79,33 @@ def text_samples(results: xr.Dataset) -> str:
     return "\n".join(lines)
 
 
+def with_forecast(results: xr.Dataset, total_steps: int) -> xr.Dataset:
+    """``results`` with today's early warning (`warning.forecast`) computed from its KL
+    traces: ``early_warning``, ``predicted_state`` and the read step as an attribute (for
+    a ``results.nc`` written before the rule, whose own warning variables it replaces)."""
+    trace = results.kl_per_dim_trace.transpose(..., "step", "latent")
+    kl = results.kl_trace.transpose(..., "step") if "kl_trace" in results else None
+    f = warning.forecast(
+        results.step.values, trace.values, total_steps, kl=None if kl is None else kl.values
+    )
+    dims = trace.dims[:-2]
+    out = results.assign(early_warning=(dims, f.warn), predicted_state=(dims, f.predicted_state))
+    out.attrs = {**results.attrs, "early_warning_read_step": f.step,
+                 "early_warning_threshold": warning.THRESHOLD}  # fmt: skip
+    return out
+
+
 def warning_note(results: xr.Dataset) -> str:
     """Markdown: the early warning (`vaecollapse.warning.forecast`, as the sweep wrote it
     into ``results.nc``) and its predicted end states against the outcome."""
-    if "early_warning" not in results or "predicted_state" not in results:
-        return ""
-    step = int(results.attrs.get("early_warning_read_step", -1))
     total = (
         json.loads(results.attrs["config"])["train"]["steps"] if "config" in results.attrs else None
     )
+    if "predicted_state" not in results and "kl_per_dim_trace" in results and total:
+        results = with_forecast(results, total)  # written before the rule of 2026-12-01
+    if "early_warning" not in results or "predicted_state" not in results:
+        return ""
+    step = int(results.attrs.get("early_warning_read_step", -1))
     threshold = results.attrs.get("early_warning_threshold", warning.THRESHOLD)
     if step < 0:
         return (
