@@ -9,7 +9,7 @@ first 200 steps, the pretrained encoder's autoencoder for the first 100 — and 
 ``word_dropout`` and ``z_initial_only`` (the LSTM's; the PixelCNN's context dropout is
 `image_phase`'s axis). Table: `summary.md`; the measured one is in docs/vae.md.
 
-    vaecollapse run experiments/remedies_literature_digits.py --workdir runs/remedies_literature_digits
+    make remedies-literature   # both halves; this one into runs/remedies_literature_digits
     vaecollapse run experiments/remedies_literature_digits.py --workdir /tmp/rld --config.quick=True
 """
 

@@ -149,8 +149,8 @@ def test_lstm_decoder_with_z_at_the_initial_state_only():
         kernels = [  # the LSTM cell's input kernels: ii, if, ig, io
             leaf.shape
             for path, leaf in jax.tree_util.tree_leaves_with_path(params)
-            if "LSTMCell" in jax.tree_util.keystr(path) and jax.tree_util.keystr(path[-2:-1])
-            in ("['ii']", "['if']", "['ig']", "['io']")
+            if "LSTMCell" in jax.tree_util.keystr(path)
+            and jax.tree_util.keystr(path[-2:-1]) in ("['ii']", "['if']", "['ig']", "['io']")
         ]
         assert kernels and all(shape[0] == width for shape in kernels)
         out = decoder.apply(params, z, tokens, None)
@@ -180,5 +180,5 @@ def test_vq_refuses_aggressive_inference():
     c = tiny_config()
     c.model.bottleneck = "vq"
     c.train.aggressive_steps = 5
-    with pytest.raises(ValueError, match="train.aggressive_steps.*VQ-VAE"):
+    with pytest.raises(ValueError, match=r"train\.aggressive_steps.*VQ-VAE"):
         config_lib.check_point(c)

@@ -339,7 +339,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         if use_mmd:  # the prior's samples of the MMD, from their own stream
             shape = (batch_size, latent_dim)
             prior = jax.random.normal(jax.random.fold_in(draws.drop_key, 2), shape)
-        (_, (metrics, extras)), grads = grad_fn(params, x, label, draws.eps, keep, hparams, beta, prior)
+        (_, (metrics, extras)), grads = grad_fn(
+            params, x, label, draws.eps, keep, hparams, beta, prior
+        )
         return metrics, extras, grads
 
     def aggressive_encoder(state: TrainState, hparams, draws: Draws, train_data, beta, lr):
@@ -357,9 +359,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
                 params, hparams, step_draws(inner_key, i), train_data, beta
             )
             update, opt = tx.update(encoder_part(grads), opt, encoder_part(params))
-            encoder = jax.tree_util.tree_map(
-                lambda p, u: p - lr * u, encoder_part(params), update
-            )
+            encoder = jax.tree_util.tree_map(lambda p, u: p - lr * u, encoder_part(params), update)
             params = with_part(params, encoder)
             current = current + metrics["loss"]
             check = (i + 1) % aggressive_check == 0

@@ -87,7 +87,8 @@ class LSTMDecoder(nn.Module):
 
     Input at step t is the previous token (a BOS token at t = 0) concatenated with z;
     z also sets the initial state (``z_every_step`` False: z sets the initial state
-    only, Bowman et al.'s model; skip-VAE-like access to z at every step is the default). Teacher forcing: ``context`` is the target sequence
+    only, Bowman et al.'s model; skip-VAE-like access to z at every step is the
+    default). Teacher forcing: ``context`` is the target sequence
     ``[B, T]``; logits at t depend only on tokens < t. Context dropout ("word dropout"):
     where ``keep[:, t]`` is False, token t is replaced by UNK as the input at t + 1.
 
