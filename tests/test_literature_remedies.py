@@ -22,6 +22,15 @@ def _fns(**train_fields):
     return c, fns, train.data_arrays(dataset.train, dataset.train_labels)
 
 
+def _fns_schedule(schedule, **train_fields):
+    c = tiny_config()
+    c.train.schedule = schedule
+    c.train.update(train_fields)
+    dataset = data.load(c.data)
+    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
+    return c, fns, train.data_arrays(dataset.train, dataset.train_labels)
+
+
 def _leaves_equal(a, b) -> bool:
     return all(
         np.array_equal(x, y)
@@ -67,14 +76,68 @@ def test_aggressive_step_trains_the_encoder_cap_times_then_the_decoder(default_h
     assert _count(after.encoder_opt_state) == cap
 
 
-def test_aggressive_inner_loop_stops_when_its_loss_rises(default_hparams):
-    """With a check every step, the loop stops at the first step whose loss exceeds the
-    previous step's: never more steps than the cap, at least one."""
-    key = jax.random.PRNGKey(2)
-    _, fns, data_ = _fns(aggressive_steps=50, aggressive_check=1)
+def _replay_aggressive_step(c, key, hp, cap, check):
+    """He et al.'s inner loop and the decoder-only joint step, written out step by step
+    with optax and the loss function (the draws as `train` documents them: the inner
+    step i's minibatch from ``fold_in(fold_in(drop key of step 0, 3), i)``)."""
+    dataset = data.load(c.data)
+    model = models.build(c.model, dataset.meta)
+    fns = train.make_train_fns(c, model, dataset)
+    tx, loss_fn = train.make_optimizer("adam"), train.make_loss_fn(model)
+    xs, ys = train.data_arrays(dataset.train, dataset.train_labels)
+    grad = jax.value_and_grad(loss_fn, has_aux=True)
+    lr, beta = hp["learning_rate"], hp["beta"]
+    first = jax.tree_util.tree_map(lambda a: a[0], fns.interval_draws(key, jnp.int32(0)))
+    inner_key = jax.random.fold_in(first.drop_key, 3)
+    params = start = fns.init(key).params
+    enc = train.encoder_part
+    enc_state, previous, current, count = tx.init(enc(params)), np.inf, 0.0, 0
+
+    def loss_grads(params, index, eps, drop_key):
+        x, y = xs[index], ys[index]
+        keep = jax.random.bernoulli(drop_key, 1.0 - hp["context_dropout"], x.shape)
+        (loss, _), grads = grad(params, x, y, eps, keep, hp, beta)
+        return float(loss), grads
+
+    for i in range(cap):
+        batch_key, eps_key, drop_key = jax.random.split(jax.random.fold_in(inner_key, i), 3)
+        index = jax.random.randint(batch_key, (c.train.batch_size,), 0, len(xs))
+        eps = jax.random.normal(eps_key, (c.train.batch_size, c.model.latent_dim))
+        loss, grads = loss_grads(params, index, eps, drop_key)
+        update, enc_state = tx.update(enc(grads), enc_state, enc(params))
+        params = train.with_part(
+            params, jax.tree_util.tree_map(lambda p, u: p - lr * u, enc(params), update)
+        )
+        count, current = i + 1, current + loss
+        if (i + 1) % check == 0:
+            if current > previous:
+                break
+            previous, current = current, 0.0
+    _, grads = loss_grads(params, first.index, first.eps, first.drop_key)
+    decoder = {"params": train.decoder_part(grads)}
+    update, _ = tx.update(decoder, tx.init({"params": train.decoder_part(start)}), decoder)
+    moved = jax.tree_util.tree_map(
+        lambda p, u: p - lr * u, {"params": train.decoder_part(params)}, update
+    )
+    return train.with_part(params, moved["params"]), count
+
+
+@pytest.mark.parametrize(("cap", "check"), [(6, 100), (12, 2)])
+def test_aggressive_step_replayed_by_hand(default_hparams, cap, check):
+    """One step in the aggressive phase equals the replay: encoder-only Adam steps until
+    the cap or a rise of the block loss, then one step of the decoder's own Adam at the
+    updated encoder, the encoder left where the inner loop put it."""
+    c, fns, data_ = _fns(aggressive_steps=cap, aggressive_check=check)
+    key = jax.random.PRNGKey(5)
     after, _ = jax.jit(fns.step)(fns.init(key), default_hparams, key, data_)
-    count = _count(after.encoder_opt_state)
-    assert 1 <= count < 50  # minibatch losses go up and down: a rise comes early
+    expected, count = _replay_aggressive_step(c, key, default_hparams, cap, check)
+    for got, want in zip(
+        jax.tree_util.tree_leaves(after.params), jax.tree_util.tree_leaves(expected), strict=True
+    ):
+        np.testing.assert_allclose(got, want, rtol=2e-5, atol=2e-6)
+    assert _count(after.encoder_opt_state) == count and _count(after.opt_state) == 1
+    if check == 100:
+        assert count == cap
 
 
 def test_aggressive_phase_ends_when_mutual_information_stops_rising(default_hparams):
@@ -131,11 +194,33 @@ def test_pretrained_encoder_autoencodes_then_gets_a_fresh_decoder(default_hparam
         None,
     )
     assert _leaves_equal(train.decoder_part(state.params), train.decoder_part(fresh))
-    assert not _leaves_equal(train.encoder_part(state.params), train.encoder_part(fresh))
+    _, longer, _ = _fns(pretrain_steps=20)  # the same ten steps of pretraining
+    pretrained, _ = jax.jit(longer.advance)(longer.init(key), hp, key, data_)
+    assert _leaves_equal(train.encoder_part(state.params), train.encoder_part(pretrained.params))
+    assert not _leaves_equal(
+        train.encoder_part(state.params), train.encoder_part(longer.init(key).params)
+    )
     assert _count(state.opt_state) == 0
     state, trace = advance(state, hp, key, data_)  # now the VAE, β = 1
     assert float(trace["beta"]) == 1.0
     assert not _leaves_equal(train.decoder_part(state.params), train.decoder_part(fresh))
+    state, _ = advance(state, hp, key, data_)  # no second reset at 2P
+    assert not _leaves_equal(train.decoder_part(state.params), train.decoder_part(fresh))
+
+
+def test_pretrained_encoder_restarts_the_kl_schedule(default_hparams):
+    """After the autoencoder, a KL warm-up starts from 0 (Li et al. anneal after the
+    reset): the pretrained run's β over steps 10–19 is a plain warm-up's over 0–9."""
+    hp = {**default_hparams, "beta": jnp.float32(1.0), "warmup_steps": jnp.float32(20.0)}
+    key = jax.random.PRNGKey(6)
+    _, warm, data_ = _fns_schedule("linear_warmup", pretrain_steps=10)
+    _, warm_plain, _ = _fns_schedule("linear_warmup")
+    state, first = jax.jit(warm.advance)(warm.init(key), hp, key, data_)
+    _, second = jax.jit(warm.advance)(state, hp, key, data_)
+    _, reference = jax.jit(warm_plain.advance)(warm_plain.init(key), hp, key, data_)
+    assert float(first["beta"]) == 0.0
+    np.testing.assert_allclose(second["beta"], reference["beta"], rtol=1e-6)
+    assert 0.0 < float(second["beta"]) < 0.5
 
 
 def test_lstm_decoder_with_z_at_the_initial_state_only():
@@ -166,6 +251,7 @@ def test_lstm_decoder_with_z_at_the_initial_state_only():
         ("train", "aggressive_check", 0, "positive integer"),
         ("model", "z_input", "every_layer", "allowed: every_step, initial"),
         ("model", "z_input", "initial", "only the lstm decoder"),
+        ("train", "aggressive_steps", True, "non-negative integer"),
     ],
 )
 def test_bad_remedy_settings_are_refused_in_one_line(section, field, value, message):
@@ -181,4 +267,20 @@ def test_vq_refuses_aggressive_inference():
     c.model.bottleneck = "vq"
     c.train.aggressive_steps = 5
     with pytest.raises(ValueError, match=r"train\.aggressive_steps.*VQ-VAE"):
+        config_lib.check_point(c)
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"train.aggressive_steps": 5, "train.pretrain_steps": 10}, "one at a time"),
+        ({"train.pretrain_steps": 10, "model.conditional": True}, "CVAE"),
+    ],
+)
+def test_remedies_that_do_not_combine_are_refused(fields, message):
+    c = tiny_config()
+    for field, value in fields.items():
+        section, name = field.split(".")
+        c[section][name] = value
+    with pytest.raises(ValueError, match=message):
         config_lib.check_point(c)

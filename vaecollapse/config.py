@@ -529,12 +529,24 @@ def check_point(c: ml_collections.ConfigDict) -> None:
         _fail("model.z_input", c.model.z_input, "only the lstm decoder can take z elsewhere")
     for field in ("aggressive_steps", "pretrain_steps"):
         value = c.train[field]
-        if not isinstance(value, int) or value < 0:
+        if not isinstance(value, int) or isinstance(value, bool) or value < 0:
             _fail(f"train.{field}", value, "must be a non-negative integer (0: off)")
         if value and c.model.bottleneck == "vq":
             _fail(f"train.{field}", value, "must be 0 for a VQ-VAE (a Gaussian posterior's remedy)")
+        if value and c.model.conditional:
+            _fail(
+                f"train.{field}",
+                value,
+                "must be 0 for a CVAE (its label embedding is shared by encoder and decoder)",
+            )
+    if c.train.aggressive_steps and c.train.pretrain_steps:
+        _fail(
+            "train.pretrain_steps",
+            c.train.pretrain_steps,
+            "must be 0 with aggressive inference (train.aggressive_steps > 0): one at a time",
+        )
     check = c.train.aggressive_check
-    if not isinstance(check, int) or check <= 0:
+    if not isinstance(check, int) or isinstance(check, bool) or check <= 0:
         _fail("train.aggressive_check", check, "must be a positive integer")
     pretrain = c.train.pretrain_steps
     if pretrain and (pretrain % c.train.log_every or pretrain >= c.train.steps):

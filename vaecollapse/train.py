@@ -299,7 +299,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             stats = (jnp.ones(codebook.shape[0]), codebook)
         return TrainState(
             params=params,
-            opt_state=tx.init(params),
+            # with aggressive inference encoder and decoder keep separate Adam states (He
+            # et al.'s two optimisers): the decoder's here, the encoder's below
+            opt_state=tx.init({"params": decoder_part(params)} if aggressive_cap else params),
             step=jnp.int32(0),
             diverged=jnp.bool_(False),
             diverged_step=jnp.int32(-1),
@@ -380,9 +382,12 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         return params, opt
 
     def one_step(state: TrainState, hparams: Hparams, draws: Draws, train_data: Data):
-        beta = beta_at(state.step, hparams, total_steps)
-        if pretrain_steps:  # Li et al. (2019): an autoencoder (β = 0) first
-            beta = jnp.where(state.step < pretrain_steps, 0.0, beta)
+        if pretrain_steps:  # Li et al. (2019): an autoencoder (β = 0), then the schedule anew
+            after = state.step - pretrain_steps
+            beta = beta_at(jnp.maximum(after, 0), hparams, total_steps - pretrain_steps)
+            beta = jnp.where(after < 0, 0.0, beta)
+        else:
+            beta = beta_at(state.step, hparams, total_steps)
         lr = hparams["learning_rate"] * lr_factor(state.step)
         start_params, encoder_opt_state = state.params, state.encoder_opt_state
         if aggressive_cap:
@@ -390,18 +395,29 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
                 state, hparams, draws, train_data, beta, lr
             )
         metrics, extras, grads = loss_and_grads(start_params, hparams, draws, train_data, beta)
-        direction, opt_state = tx.update(grads, state.opt_state, start_params)
-        if aggressive_cap:  # in the aggressive phase the joint step moves the decoder only
-            frozen = jax.tree_util.tree_map(
-                lambda u: jnp.where(state.aggressive, 0.0, u), encoder_part(direction)
+        if aggressive_cap:  # the decoder's Adam; the encoder's moves only out of the phase
+            decoder, opt_state = tx.update(
+                {"params": decoder_part(grads)},
+                state.opt_state,
+                {"params": decoder_part(start_params)},
             )
-            direction = with_part(direction, frozen)
+            encoder, moved = tx.update(
+                encoder_part(grads), encoder_opt_state, encoder_part(start_params)
+            )
+            hold = lambda old, new: jax.tree_util.tree_map(  # noqa: E731
+                lambda o, n: jnp.where(state.aggressive, o, n), old, new
+            )
+            encoder = hold(jax.tree_util.tree_map(jnp.zeros_like, encoder), encoder)
+            encoder_opt_state = hold(encoder_opt_state, moved)
+            direction = {"params": {**decoder["params"], **encoder}}
+        else:
+            direction, opt_state = tx.update(grads, state.opt_state, start_params)
         params = jax.tree_util.tree_map(lambda p, u: p - lr * u, start_params, direction)
         stats = state.codebook_stats
         if vq is not None:
             restart_key = jax.random.fold_in(draws.drop_key, 1)
             params, stats = update_codebook(params, stats, extras, hparams, restart_key)
-        # Loss and gradients at state.params; a non-finite one marks the run diverged
+        # Loss and gradients at start_params; a non-finite one marks the run diverged
         # (its interval is undone in `advance`) and drops this step from the trace.
         finite = jnp.isfinite(metrics["loss"]) & _all_finite(grads)
         new_state = state._replace(
@@ -463,14 +479,16 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
 
     def reset_decoder(state: TrainState, key: Array) -> TrainState:
         """At step ``pretrain_steps``: the decoder re-initialised (from its own key) and
-        the optimiser restarted; the pretrained encoder kept. Otherwise ``state``."""
+        the optimiser restarted; the pretrained encoder kept. Otherwise ``state``. (Its
+        init runs at every logged step, a fraction of one step's cost; under vmap a
+        `lax.cond` would run both branches anyway.)"""
         strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
         fresh = model.init(
             jax.random.fold_in(run_keys(key).init, 1),
             example, jnp.zeros((1, latent_dim)), None, example_label, strength,
         )  # fmt: skip
         params = with_part(state.params, decoder_part(fresh))
-        reset = state.step == pretrain_steps
+        reset = (state.step == pretrain_steps) & ~state.diverged  # a diverged run stays frozen
         pick = lambda new, old: jax.tree_util.tree_map(  # noqa: E731
             lambda n, o: jnp.where(reset, n, o), new, old
         )
