@@ -24,7 +24,7 @@ static fields; the hyperparameter-only ones share one):
 
 The table (IW-NLL, KL, I(x; z), active units, mean ± std over seeds) is `summary.md`'s;
 docs/vae.md holds the measured one. The quick version (seed 0; the plain baseline,
-BN-VAE and δ-VAE: the claims of the slow tests, the floors included) takes ~10 min.
+BN-VAE and δ-VAE: the claims of the slow tests, the floors included) takes ~3 min.
 
     vaecollapse run experiments/remedies_literature.py --workdir runs/remedies_literature
     vaecollapse run experiments/remedies_literature.py --workdir /tmp/rl --config.quick=True
