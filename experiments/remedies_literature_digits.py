@@ -13,15 +13,11 @@ first 200 steps, the pretrained encoder's autoencoder for the first 100 — and 
     vaecollapse run experiments/remedies_literature_digits.py --workdir /tmp/rld --config.quick=True
 """
 
-import importlib.util
 import pathlib
 
-from vaecollapse.config import pixelcnn_digits
+from vaecollapse.config import experiment_config, pixelcnn_digits
 
-_TEXT = pathlib.Path(__file__).with_name("remedies_literature.py")
-_SPEC = importlib.util.spec_from_file_location("remedies_literature", _TEXT)
-TEXT = importlib.util.module_from_spec(_SPEC)
-_SPEC.loader.exec_module(TEXT)
+TEXT = pathlib.Path(__file__).with_name("remedies_literature.py")  # the text half
 LSTM_ONLY = ("word_dropout", "z_initial_only")
 
 
@@ -33,14 +29,15 @@ def get_config(arg=None):
     c.hparams.warmup_steps = 200.0
     c.sweep.seed = (0, 1, 2)
     variants = []
-    for name, fields in TEXT.get_config().variants:
+    for name, fields in experiment_config(TEXT).variants:
         if name in LSTM_ONLY:
             continue
         fields = tuple((f, 100 if f == "pretrain_steps" else v) for f, v in fields)
         variants.append((name, fields))
     c.variants = tuple(variants)
+    quick = [v[0] for v in experiment_config(TEXT, quick=True).variants]
     c.quick_overrides = (
         ("sweep.seed", (0,)),
-        ("variants", tuple(v for v in c.variants if v[0] in TEXT.QUICK)),
+        ("variants", tuple(v for v in c.variants if v[0] in quick)),
     )
     return c

@@ -22,15 +22,6 @@ def _fns(**train_fields):
     return c, fns, train.data_arrays(dataset.train, dataset.train_labels)
 
 
-def _fns_schedule(schedule, **train_fields):
-    c = tiny_config()
-    c.train.schedule = schedule
-    c.train.update(train_fields)
-    dataset = data.load(c.data)
-    fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
-    return c, fns, train.data_arrays(dataset.train, dataset.train_labels)
-
-
 def _leaves_equal(a, b) -> bool:
     return all(
         np.array_equal(x, y)
@@ -213,8 +204,8 @@ def test_pretrained_encoder_restarts_the_kl_schedule(default_hparams):
     reset): the pretrained run's β over steps 10–19 is a plain warm-up's over 0–9."""
     hp = {**default_hparams, "beta": jnp.float32(1.0), "warmup_steps": jnp.float32(20.0)}
     key = jax.random.PRNGKey(6)
-    _, warm, data_ = _fns_schedule("linear_warmup", pretrain_steps=10)
-    _, warm_plain, _ = _fns_schedule("linear_warmup")
+    _, warm, data_ = _fns(schedule="linear_warmup", pretrain_steps=10)
+    _, warm_plain, _ = _fns(schedule="linear_warmup")
     state, first = jax.jit(warm.advance)(warm.init(key), hp, key, data_)
     _, second = jax.jit(warm.advance)(state, hp, key, data_)
     _, reference = jax.jit(warm_plain.advance)(warm_plain.init(key), hp, key, data_)

@@ -47,9 +47,9 @@ class TrainState(NamedTuple):
     # Aggressive inference (He et al. 2019; `train.aggressive_steps` > 0): still in the
     # aggressive phase (bool), I(x; z) of the last logged probe, and the encoder's own Adam
     # state for the inner encoder-only steps; False, −inf and () when off.
-    aggressive: Array = None
-    last_mi: Array = None
-    encoder_opt_state: Any = ()
+    aggressive: Array
+    last_mi: Array
+    encoder_opt_state: Any
 
 
 ENCODER_PARAMS = ("encoder", "bn_shift")  # q(z|x)'s parameters; the rest is p(x|z)'s
@@ -245,15 +245,19 @@ def _undo_if_diverged(start: TrainState, end: TrainState) -> TrainState:
     step's critical path (a per-step select of every parameter and optimiser leaf
     cost a third of the reference model's step time on CPU).
     """
-    restore = lambda old, new: jax.tree_util.tree_map(  # noqa: E731
-        lambda o, n: jnp.where(end.diverged, o, n), old, new
-    )
+    restore = lambda old, new: _select(end.diverged, old, new)  # noqa: E731
     return end._replace(
         params=restore(start.params, end.params),
         opt_state=restore(start.opt_state, end.opt_state),
         codebook_stats=restore(start.codebook_stats, end.codebook_stats),
         encoder_opt_state=restore(start.encoder_opt_state, end.encoder_opt_state),
     )
+
+
+def _select(condition: Array, if_true: Any, if_false: Any) -> Any:
+    """Leaf by leaf, ``if_true`` where the (per-run scalar) ``condition`` holds, else
+    ``if_false`` (two pytrees of one structure)."""
+    return jax.tree_util.tree_map(lambda t, f: jnp.where(condition, t, f), if_true, if_false)
 
 
 def _all_finite(tree) -> Array:
@@ -287,11 +291,15 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     aggressive_check = int(config.train.get("aggressive_check", 10))
     pretrain_steps = int(config.train.get("pretrain_steps", 0))
 
-    def init(key: Array) -> TrainState:
+    def initial_params(init_key: Array) -> Any:
+        """The model's parameters initialised from ``init_key``."""
         strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
-        params = model.init(
-            run_keys(key).init, example, jnp.zeros((1, latent_dim)), None, example_label, strength
+        return model.init(
+            init_key, example, jnp.zeros((1, latent_dim)), None, example_label, strength
         )
+
+    def init(key: Array) -> TrainState:
+        params = initial_params(run_keys(key).init)
         if vq is None:
             stats = (jnp.ones(1), jnp.zeros((1, 1)))
         else:  # every code starts as if used once, at its initial position
@@ -404,11 +412,9 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             encoder, moved = tx.update(
                 encoder_part(grads), encoder_opt_state, encoder_part(start_params)
             )
-            hold = lambda old, new: jax.tree_util.tree_map(  # noqa: E731
-                lambda o, n: jnp.where(state.aggressive, o, n), old, new
-            )
-            encoder = hold(jax.tree_util.tree_map(jnp.zeros_like, encoder), encoder)
-            encoder_opt_state = hold(encoder_opt_state, moved)
+            zeros = jax.tree_util.tree_map(jnp.zeros_like, encoder)
+            encoder = _select(state.aggressive, zeros, encoder)
+            encoder_opt_state = _select(state.aggressive, encoder_opt_state, moved)
             direction = {"params": {**decoder["params"], **encoder}}
         else:
             direction, opt_state = tx.update(grads, state.opt_state, start_params)
@@ -482,18 +488,12 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         the optimiser restarted; the pretrained encoder kept. Otherwise ``state``. (Its
         init runs at every logged step, a fraction of one step's cost; under vmap a
         `lax.cond` would run both branches anyway.)"""
-        strength = None if model.posterior == "gaussian" else jnp.float32(1.0)  # shapes only
-        fresh = model.init(
-            jax.random.fold_in(run_keys(key).init, 1),
-            example, jnp.zeros((1, latent_dim)), None, example_label, strength,
-        )  # fmt: skip
+        fresh = initial_params(jax.random.fold_in(run_keys(key).init, 1))
         params = with_part(state.params, decoder_part(fresh))
         reset = (state.step == pretrain_steps) & ~state.diverged  # a diverged run stays frozen
-        pick = lambda new, old: jax.tree_util.tree_map(  # noqa: E731
-            lambda n, o: jnp.where(reset, n, o), new, old
-        )
         return state._replace(
-            params=pick(params, state.params), opt_state=pick(tx.init(params), state.opt_state)
+            params=_select(reset, params, state.params),
+            opt_state=_select(reset, tx.init(params), state.opt_state),
         )
 
     return TrainFns(init=init, advance=advance, interval_draws=interval_draws, step=step)

@@ -94,6 +94,19 @@ def forecast(
     return Forecast(warn, int(np.asarray(steps)[index]), state)
 
 
+def as_variables(f: Forecast, dims) -> tuple[dict, dict]:
+    """``results.nc``'s form of a `Forecast` over the runs' ``dims``: the variables
+    ``early_warning``, ``early_warning_step`` (−1 where not warned) and
+    ``predicted_state``, and the attributes ``early_warning_read_step`` and
+    ``early_warning_threshold``."""
+    variables = {
+        "early_warning": (dims, f.warn),
+        "early_warning_step": (dims, np.where(f.warn, f.step, -1).astype(np.int32)),
+        "predicted_state": (dims, f.predicted_state),
+    }
+    return variables, {"early_warning_read_step": f.step, "early_warning_threshold": THRESHOLD}
+
+
 def fit(signal: np.ndarray, ended_full: np.ndarray) -> float:
     """The threshold that best separates runs that ended fully collapsed (``signal``
     below it) from the others by balanced accuracy: the midpoint of the best gap between

@@ -81,17 +81,16 @@ def text_samples(results: xr.Dataset) -> str:
 
 def with_forecast(results: xr.Dataset, total_steps: int) -> xr.Dataset:
     """``results`` with today's early warning (`warning.forecast`) computed from its KL
-    traces: ``early_warning``, ``predicted_state`` and the read step as an attribute (for
-    a ``results.nc`` written before the rule, whose own warning variables it replaces)."""
+    traces, in the sweep's form (`warning.as_variables`; for a ``results.nc`` written
+    before the rule, whose own warning variables it replaces)."""
     trace = results.kl_per_dim_trace.transpose(..., "step", "latent")
     kl = results.kl_trace.transpose(..., "step") if "kl_trace" in results else None
     f = warning.forecast(
         results.step.values, trace.values, total_steps, kl=None if kl is None else kl.values
     )
-    dims = trace.dims[:-2]
-    out = results.assign(early_warning=(dims, f.warn), predicted_state=(dims, f.predicted_state))
-    out.attrs = {**results.attrs, "early_warning_read_step": f.step,
-                 "early_warning_threshold": warning.THRESHOLD}  # fmt: skip
+    variables, attrs = warning.as_variables(f, trace.dims[:-2])
+    out = results.assign(variables)
+    out.attrs = {**results.attrs, **attrs}
     return out
 
 

@@ -85,12 +85,7 @@ def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, 
             config.train.steps,
             kl=kl,
         )
-        extra["early_warning"] = (grid_dims, f.warn)
-        extra["early_warning_step"] = (grid_dims, np.where(f.warn, f.step, -1).astype(np.int32))
-        extra["predicted_state"] = (grid_dims, f.predicted_state)
-        warning_attrs = dict(
-            early_warning_read_step=f.step, early_warning_threshold=warning.THRESHOLD
-        )
+        extra, warning_attrs = warning.as_variables(f, grid_dims)
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
     latent = variables["kl_per_dim"][1].shape[-1]
     coords = dict(
