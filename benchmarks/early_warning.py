@@ -44,6 +44,9 @@ FRACTIONS = (0.05, 0.1, 0.2)
 MAIN = "kl_max"  # the shipped rule's signal
 EPS = 0.05  # the grids' collapse_kl_eps (checked on load)
 PREVIOUS = "I(x; z) < 0.0325 nats (the rule until 2026-12-01, no refit)"
+PULL = ("mu_var", "sigma_sq", "recon_pull", "kl_pull")  # `diagnostics.Pull`'s traces
+NO_FIT_PULL = "pull_max < 0: every dim's recon pull below β·KL pull (no fit)"
+BOUND = 30.0  # |log| of a ratio whose numerator or denominator is 0
 
 
 def load(workdir: str) -> dict:
@@ -59,14 +62,21 @@ def load(workdir: str) -> dict:
         a = r[name].transpose(*dims, ...).values
         return a.reshape(-1, *a.shape[len(dims) :])
 
+    pulls = {
+        name: runs(f"{name}_trace").astype(np.float64)
+        for name in PULL
+        if f"{name}_trace" in r  # results.nc written before 2026-12-02 lack them
+    }
     return dict(
         name=Path(workdir).name,
         steps=r.step.values,
         total=int(config["train"]["steps"]),
         units=warning.kl_units(runs("kl_per_dim_trace"), runs("kl_trace")),
         mi=np.maximum(runs("mutual_info_trace").astype(np.float64), warning.FLOOR),
+        beta_final=np.nanmax(runs("beta_trace").astype(np.float64), -1),
         state=runs("collapse_state").astype(int),
         onset=runs("collapse_onset_step").astype(int),
+        **pulls,
     )
 
 
@@ -93,9 +103,12 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
     top = np.nanargmax(log_kl[:, i], -1)
     rows = np.arange(len(top))
     log_total = np.log(np.nansum(grid["units"][:, i], -1))
+    out = {}
+    if "recon_pull" in grid:
+        out = pull_signals(grid, i)
     return (
         int(steps[i]),
-        {
+        out | {
             "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
             "kl_total": log_total,
             "mutual_info": log_mi[:, i],
@@ -108,6 +121,35 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
             "mi_extrapolated": log_mi[:, i] + slope_mi * remaining,
         },
     )
+
+
+def _log_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
+    """log(numerator / denominator), ±`BOUND` where either is ≤ 0 (NaN stays NaN)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        value = np.log(np.maximum(numerator, 0) / np.maximum(denominator, 0))
+    value = np.where(numerator <= 0, -BOUND, np.where(denominator <= 0, BOUND, value))
+    return np.where(np.isnan(numerator) | np.isnan(denominator), np.nan, np.clip(value, -BOUND, BOUND))
+
+
+def pull_signals(grid: dict, i: int) -> dict[str, np.ndarray]:
+    """The signals of `diagnostics.latent_pull`'s traces at log ``i``: per dim, the
+    encoder's signal to noise (Var_x μ_j / E σ_j²) and the ratio of reconstruction's pull
+    on the spread of μ_j to the KL's at the run's final β (> 1: the dim grows)."""
+    beta = grid["beta_final"][:, None]
+    log_snr = _log_ratio(grid["mu_var"][:, i], grid["sigma_sq"][:, i])
+    log_pull = _log_ratio(grid["recon_pull"][:, i], beta * grid["kl_pull"][:, i])
+    # the same ratio from the pulls summed over the logs so far (less noisy)
+    log_pull_sum = _log_ratio(
+        grid["recon_pull"][:, : i + 1].sum(1), beta * grid["kl_pull"][:, : i + 1].sum(1)
+    )
+    missing = np.all(np.isnan(log_pull), -1)  # VQ-VAE: no pull; read as not collapsing
+    return {
+        "snr_max": np.nanmax(np.where(np.isnan(log_snr), -BOUND, log_snr), -1),
+        "pull_max": np.where(missing, BOUND, np.nanmax(np.nan_to_num(log_pull, nan=-BOUND), -1)),
+        "pull_sum_max": np.where(
+            missing, BOUND, np.nanmax(np.nan_to_num(log_pull_sum, nan=-BOUND), -1)
+        ),
+    }
 
 
 def auc(values: np.ndarray, full: np.ndarray) -> float:
@@ -153,9 +195,12 @@ def evaluate(grids: list[dict]) -> list[dict]:
             "kl_max_extrapolated vs ε (no fit)",
             PREVIOUS,
         ]
+        if "pull_max" in names:
+            names += [NO_FIT_PULL, "logistic(kl_max, pull_max)"]
 
-        def features(grid_name, sig=sig):
-            return np.c_[sig[grid_name][1]["kl_max"], sig[grid_name][1]["kl_max_trend"]]
+        def features(grid_name, name, sig=sig):
+            second = "pull_max" if "pull_max" in name else "kl_max_trend"
+            return np.c_[sig[grid_name][1]["kl_max"], sig[grid_name][1][second]]
 
         for name in names:
             for held in grids:
@@ -165,12 +210,15 @@ def evaluate(grids: list[dict]) -> list[dict]:
                 step, values = sig[held["name"]]
                 fitted = {}
                 if name.startswith("logistic"):
-                    x = np.concatenate([features(g["name"]) for g in rest])
-                    value = -logistic_fit(x, full_fit)(features(held["name"]))
+                    x = np.concatenate([features(g["name"], name) for g in rest])
+                    value = -logistic_fit(x, full_fit)(features(held["name"], name))
                     warn = value < -0.5
                 elif name == PREVIOUS:
                     value = values["mutual_info"]
                     warn = value < math.log(0.0325)
+                elif name == NO_FIT_PULL:
+                    value = values["pull_max"]
+                    warn = value < 0.0
                 elif name.endswith("(no fit)"):
                     value = values["kl_max_extrapolated"]
                     warn = value < math.log(EPS)

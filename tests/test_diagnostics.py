@@ -224,3 +224,71 @@ def test_codebook_usage_matches_numpy(indices, num_codes):
     expected = np.exp(scipy.stats.entropy(p))
     np.testing.assert_allclose(perplexity, expected, rtol=1e-6)
     assert int(used) == len(set(indices))
+
+
+def _linear_recon(x, w, b, sigma2):
+    """Mean over inputs of ||x − (zW + b)||² / (2σ²): a linear Gaussian decoder's loss."""
+    return lambda z: jnp.mean(jnp.sum(jnp.square(x - z @ w - b), -1)) / (2 * sigma2)
+
+
+@settings(deadline=None, max_examples=15)
+@given(
+    seed=st.integers(0, 2**16),
+    free_bits=st.sampled_from([0.0, 0.05, 0.3, 5.0]),
+)
+def test_latent_pull_matches_finite_differences_and_the_kl_closed_form(seed, free_bits):
+    rng = np.random.default_rng(seed)
+    n, d, p = 64, 3, 5
+    x, w, b = rng.normal(size=(n, p)), rng.normal(size=(d, p)), rng.normal(size=p)
+    mean = rng.normal(size=(n, d)) * np.array([1.0, 0.3, 0.02])
+    log_var = rng.normal(size=(n, d)) * 0.2 - 1.0
+    eps = rng.normal(size=(n, d))
+    sigma2 = 0.7
+    pull = diagnostics.latent_pull(
+        _linear_recon(jnp.asarray(x), jnp.asarray(w), jnp.asarray(b), sigma2),
+        *(jnp.asarray(a, jnp.float32) for a in (mean, log_var, free_bits, eps)),
+    )
+    chex.assert_shape(tuple(pull), (d,))
+    z = mean + np.exp(0.5 * log_var) * eps
+
+    def recon_scaled(j, s):  # NumPy, float64: every μ_nj spread by (1 + s) about m_j
+        shifted = z.copy()
+        shifted[:, j] += s * (mean[:, j] - mean[:, j].mean())
+        return np.mean(np.sum((x - shifted @ w - b) ** 2, -1)) / (2 * sigma2)
+
+    h = 1e-5
+    fd = [-(recon_scaled(j, h) - recon_scaled(j, -h)) / (2 * h) for j in range(d)]
+    np.testing.assert_allclose(pull.recon_pull, fd, rtol=1e-3, atol=1e-5)
+    per_input = -(x - z @ w - b) @ w.T / sigma2  # ∂(−log p(x_n|z_n))/∂z_n
+    np.testing.assert_allclose(pull.recon_grad, np.sqrt((per_input**2).mean(0)), rtol=1e-4)
+    kl_dims = 0.5 * (mean**2 + np.exp(log_var) - log_var - 1).mean(0)
+    var = mean.var(0)  # population variance: d/ds ½ mean(μ(s)²) = Var_x μ
+    np.testing.assert_allclose(
+        pull.kl_pull, np.where(kl_dims > free_bits, var, 0.0), rtol=1e-4, atol=1e-7
+    )
+    np.testing.assert_allclose(pull.mu_var, var, rtol=1e-4)
+    np.testing.assert_allclose(pull.sigma_sq, np.exp(log_var).mean(0), rtol=1e-5)
+
+
+def test_latent_pull_balances_at_the_linear_vae_optimum_and_vanishes_on_an_ignored_dim():
+    """At the β-VAE's optimal encoder for a linear decoder W (μ = (WᵀW + βσ²I)⁻¹Wᵀx,
+    each input's gradient zero at z = μ) reconstruction's pull equals β times the KL's on
+    every dim; a dim whose decoder row is zero gets no reconstruction pull."""
+    rng = np.random.default_rng(0)
+    n, d, p, sigma2, beta = 200, 3, 6, 0.5, 2.0
+    x = rng.normal(size=(n, p)) * np.linspace(2.0, 0.5, p)
+    w = rng.normal(size=(d, p))
+    encoder = np.linalg.solve(w @ w.T + beta * sigma2 * np.eye(d), w)  # [d, p]
+    mean, zeros = jnp.asarray(x @ encoder.T), jnp.zeros((n, d))
+
+    def pull(w):
+        recon = _linear_recon(jnp.asarray(x), jnp.asarray(w), 0.0, sigma2)
+        return diagnostics.latent_pull(recon, mean, zeros, jnp.float32(0.0), zeros)
+
+    balanced = pull(w)
+    np.testing.assert_allclose(balanced.recon_pull, beta * balanced.kl_pull, rtol=2e-3)
+    assert np.all(balanced.kl_pull > 0)
+    w[1] = 0.0
+    ignored = pull(w)
+    assert ignored.recon_pull[1] == 0.0 and ignored.recon_grad[1] == 0.0
+    assert ignored.kl_pull[1] > 0

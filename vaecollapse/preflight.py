@@ -20,7 +20,7 @@ OVERHEAD = 2**20  # bytes: results.nc's metadata, config, data pictures; config.
 
 def result_bytes(num_logs: int, latent_dim: int, pixels: int) -> int:
     """Bytes of one run's results (traces, per-dim values, histograms, pictures)."""
-    traces = num_logs * (6 + latent_dim)
+    traces = num_logs * (6 + 6 * latent_dim)  # per-dim KL and `diagnostics.Pull`
     per_dim = 3 * latent_dim
     histograms = len(diagnostics.MU_EDGES) + len(diagnostics.SIGMA_EDGES)
     pictures = 3 * diagnostics.NUM_SHOWN * pixels

@@ -438,19 +438,30 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         return new_state, ({**metrics, "beta": beta}, ~new_state.diverged)
 
     def probe(params: Any, x: Array, label: Array, key: Array, hparams) -> dict[str, Array]:
-        """Active units and I(x; z) on a fixed training subsample, at each logged step
-        (VQ-VAE: active units of z_q and the code entropy, `diagnostics.vq_information`)."""
+        """Active units, I(x; z) and the pull on each dim's spread of means
+        (`diagnostics.latent_pull`, for the early warning) on a fixed training subsample,
+        at each logged step (VQ-VAE: active units of z_q and the code entropy,
+        `diagnostics.vq_information`; no pull)."""
         if vq is not None:
             out = probe_model.apply(params, x, None, label, method=VAE.vq_forward)
+            absent = jnp.full((latent_dim,), jnp.nan)  # no Gaussian posterior to pull on
             return {
                 "active_units": diagnostics.active_units(out.z_q, settings.au_threshold),
                 "mutual_info": diagnostics.vq_information(out.indices, vq.num_codes),
+                **{name: absent for name in diagnostics.Pull._fields},
             }
         strength = objectives.posterior_strength(model.posterior, hparams)
         mean, log_var = probe_model.apply(params, x, label, strength, method=VAE.encode)
+
+        def recon(z):  # the probed inputs' mean −log p(x|z), nothing hidden from the decoder
+            return -jnp.mean(probe_model.apply(params, x, z, None, label, method=VAE.log_prob))
+
+        eps = jax.random.normal(jax.random.fold_in(key, 1), mean.shape)  # not I(x; z)'s draw
+        pull = diagnostics.latent_pull(recon, mean, log_var, hparams["free_bits"], eps)
         return {
             "active_units": diagnostics.active_units(mean, settings.au_threshold),
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, settings.mi_chunk),
+            **pull._asdict(),
         }
 
     def interval_draws(key: Array, step: Array) -> Draws:

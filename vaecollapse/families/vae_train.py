@@ -24,7 +24,8 @@ def trace_spec(latent_dim: int) -> dict[str, Trace]:
     scalars = ("loss", "recon", "kl", "beta", "mutual_info")
     spec = {name: Trace() for name in scalars}
     spec["active_units"] = Trace(dtype="int32", fill=-1)
-    spec["kl_per_dim"] = Trace((latent_dim,), ("latent",))
+    for name in ("kl_per_dim", *diagnostics.Pull._fields):
+        spec[name] = Trace((latent_dim,), ("latent",))
     return spec
 
 
@@ -47,7 +48,7 @@ def make_trainer(config, dataset: data.Dataset) -> Trainer:
         evaluate_traces=("kl", "kl_per_dim"),
         train_data=train.data_arrays(dataset.train, dataset.train_labels),
         eval_data=train.data_arrays(dataset.test[:n_eval], test_labels),
-        trace_bytes=4 * (4 + config.model.latent_dim),
+        trace_bytes=4 * (4 + (1 + len(diagnostics.Pull._fields)) * config.model.latent_dim),
     )
 
 
