@@ -80,10 +80,10 @@ symptoms: install
 early-warning: install
 	$(PY) benchmarks/early_warning.py --roc docs/figures/early_warning_roc.png
 
-# late onsets for the warning: the LSTM text grid (quick) and a conv decoder over β, with and
-# without a KL warm-up over the first 40 % (36 runs, ~13 min on 2 shared CPU cores)
+# late onsets for the warning: the text grid (LSTM and Transformer, = make text-collapse) and
+# a conv decoder over β, with and without a KL warm-up over the first 40 % (36 runs)
 early-warning-grids: install
-	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse --config.quick=True
+	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse
 	$(RUN) experiments/demo.py --workdir runs/ew_conv --config.model.name=conv \
 	  --config.train.schedule=linear_warmup "--axis=beta=(0.3,1.0,2.0,4.0,8.0,16.0)" \
 	  "--axis=free_bits=(0.0,)" "--axis=warmup_steps=(0.0,600.0)"

@@ -41,10 +41,10 @@ WORKDIRS = [
     "runs/ew_conv",
 ]
 FRACTIONS = (0.05, 0.1, 0.2)
-MAIN = "kl_max"  # the shipped rule's signal
+MAIN = "kl_at_final_beta"  # the shipped rule's signal (nats)
 EPS = 0.05  # the grids' collapse_kl_eps (checked on load)
 PREVIOUS = "I(x; z) < 0.0325 nats (the rule until 2026-12-01, no refit)"
-PULL = ("mu_var", "sigma_sq", "recon_pull", "kl_pull")  # `diagnostics.Pull`'s traces
+PULL = ("mu_var", "sigma_sq", "recon_pull", "kl_pull", "recon_grad")  # `diagnostics.Pull`'s traces
 NO_FIT_PULL = "pull_max < 0: every dim's recon pull below β·KL pull (no fit)"
 BOUND = 30.0  # |log| of a ratio whose numerator or denominator is 0
 
@@ -73,7 +73,8 @@ def load(workdir: str) -> dict:
         total=int(config["train"]["steps"]),
         units=warning.kl_units(runs("kl_per_dim_trace"), runs("kl_trace")),
         mi=np.maximum(runs("mutual_info_trace").astype(np.float64), warning.FLOOR),
-        beta_final=np.nanmax(runs("beta_trace").astype(np.float64), -1),
+        beta=runs("beta_trace").astype(np.float64),
+        beta_final=runs("beta_trace")[..., -1].astype(np.float64),  # the schedule's last
         state=runs("collapse_state").astype(int),
         onset=runs("collapse_onset_step").astype(int),
         **pulls,
@@ -108,8 +109,14 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
         out = pull_signals(grid, i)
     return (
         int(steps[i]),
-        out | {
+        out
+        | {
             "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
+            # the shipped rule's: KL_j carried to the final β (`warning.at_final_beta`)
+            "kl_at_final_beta": np.nanmax(
+                warning.at_final_beta(grid["units"][:, i], grid["beta"][:, i], grid["beta_final"]),
+                -1,
+            ),
             "kl_total": log_total,
             "mutual_info": log_mi[:, i],
             "kl_max_trend": slope_kl[rows, top] * total,  # d log KL of the top dim / d(training)
@@ -124,31 +131,45 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
 
 
 def _log_ratio(numerator: np.ndarray, denominator: np.ndarray) -> np.ndarray:
-    """log(numerator / denominator), ±`BOUND` where either is ≤ 0 (NaN stays NaN)."""
+    """log(numerator / denominator): +`BOUND` where the denominator is ≤ 0, else −`BOUND`
+    where the numerator is ≤ 0 (NaN stays NaN)."""
     with np.errstate(divide="ignore", invalid="ignore"):
         value = np.log(np.maximum(numerator, 0) / np.maximum(denominator, 0))
-    value = np.where(numerator <= 0, -BOUND, np.where(denominator <= 0, BOUND, value))
-    return np.where(np.isnan(numerator) | np.isnan(denominator), np.nan, np.clip(value, -BOUND, BOUND))
+    # no pull inward (β = 0, free bits holding the dim): nothing to collapse it
+    value = np.where(denominator <= 0, BOUND, np.where(numerator <= 0, -BOUND, value))
+    return np.where(
+        np.isnan(numerator) | np.isnan(denominator), np.nan, np.clip(value, -BOUND, BOUND)
+    )
 
 
 def pull_signals(grid: dict, i: int) -> dict[str, np.ndarray]:
-    """The signals of `diagnostics.latent_pull`'s traces at log ``i``: per dim, the
-    encoder's signal to noise (Var_x μ_j / E σ_j²) and the ratio of reconstruction's pull
-    on the spread of μ_j to the KL's at the run's final β (> 1: the dim grows)."""
-    beta = grid["beta_final"][:, None]
-    log_snr = _log_ratio(grid["mu_var"][:, i], grid["sigma_sq"][:, i])
-    log_pull = _log_ratio(grid["recon_pull"][:, i], beta * grid["kl_pull"][:, i])
-    # the same ratio from the pulls summed over the logs so far (less noisy)
-    log_pull_sum = _log_ratio(
-        grid["recon_pull"][:, : i + 1].sum(1), beta * grid["kl_pull"][:, : i + 1].sum(1)
-    )
-    missing = np.all(np.isnan(log_pull), -1)  # VQ-VAE: no pull; read as not collapsing
-    return {
-        "snr_max": np.nanmax(np.where(np.isnan(log_snr), -BOUND, log_snr), -1),
-        "pull_max": np.where(missing, BOUND, np.nanmax(np.nan_to_num(log_pull, nan=-BOUND), -1)),
-        "pull_sum_max": np.where(
-            missing, BOUND, np.nanmax(np.nan_to_num(log_pull_sum, nan=-BOUND), -1)
+    """The signals of `diagnostics.latent_pull`'s traces at log ``i`` (max over dims;
+    a VQ-VAE, without them, reads as not collapsing): the encoder's signal to noise
+    Var_x μ_j / E σ_j²; the ratio of reconstruction's pull on the spread of μ_j to the
+    KL's at the run's final β (> 1: the dim grows under it), at the β of the read step
+    (≈ 1 at equilibrium, > 1 growing), and the same from the pulls summed over the logs
+    so far (less noisy); the decoder's use of z_j, its RMS gradient per unit of final β."""
+    beta_final, beta_now = grid["beta_final"][:, None], grid["beta"][:, i, None]
+    upto = slice(0, i + 1)
+    per_dim = {
+        "snr_max": _log_ratio(grid["mu_var"][:, i], grid["sigma_sq"][:, i]),
+        "pull_max": _log_ratio(grid["recon_pull"][:, i], beta_final * grid["kl_pull"][:, i]),
+        "pull_now_max": _log_ratio(grid["recon_pull"][:, i], beta_now * grid["kl_pull"][:, i]),
+        "pull_now_sum_max": _log_ratio(
+            grid["recon_pull"][:, upto].sum(1), beta_now * grid["kl_pull"][:, upto].sum(1)
         ),
+        "decoder_grad_max": _log_ratio(
+            grid["recon_grad"][:, i], np.broadcast_to(beta_final, grid["recon_grad"][:, i].shape)
+        ),
+        # the decoder's use of z_j against the most it had so far (scale-free)
+        "decoder_grad_from_peak": _log_ratio(
+            grid["recon_grad"][:, i], np.fmax.reduce(grid["recon_grad"][:, upto], 1)
+        ),
+    }
+    missing = np.all(np.isnan(grid["recon_pull"][:, i]), -1)
+    return {
+        name: np.where(missing, BOUND, np.nanmax(np.nan_to_num(v, nan=-BOUND), -1))
+        for name, v in per_dim.items()
     }
 
 
@@ -196,11 +217,19 @@ def evaluate(grids: list[dict]) -> list[dict]:
             PREVIOUS,
         ]
         if "pull_max" in names:
-            names += [NO_FIT_PULL, "logistic(kl_max, pull_max)"]
+            names += [
+                NO_FIT_PULL,
+                "logistic(kl_max, pull_max)",
+                "logistic(kl_at_final_beta, pull_now_max)",
+                "logistic(kl_at_final_beta, pull_now_sum_max)",
+                "logistic(kl_at_final_beta, snr_max)",
+                "logistic(kl_at_final_beta, decoder_grad_max)",
+                "logistic(kl_at_final_beta, decoder_grad_from_peak)",
+            ]
 
         def features(grid_name, name, sig=sig):
-            second = "pull_max" if "pull_max" in name else "kl_max_trend"
-            return np.c_[sig[grid_name][1]["kl_max"], sig[grid_name][1][second]]
+            inside = name[len("logistic(") : -1].split(", ")
+            return np.stack([sig[grid_name][1][f] for f in inside], -1)
 
         for name in names:
             for held in grids:
@@ -233,12 +262,14 @@ def evaluate(grids: list[dict]) -> list[dict]:
                             held["steps"],
                             held["units"],
                             held["total"],
-                            threshold=math.exp(theta),
+                            beta=held["beta"],
+                            beta_final=held["beta_final"],
+                            threshold=theta,
                             fraction=fraction,
                         )
                         assert f.step == step
                         warn = f.warn
-                        fitted = {"threshold_nats": math.exp(theta)}
+                        fitted = {"threshold_nats": theta}
                     else:
                         warn = value < theta
                 rows.append(
@@ -331,7 +362,7 @@ def plot_roc(grids: list[dict], path: str, fraction: float = warning.FRACTION) -
     ax.plot([0, 1], [0, 1], "k:", lw=0.8)
     ax.set_xlabel("false-alarm rate")
     ax.set_ylabel("hit rate (ended fully collapsed, warned)")
-    ax.set_title(f"max_j KL_j at {fraction:.0%} of training", fontsize=10)
+    ax.set_title(f"max_j KL_j carried to the final β, at {fraction:.0%} of training", fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -357,7 +388,7 @@ def main() -> None:
                 "fitted_on": args.workdirs,
                 "signal": MAIN,
                 "fraction": warning.FRACTION,
-                "threshold_nats": round(math.exp(theta), 4),
+                "threshold_nats": round(theta, 4),
                 "shipped": warning.THRESHOLD,
             }
         )

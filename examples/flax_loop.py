@@ -57,14 +57,15 @@ def main() -> None:
         updates, opt_state = tx.update(grads, opt_state)
         return optax.apply_updates(params, updates), opt_state
 
-    monitor = vaecollapse.CollapseMonitor(latent_dim=8, total_steps=args.steps)
+    # β is constant here; with a warm-up, give the final β and each update's β
+    monitor = vaecollapse.CollapseMonitor(8, total_steps=args.steps, beta_final=args.beta)
     probe, rng, warned = x[:256], np.random.default_rng(0), False
     for i in range(1, args.steps + 1):
         batch = x[rng.integers(0, len(x), 64)]
         params, opt_state = step(params, opt_state, batch, jax.random.PRNGKey(i))
         if i % 50 == 0:
             mu, logvar, _ = model.apply(params, probe, jax.random.PRNGKey(0))
-            report = monitor.update(i, np.asarray(mu), np.asarray(logvar))
+            report = monitor.update(i, np.asarray(mu), np.asarray(logvar), beta=args.beta)
             if monitor.warning is not None and not warned:
                 warned = True
                 print(f"step {i}: WARNING: this run is heading for full posterior collapse")

@@ -124,6 +124,28 @@ def test_monitor_gives_the_early_warning_at_10_percent():
     assert no_total.warning is None and no_total.predicted_state is None
 
 
+def test_monitor_carries_the_kl_to_the_final_beta_under_a_warm_up():
+    """At 10 % of a warm-up to β = 8 (β = 1 there) dims with KL ≈ 0.5 nats: carried to
+    β = 8 (0.5 − ½ log 8 < θ) they warn; read as they are, they don't. β must come with
+    every update once ``beta_final`` is given, and must be a number ≥ 0."""
+    mu, logvar = encoder(256, 4, 4)
+    mu = mu / np.sqrt(np.mean(mu**2, 0)) * 1.0  # KL_j = ½ E μ² = 0.5
+    plain = monitor.CollapseMonitor(4, total_steps=1000)
+    warm = monitor.CollapseMonitor(4, total_steps=1000, beta_final=8.0)
+    plain.update(100, mu, np.zeros_like(mu))
+    warm.update(100, mu, np.zeros_like(mu), beta=1.0)
+    np.testing.assert_allclose(warm.reports[0].kl_per_dim, 0.5, rtol=1e-5)
+    assert plain.warning is None and plain.predicted_state == "healthy"
+    assert warm.warning == 100 and warm.predicted_state == "full"
+    with pytest.raises(ValueError, match=r"beta=None is invalid: this monitor has beta_final=8\.0"):
+        warm.update(200, mu, logvar)
+    for bad in (-1.0, float("nan"), "4", True):
+        with pytest.raises(ValueError, match="is invalid: must be a finite number >= 0"):
+            monitor.CollapseMonitor(4, total_steps=1000, beta_final=bad)
+    with pytest.raises(ValueError, match=r"beta=-0.5 is invalid"):
+        warm.update(300, mu, logvar, beta=-0.5)
+
+
 def test_public_api_names():
     assert vaecollapse.diagnose is monitor.diagnose
     assert vaecollapse.CollapseMonitor is monitor.CollapseMonitor

@@ -101,15 +101,81 @@ def test_scores_by_hand():
     assert s["late_median_lead_pct"] == pytest.approx(50.0)
 
 
-def _monitor_replay(steps, kl_per_dim, total_steps):
+def _monitor_replay(steps, kl_per_dim, total_steps, betas):
     """A monitor fed encoder outputs whose KL per dim is exactly ``kl_per_dim`` [T, d]:
-    μ = ±√(2 KL_j) over half the inputs each, σ = 1, so E_x KL_j = ½ μ² = KL_j."""
-    m = monitor.CollapseMonitor(kl_per_dim.shape[-1], total_steps=total_steps)
+    μ = ±√(2 KL_j) over half the inputs each, σ = 1, so E_x KL_j = ½ μ² = KL_j; β at each
+    update from ``betas`` [T], the last one final."""
+    m = monitor.CollapseMonitor(
+        kl_per_dim.shape[-1], total_steps=total_steps, beta_final=float(betas[-1])
+    )
     signs = np.where(np.arange(64) % 2 == 0, 1.0, -1.0)[:, None]
-    for step, kl in zip(steps, kl_per_dim, strict=True):
+    for step, kl, beta in zip(steps, kl_per_dim, betas, strict=True):
         mu = signs * np.sqrt(2 * np.maximum(kl, 0))[None, :]
-        m.update(int(step), mu, np.zeros_like(mu))
+        m.update(int(step), mu, np.zeros_like(mu), beta=float(beta))
     return m
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    eigenvalue=st.floats(0.01, 100.0),
+    sigma2=st.floats(0.05, 2.0),
+    beta_now=st.floats(0.01, 10.0),
+    growth=st.floats(1.0, 50.0),
+)
+def test_at_final_beta_is_the_linear_vaes_equilibrium_at_the_final_beta(
+    eigenvalue, sigma2, beta_now, growth
+):
+    """Lucas et al. (2019): a linear VAE's dim with data variance λ has equilibrium KL
+    ½ log(λ / βσ²) while λ > βσ², 0 after. Carried from β_now to β_final = growth · β_now,
+    the equilibrium KL at β_now is the one at β_final where the dim survives, and ≤ 0
+    (below any threshold) exactly where it dies."""
+    beta_final = beta_now * growth
+
+    def equilibrium(beta):
+        return max(0.0, 0.5 * np.log(eigenvalue / (beta * sigma2)))
+
+    if eigenvalue <= beta_now * sigma2:
+        return  # already collapsed at β_now: nothing to carry
+    carried = warning.at_final_beta(np.array([equilibrium(beta_now)]), beta_now, beta_final)[0]
+    if eigenvalue > beta_final * sigma2:
+        assert carried == pytest.approx(equilibrium(beta_final), abs=1e-9)
+    else:
+        assert carried <= 1e-9
+
+
+def test_forecast_carries_the_kl_to_the_final_beta():
+    """A KL warm-up: at 10 % β is 0.5 of a final 4, every dim's KL 0.5 nats; carried to
+    β = 4 that is 0.5 − ½ log 8 < 0, a warning; read as it is, none. β = 0 at either end
+    scales nothing; β_now = β_final is the plain reading."""
+    steps = np.arange(1, 11) * 100
+    kl = np.full((1, 10, 3), 0.5)
+    beta = np.linspace(0.25, 4.0, 10)[None, :]  # 0.5 at step 200
+    beta[0, 1] = 0.5
+    plain = warning.forecast(steps, kl, 2000)
+    carried = warning.forecast(steps, kl, 2000, beta=beta, beta_final=beta[:, -1])
+    assert plain.step == carried.step == 200
+    assert not plain.warn[0] and carried.warn[0]
+    np.testing.assert_allclose(
+        warning.at_final_beta(kl[:, 1], beta[:, 1], beta[:, -1]), 0.5 - 0.5 * np.log(8.0)
+    )
+    for now, final in ((0.0, 4.0), (0.5, 0.0), (4.0, 4.0)):
+        np.testing.assert_array_equal(warning.at_final_beta(kl[:, 1], now, final), kl[:, 1])
+    with pytest.raises(ValueError, match="beta and beta_final go together"):
+        warning.forecast(steps, kl, 2000, beta=beta)
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kl=hnp.arrays(np.float64, (3, 5, 2), elements=st.floats(0, 2)),
+    beta=hnp.arrays(np.float64, (3, 5), elements=st.floats(0.01, 5)),
+    more=st.floats(1.0, 20.0),
+)
+def test_a_larger_final_beta_never_removes_a_warning(kl, beta, more):
+    steps = np.arange(1, 6) * 10
+    before = warning.forecast(steps, kl, 50, beta=beta, beta_final=beta[:, -1])
+    after = warning.forecast(steps, kl, 50, beta=beta, beta_final=beta[:, -1] * more)
+    assert np.all(after.warn >= before.warn)
+    assert np.all(after.predicted_state >= before.predicted_state)
 
 
 def test_sweep_and_monitor_give_the_same_warning(tmp_path):
@@ -117,8 +183,17 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     c = tiny_config(beta=(0.1, 50.0))
     c.train.steps, c.train.log_every, c.checkpoint_every = 200, 20, 100
     c.hparams.learning_rate = 1e-2  # so that β = 0.1 has learned a code by step 20
+    c.train.schedule, c.hparams.warmup_steps = "linear_warmup", 100.0  # β still rising at 10 %
     res = sweep.run_sweep(c, tmp_path, progress=False)
-    f = warning.forecast(res.step.values, res.kl_per_dim_trace.values, c.train.steps)
+    beta = res.beta_trace.values
+    assert np.all(beta[:, 0] < beta[:, -1]) and np.allclose(beta[:, -1], [0.1, 50.0])
+    f = warning.forecast(
+        res.step.values,
+        res.kl_per_dim_trace.values,
+        c.train.steps,
+        beta=beta,
+        beta_final=beta[:, -1],
+    )
     np.testing.assert_array_equal(res.early_warning.values, f.warn)
     np.testing.assert_array_equal(res.early_warning_step.values, np.where(f.warn, f.step, -1))
     np.testing.assert_array_equal(res.predicted_state.values, f.predicted_state)
@@ -127,7 +202,8 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     assert list(res.early_warning.values) == [False, True]  # β = 0.1 healthy, β = 50 not
     note = vae_report.warning_note(results.load(tmp_path))
     assert (
-        f"At step 20 (10 % of training), every latent dim's KL below {warning.THRESHOLD:g}" in note
+        f"At step 20 (10 % of training), every latent dim's KL, carried to the final β "
+        f"(`warning.at_final_beta`), below {warning.THRESHOLD:g}" in note
     )
     assert "warned of full collapse in 1 of 2 runs" in note
     # a results.nc written before the rule (no predicted_state): the report computes it
@@ -136,7 +212,7 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     assert vae_report.warning_note(old) == note
     for i in range(res.sizes["beta"]):
         trace = res.kl_per_dim_trace.isel(beta=i).values
-        m = _monitor_replay(res.step.values, trace, c.train.steps)
+        m = _monitor_replay(res.step.values, trace, c.train.steps, beta[i])
         np.testing.assert_allclose(m.trace("kl"), trace.sum(-1), rtol=1e-4, atol=1e-6)
         warned = bool(res.early_warning.values[i])
         assert m.warning == (f.step if warned else None)

@@ -71,37 +71,34 @@ class Pull(NamedTuple):
     recon_grad: Array  # RMS over inputs of ∂(−log p(x|z))/∂z_j: how much the decoder uses z_j
 
 
-def latent_pull(
-    recon: Callable, mean: Array, log_var: Array, free_bits: Array, eps: Array
-) -> Pull:
+def latent_pull(recon_grad: Array, mean: Array, log_var: Array, free_bits: Array) -> Pull:
     """The pull of reconstruction and KL on each dim's spread of means.
 
     Scale every input's mean about the dim's average m_j,
     μ_nj(s) = m_j + (1 + s)(μ_nj − m_j), and differentiate each term of the loss at s = 0:
-    d/ds f = Σ_n ∂f/∂μ_nj (μ_nj − m_j). For the reconstruction loss R =
-    ``recon(z)`` (the batch mean of −log p(x_n|z_n)) at the reparameterised sample
-    z = μ + σ·``eps`` the training step sees, the pull outward is −dR/ds; for the KL term
+    d/ds f = Σ_n ∂f/∂μ_nj (μ_nj − m_j). For the reconstruction loss R (the batch mean
+    of −log p(x_n|z_n) at the reparameterised sample z = μ + σε a training step sees;
+    ∂R/∂μ = ∂R/∂z = ``recon_grad``) the pull outward is −dR/ds; for the KL term
     K = Σ_j max(λ, mean_n KL_nj) (`objectives.free_bits_kl`, the loss's own) the pull
     inward is dK/ds = Var_x μ_j where the dim's KL is above λ, 0 where free bits hold it.
     Under the loss R + βK the spread of dim j grows (to first order, at fixed σ and
     decoder) when recon_pull_j > β · kl_pull_j and shrinks toward collapse when below;
     the linear VAE's criterion λ_i > βσ² (Lucas et al. 2019) is this comparison at its
-    optimum.
+    optimum. Needs only what a training loop has: the encoder's outputs and the gradient
+    of its reconstruction loss with respect to the sampled z (PyTorch: ``z.grad``).
 
     Args:
-      recon: ``[N, d]`` latents → scalar mean reconstruction loss of the N inputs.
+      recon_grad: ``[N, d]`` ∂R/∂z of the batch-mean reconstruction loss R.
       mean, log_var: ``[N, d]`` the encoder's outputs.  free_bits: λ (nats per dim).
-      eps: ``[N, d]`` standard-normal noise of the sample (zeros: the decoder at z = μ).
     """
     centred = mean - jnp.mean(mean, axis=0)
-    grad = jax.grad(lambda m: recon(m + jnp.exp(0.5 * log_var) * eps))(mean)
     kl = lambda m: objectives.free_bits_kl(objectives.gaussian_kl(m, log_var), free_bits)  # noqa: E731
     return Pull(
         mu_var=jnp.mean(jnp.square(centred), axis=0),
         sigma_sq=jnp.mean(jnp.exp(log_var), axis=0),
-        recon_pull=-jnp.sum(grad * centred, axis=0),
+        recon_pull=-jnp.sum(recon_grad * centred, axis=0),
         kl_pull=jnp.sum(jax.grad(kl)(mean) * centred, axis=0),
-        recon_grad=mean.shape[0] * jnp.sqrt(jnp.mean(jnp.square(grad), axis=0)),
+        recon_grad=mean.shape[0] * jnp.sqrt(jnp.mean(jnp.square(recon_grad), axis=0)),
     )
 
 

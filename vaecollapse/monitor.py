@@ -109,6 +109,14 @@ def diagnose(
     return _measure(mu, logvar, kl_eps, au_threshold, key)
 
 
+def _check_beta(name: str, value) -> None:
+    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(
+        value, bool
+    )
+    if not (number and 0 <= value < np.inf):
+        raise ValueError(f"{name}={value!r} is invalid: must be a finite number >= 0")
+
+
 def _check_eps(kl_eps: float) -> None:
     if not kl_eps > 0:
         raise ValueError(f"kl_eps={kl_eps!r} is invalid: must be > 0 (nats)")
@@ -143,7 +151,9 @@ class CollapseMonitor:
     it): not None exactly when the last report's state is full. Given ``total_steps``
     (the run's length), `warning`, `predicted_state` and `forecast` are the early warning
     of full collapse (`vaecollapse.warning.forecast`, the sweep's own rule), read at the
-    first update at or past 10 % of it.
+    first update at or past 10 % of it. With a β schedule (a KL warm-up, say) give
+    ``beta_final``, the β the run will end with, and each update's ``beta``: the KL read
+    is carried to the final β (`warning.at_final_beta`), as the sweep does.
     """
 
     def __init__(
@@ -153,23 +163,36 @@ class CollapseMonitor:
         kl_eps: float = 0.05,
         au_threshold: float = 0.01,
         total_steps: int | None = None,
+        beta_final: float | None = None,
     ):
         if not isinstance(latent_dim, int) or latent_dim <= 0:
             raise ValueError(f"latent_dim={latent_dim!r} is invalid: must be a positive integer")
         _check_eps(kl_eps)
+        if beta_final is not None:
+            _check_beta("beta_final", beta_final)
         self.latent_dim, self.kl_eps, self.au_threshold = latent_dim, kl_eps, au_threshold
-        self.total_steps = total_steps
+        self.total_steps, self.beta_final = total_steps, beta_final
         self.steps: list[int] = []
+        self.betas: list[float] = []
         self.reports: list[CollapseReport] = []
 
-    def update(self, step: int, mu, logvar) -> CollapseReport:
-        """Measure the encoder outputs at ``step`` (increasing) and keep the report."""
+    def update(self, step: int, mu, logvar, *, beta: float | None = None) -> CollapseReport:
+        """Measure the encoder outputs at ``step`` (increasing) and keep the report;
+        ``beta``, the KL weight at ``step``, is needed when the monitor has ``beta_final``."""
         if self.steps and step <= self.steps[-1]:
             raise ValueError(f"step={step} is invalid: must be > the last step {self.steps[-1]}")
+        if self.beta_final is not None:
+            if beta is None:
+                raise ValueError(
+                    f"beta=None is invalid: this monitor has beta_final={self.beta_final!r}, "
+                    "so every update needs the β of its step"
+                )
+            _check_beta("beta", beta)
         mu, logvar = _encoder_outputs(mu, logvar, self.latent_dim)
         key = jax.random.fold_in(jax.random.PRNGKey(0), step)
         report = _measure(mu, logvar, self.kl_eps, self.au_threshold, key)
         self.steps.append(int(step))
+        self.betas.append(np.nan if beta is None else float(beta))
         self.reports.append(report)
         return report
 
@@ -197,15 +220,18 @@ class CollapseMonitor:
         if self.total_steps is None or not self.reports:
             return None
         per_dim = np.stack([r.kl_per_dim for r in self.reports])
-        f = warning.forecast(np.asarray(self.steps), per_dim, self.total_steps)
+        schedule = {}
+        if self.beta_final is not None:
+            schedule = dict(beta=np.asarray(self.betas), beta_final=np.float64(self.beta_final))
+        f = warning.forecast(np.asarray(self.steps), per_dim, self.total_steps, **schedule)
         return None if f.step < 0 else f
 
     @property
     def warning(self) -> int | None:
         """The step of the early warning of full collapse (`vaecollapse.warning`: every
-        latent dim's KL below `warning.THRESHOLD` at the first update at or past 10 % of
-        ``total_steps``); None without ``total_steps``, before that update, or when it
-        gave no warning."""
+        latent dim's KL, carried to ``beta_final`` when given, below `warning.THRESHOLD`
+        at the first update at or past 10 % of ``total_steps``); None without
+        ``total_steps``, before that update, or when it gave no warning."""
         f = self.forecast
         return f.step if f is not None and bool(f.warn) else None
 

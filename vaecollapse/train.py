@@ -457,7 +457,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             return -jnp.mean(probe_model.apply(params, x, z, None, label, method=VAE.log_prob))
 
         eps = jax.random.normal(jax.random.fold_in(key, 1), mean.shape)  # not I(x; z)'s draw
-        pull = diagnostics.latent_pull(recon, mean, log_var, hparams["free_bits"], eps)
+        recon_grad = jax.grad(recon)(mean + jnp.exp(0.5 * log_var) * eps)
+        pull = diagnostics.latent_pull(recon_grad, mean, log_var, hparams["free_bits"])
         return {
             "active_units": diagnostics.active_units(mean, settings.au_threshold),
             "mutual_info": diagnostics.mutual_information(mean, log_var, key, settings.mi_chunk),

@@ -2,21 +2,30 @@
 
 The rule (`forecast`, one pure NumPy function shared by `monitor.CollapseMonitor` and
 the sweep's ``results.nc``): at the first logged step at or past `FRACTION` (10 %) of
-training, read the KL of each latent dim, KL_j = E_x KL(q(z_j|x) ‖ p(z_j)). Dims below
-`THRESHOLD` nats are predicted to end collapsed: all of them → predicted state full
-(the warning), some → partial, none → healthy (the codes of `states`). A run that ends
-fully collapsed is one whose every dim's KL is below ε at the end
-(`diagnostics.collapse_state`); the threshold is higher than ε (0.05) because at 10 % of
-training a collapsing dim has not yet fallen all the way.
+training, read the KL of each latent dim, KL_j = E_x KL(q(z_j|x) ‖ p(z_j)), and carry it
+to the run's final β by the linear VAE's equilibrium law (`at_final_beta`). Dims whose
+carried KL is below `THRESHOLD` nats are predicted to end collapsed: all of them →
+predicted state full (the warning), some → partial, none → healthy (the codes of
+`states`). A run that ends fully collapsed is one whose every dim's KL is below ε at the
+end (`diagnostics.collapse_state`); the threshold is higher than ε (0.05) because at
+10 % of training a collapsing dim has not yet fallen all the way.
 
-`THRESHOLD` was fitted on 2026-12-01 by ``python benchmarks/early_warning.py`` (``make
+Why carry KL to the final β: under a KL warm-up β is still small at 10 % of training, so
+every dim's KL is high, and the collapse comes once β has grown. In a linear VAE (Lucas
+et al. 2019) dim j's KL at equilibrium under β is ½ log(λ_j / βσ²) (λ_j the data's
+variance along it, σ² the decoder's noise), zero once βσ² ≥ λ_j; so the equilibrium at
+β_final is the one at β_now less ½ log(β_final / β_now). Without a schedule still to
+come (β_now = β_final) the rule is the KL at the read step itself.
+
+`THRESHOLD` was fitted by ``python benchmarks/early_warning.py`` (``make
 early-warning``): the midpoint of the gap that best separates, by balanced accuracy, the
 runs that ended fully collapsed from the others in six grids (``demo``,
 ``linear_phase``, ``image_phase``, ``remedies``, ``text_collapse`` quick, ``ew_conv``).
 The same procedure, fitted on five grids and scored on the sixth (leave one grid out),
-is what docs/vae.md ("Early warning") reports; the trend signals measured there
-(slope of log KL, its extrapolation to the end of training, I(x; z)) did not do better
-held out. Pure NumPy, no JAX.
+is what docs/vae.md ("Early warning") reports, with the other signals measured there
+(trends and extrapolations of KL and I(x; z), the encoder's signal to noise, the pull
+of reconstruction against KL on each dim, `diagnostics.latent_pull`), none better held
+out. Pure NumPy, no JAX.
 """
 
 from __future__ import annotations
@@ -29,6 +38,7 @@ from vaecollapse import states
 
 FRACTION = 0.1
 THRESHOLD = 0.183  # nats of KL per dim; benchmarks/early_warning.py on six grids, 2026-12-01
+RULE = "kl_at_final_beta"  # results.nc's early_warning_rule: written by this rule
 FLOOR = 1e-6  # nats: KLs below it (estimates can be ~0 or slightly negative) read as it
 
 
@@ -59,12 +69,25 @@ def kl_units(kl_per_dim, kl=None) -> np.ndarray:
     return np.where(np.isnan(per_dim), np.nan, np.maximum(per_dim, FLOOR))
 
 
+def at_final_beta(kl, beta_now, beta_final) -> np.ndarray:
+    """KL ``[..., d]`` read under ``beta_now`` carried to ``beta_final`` (each ``[...]``)
+    by the linear VAE's equilibrium KL_j = ½ log(λ_j / βσ²): KL − ½ log(β_final /
+    β_now). Unchanged where either β is 0 (no KL pressure to scale) or NaN."""
+    now, final = np.asarray(beta_now, np.float64), np.asarray(beta_final, np.float64)
+    scaled = (now > 0) & (final > 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        shift = np.where(scaled, 0.5 * np.log(np.where(scaled, final / now, 1.0)), 0.0)
+    return np.asarray(kl, np.float64) - shift[..., None]
+
+
 def forecast(
     steps,
     kl_per_dim,
     total_steps: int,
     *,
     kl=None,
+    beta=None,
+    beta_final=None,
     threshold: float = THRESHOLD,
     fraction: float = FRACTION,
 ) -> Forecast:
@@ -75,15 +98,22 @@ def forecast(
       kl_per_dim: ``[..., T, d]`` KL of each latent dim at each logged step (nats).
       total_steps: the run's length in steps.
       kl: ``[..., T]`` total KL, read only for runs without a per-dim KL (VQ-VAE).
-      threshold: KL (nats) below which a dim is predicted to end collapsed.
+      beta: ``[..., T]`` β at each logged step, and ``beta_final`` ``[...]`` the β the
+        run ends with (its schedule's last value): the KL read is carried to it
+        (`at_final_beta`). Without them (or equal) the KL is read as it is.
+      threshold: carried KL (nats) below which a dim is predicted to end collapsed.
       fraction: of ``total_steps``; the rule reads the first logged step at or past it.
     """
+    if (beta is None) != (beta_final is None):
+        raise ValueError("beta and beta_final go together: give both or neither")
     units = kl_units(kl_per_dim, kl)
     index = warning_index(steps, total_steps, fraction)
     if index < 0:
         shape = units.shape[:-2]
         return Forecast(np.zeros(shape, bool), -1, np.full(shape, -1, np.int32))
     at = units[..., index, :]
+    if beta is not None:
+        at = at_final_beta(at, np.asarray(beta)[..., index], beta_final)
     below = np.where(np.isnan(at), True, at < threshold)
     counted = np.where(np.isnan(at), False, True)
     num_below = (below & counted).sum(-1)
@@ -97,14 +127,19 @@ def forecast(
 def as_variables(f: Forecast, dims) -> tuple[dict, dict]:
     """``results.nc``'s form of a `Forecast` over the runs' ``dims``: the variables
     ``early_warning``, ``early_warning_step`` (−1 where not warned) and
-    ``predicted_state``, and the attributes ``early_warning_read_step`` and
-    ``early_warning_threshold``."""
+    ``predicted_state``, and the attributes ``early_warning_read_step``,
+    ``early_warning_threshold`` and ``early_warning_rule`` (`RULE`)."""
     variables = {
         "early_warning": (dims, f.warn),
         "early_warning_step": (dims, np.where(f.warn, f.step, -1).astype(np.int32)),
         "predicted_state": (dims, f.predicted_state),
     }
-    return variables, {"early_warning_read_step": f.step, "early_warning_threshold": THRESHOLD}
+    attrs = {
+        "early_warning_read_step": f.step,
+        "early_warning_threshold": THRESHOLD,
+        "early_warning_rule": RULE,
+    }
+    return variables, attrs
 
 
 def fit(signal: np.ndarray, ended_full: np.ndarray) -> float:

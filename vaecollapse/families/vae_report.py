@@ -85,8 +85,16 @@ def with_forecast(results: xr.Dataset, total_steps: int) -> xr.Dataset:
     before the rule, whose own warning variables it replaces)."""
     trace = results.kl_per_dim_trace.transpose(..., "step", "latent")
     kl = results.kl_trace.transpose(..., "step") if "kl_trace" in results else None
+    beta = (
+        results.beta_trace.transpose(*trace.dims[:-1]).values if "beta_trace" in results else None
+    )
     f = warning.forecast(
-        results.step.values, trace.values, total_steps, kl=None if kl is None else kl.values
+        results.step.values,
+        trace.values,
+        total_steps,
+        kl=None if kl is None else kl.values,
+        beta=beta,
+        beta_final=None if beta is None else beta[..., -1],
     )
     variables, attrs = warning.as_variables(f, trace.dims[:-2])
     out = results.assign(variables)
@@ -100,8 +108,9 @@ def warning_note(results: xr.Dataset) -> str:
     total = (
         json.loads(results.attrs["config"])["train"]["steps"] if "config" in results.attrs else None
     )
-    if "predicted_state" not in results and "kl_per_dim_trace" in results and total:
-        results = with_forecast(results, total)  # written before the rule of 2026-12-01
+    stale = results.attrs.get("early_warning_rule") != warning.RULE  # an earlier rule wrote it
+    if stale and "kl_per_dim_trace" in results and total:
+        results = with_forecast(results, total)  # today's rule, from its traces
     if "early_warning" not in results or "predicted_state" not in results:
         return ""
     step = int(results.attrs.get("early_warning_read_step", -1))
@@ -120,8 +129,9 @@ def warning_note(results: xr.Dataset) -> str:
     if total and not np.isnan(s["median_lead_steps"]):
         lead += f" ({s['median_lead_pct']:.0f} % of training)"
     return (
-        f"\n## Early warning\n\nAt step {step} ({where}), every latent dim's KL below "
-        f"{threshold:g} nats warned of full collapse in {s['warned']} of {s['runs']} runs; "
+        f"\n## Early warning\n\nAt step {step} ({where}), every latent dim's KL, carried to "
+        f"the final β (`warning.at_final_beta`), below {threshold:g} nats warned of full "
+        f"collapse in {s['warned']} of {s['runs']} runs; "
         f"{s['ended_full']} ended fully collapsed. Accuracy {s['accuracy']:.2f}, false alarms "
         f"{s['false_alarm_rate']:.2f}, missed {s['missed_rate']:.2f}, median lead {lead} "
         f"(onset − warning step). The predicted end state (healthy / partial / full by the "

@@ -73,18 +73,21 @@ def result_bytes(config, dataset: data.Dataset) -> int:
 
 def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, dict]:
     """The VAE's additions to ``results.nc``: the early warning of full collapse per run
-    and its predicted end state (`warning.forecast` on the KL-per-dim trace), the latent
-    and histogram-bin coordinates, the pictures' data, and the attributes the closed
+    and its predicted end state (`warning.forecast` on the KL-per-dim and β traces), the
+    latent and histogram-bin coordinates, the pictures' data, and the attributes the closed
     forms and the report read."""
     grid_dims = list(variables["diverged"][0])
     extra, warning_attrs = {}, {}
     if "kl_per_dim_trace" in variables:  # the early warning of full collapse, per run
         kl = variables["kl_trace"][1] if "kl_trace" in variables else None
+        beta = np.asarray(variables["beta_trace"][1])  # carried to the schedule's last β
         f = warning.forecast(
             results.logged_steps(config),
             variables["kl_per_dim_trace"][1],
             config.train.steps,
             kl=kl,
+            beta=beta,
+            beta_final=beta[..., -1],
         )
         extra, warning_attrs = warning.as_variables(f, grid_dims)
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
