@@ -74,7 +74,7 @@ def load(workdir: str) -> dict:
         units=warning.kl_units(runs("kl_per_dim_trace"), runs("kl_trace")),
         mi=np.maximum(runs("mutual_info_trace").astype(np.float64), warning.FLOOR),
         beta=runs("beta_trace").astype(np.float64),
-        beta_final=runs("beta_trace")[..., -1].astype(np.float64),  # the schedule's last
+        beta_final=np.fmax.reduce(runs("beta_trace").astype(np.float64), axis=-1),  # its end
         state=runs("collapse_state").astype(int),
         onset=runs("collapse_onset_step").astype(int),
         **pulls,

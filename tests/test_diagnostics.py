@@ -293,3 +293,25 @@ def test_latent_pull_balances_at_the_linear_vae_optimum_and_vanishes_on_an_ignor
     ignored = pull(w)
     assert ignored.recon_pull[1] == 0.0 and ignored.recon_grad[1] == 0.0
     assert ignored.kl_pull[1] > 0
+
+
+@pytest.mark.parametrize("gain", [1e-3, 0.5])
+def test_latent_pull_at_a_linear_vaes_collapsed_dim_is_lucas_criterion(gain):
+    """One latent dim, encoder μ = c·x₁ (x₁ the data's top direction, variance λ), σ_q = 1,
+    the decoder w = Cov(x, z) / E z² (optimal for that encoder, z = μ + ε): recon pull over
+    KL pull = λ / ((c²λ + 1)² σ²), → λ/σ² as c → 0 — the dim leaves collapse under β
+    exactly when λ > βσ² (Lucas et al. 2019)."""
+    rng = np.random.default_rng(1)
+    n, p, sigma2 = 4000, 3, 0.8
+    x = rng.normal(size=(n, p)) * np.array([2.0, 1.0, 0.5])
+    x -= x.mean(0)
+    lam = x[:, 0].var()
+    mean = gain * x[:, :1]
+    w = (x.T @ mean / n).T / (mean.var() + 1.0)  # E z² = Var μ + E ε² with ε ⟂ x
+    recon = _linear_recon(jnp.asarray(x), jnp.asarray(w), 0.0, sigma2)
+    m = jnp.asarray(mean)
+    pull = diagnostics.latent_pull(jax.grad(recon)(m), m, jnp.zeros_like(m), jnp.float32(0.0))
+    expected = lam / ((gain**2 * lam + 1) ** 2 * sigma2)
+    np.testing.assert_allclose(pull.recon_pull / pull.kl_pull, expected, rtol=1e-3)
+    if gain < 0.01:
+        np.testing.assert_allclose(pull.recon_pull / pull.kl_pull, lam / sigma2, rtol=1e-4)

@@ -144,6 +144,11 @@ def test_monitor_carries_the_kl_to_the_final_beta_under_a_warm_up():
             monitor.CollapseMonitor(4, total_steps=1000, beta_final=bad)
     with pytest.raises(ValueError, match=r"beta=-0.5 is invalid"):
         warm.update(300, mu, logvar, beta=-0.5)
+    with pytest.raises(ValueError, match=r"beta=1.0 is given but this monitor has no beta_final"):
+        plain.update(400, mu, logvar, beta=1.0)
+    warm.update(500, mu, logvar, beta=jnp.float32(8.0))  # a schedule's JAX or NumPy scalar
+    warm.update(600, mu, logvar, beta=np.array(8.0))
+    assert warm.betas == [1.0, 8.0, 8.0] and len(warm.steps) == 3  # refused updates not kept
 
 
 def test_public_api_names():

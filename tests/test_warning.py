@@ -120,13 +120,14 @@ def _monitor_replay(steps, kl_per_dim, total_steps, betas):
     eigenvalue=st.floats(0.01, 100.0),
     sigma2=st.floats(0.05, 2.0),
     beta_now=st.floats(0.01, 10.0),
-    growth=st.floats(1.0, 50.0),
+    growth=st.floats(1.0, warning.MAX_RATIO),
 )
 def test_at_final_beta_is_the_linear_vaes_equilibrium_at_the_final_beta(
     eigenvalue, sigma2, beta_now, growth
 ):
     """Lucas et al. (2019): a linear VAE's dim with data variance λ has equilibrium KL
-    ½ log(λ / βσ²) while λ > βσ², 0 after. Carried from β_now to β_final = growth · β_now,
+    ½ log(λ / βσ²) while λ > βσ², 0 after. Carried from β_now to β_final = growth · β_now
+    (within `warning.MAX_RATIO`),
     the equilibrium KL at β_now is the one at β_final where the dim survives, and ≤ 0
     (below any threshold) exactly where it dies."""
     beta_final = beta_now * growth
@@ -158,10 +159,29 @@ def test_forecast_carries_the_kl_to_the_final_beta():
     np.testing.assert_allclose(
         warning.at_final_beta(kl[:, 1], beta[:, 1], beta[:, -1]), 0.5 - 0.5 * np.log(8.0)
     )
-    for now, final in ((0.0, 4.0), (0.5, 0.0), (4.0, 4.0)):
+    # read as it is: no KL pressure to come, the same β, a falling β, an unknown β
+    for now, final in ((0.5, 0.0), (4.0, 4.0), (8.0, 4.0), (np.nan, 4.0), (0.5, np.nan)):
         np.testing.assert_array_equal(warning.at_final_beta(kl[:, 1], now, final), kl[:, 1])
+    # carried by at most β_final / β_now = MAX_RATIO: β_now = 0 or just above it
+    capped = kl[:, 1] - 0.5 * np.log(warning.MAX_RATIO)
+    for now in (0.0, 1e-6, 4.0 / warning.MAX_RATIO):
+        np.testing.assert_allclose(warning.at_final_beta(kl[:, 1], now, 4.0), capped)
     with pytest.raises(ValueError, match="beta and beta_final go together"):
         warning.forecast(steps, kl, 2000, beta=beta)
+
+
+def test_a_vq_vaes_code_information_is_not_carried():
+    """A VQ-VAE's loss has no β: its one unit (the code information, no per-dim KL) is
+    read as it is even under a logged warm-up; a Gaussian run beside it is carried."""
+    steps = np.array([10, 20])
+    per_dim = np.full((2, 2, 1), np.nan)
+    per_dim[1] = 1.0
+    kl = np.array([[1.0, 1.0], [1.0, 1.0]])
+    beta = np.array([[0.5, 1.0], [0.5, 1.0]])  # read at step 10: β 0.5 of a final 8
+    f = warning.forecast(
+        steps, per_dim, 100, kl=kl, beta=beta, beta_final=np.array([8.0, 8.0]), threshold=0.5
+    )
+    np.testing.assert_array_equal(f.warn, [False, True])
 
 
 @settings(max_examples=40, deadline=None)
@@ -194,6 +214,8 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
         beta=beta,
         beta_final=beta[:, -1],
     )
+    plain = warning.forecast(res.step.values, res.kl_per_dim_trace.values, c.train.steps)
+    assert np.any(plain.predicted_state != f.predicted_state)  # the carry matters here
     np.testing.assert_array_equal(res.early_warning.values, f.warn)
     np.testing.assert_array_equal(res.early_warning_step.values, np.where(f.warn, f.step, -1))
     np.testing.assert_array_equal(res.predicted_state.values, f.predicted_state)
@@ -210,6 +232,13 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     old = results.load(tmp_path).drop_vars(["predicted_state", "early_warning"])
     old.attrs = {k: v for k, v in old.attrs.items() if not k.startswith("early_warning")}
     assert vae_report.warning_note(old) == note
+    # one written by an earlier rule (no early_warning_rule): re-read with today's
+    stale = results.load(tmp_path)
+    stale = stale.assign(
+        early_warning=~stale.early_warning, predicted_state=0 * stale.predicted_state
+    )
+    stale.attrs = {k: v for k, v in stale.attrs.items() if k != "early_warning_rule"}
+    assert vae_report.warning_note(stale) == note
     for i in range(res.sizes["beta"]):
         trace = res.kl_per_dim_trace.isel(beta=i).values
         m = _monitor_replay(res.step.values, trace, c.train.steps, beta[i])

@@ -83,9 +83,13 @@ def latent_pull(recon_grad: Array, mean: Array, log_var: Array, free_bits: Array
     inward is dK/ds = Var_x μ_j where the dim's KL is above λ, 0 where free bits hold it.
     Under the loss R + βK the spread of dim j grows (to first order, at fixed σ and
     decoder) when recon_pull_j > β · kl_pull_j and shrinks toward collapse when below;
-    the linear VAE's criterion λ_i > βσ² (Lucas et al. 2019) is this comparison at its
-    optimum. Needs only what a training loop has: the encoder's outputs and the gradient
-    of its reconstruction loss with respect to the sampled z (PyTorch: ``z.grad``).
+    at a stationary point the two balance on every active dim. At a linear VAE's
+    collapsed dim (encoder gain c → 0, σ_q = 1, the decoder at its optimum for that
+    encoder) recon_pull / kl_pull = λ_j / ((c²λ_j + 1)² σ²) → λ_j / σ², so the dim grows
+    out of collapse exactly when λ_j > βσ² (Lucas et al. 2019). Defined for the β-ELBO
+    with free bits (BN-VAE fixes the spread by γ; IWAE and MMD-VAE are not R + βK).
+    Needs only what a training loop has: the encoder's outputs and the gradient of its
+    reconstruction loss with respect to the sampled z (PyTorch: ``z.grad``).
 
     Args:
       recon_grad: ``[N, d]`` ∂R/∂z of the batch-mean reconstruction loss R.

@@ -109,12 +109,12 @@ def diagnose(
     return _measure(mu, logvar, kl_eps, au_threshold, key)
 
 
-def _check_beta(name: str, value) -> None:
-    number = isinstance(value, (int, float, np.floating, np.integer)) and not isinstance(
-        value, bool
-    )
-    if not (number and 0 <= value < np.inf):
+def _check_beta(name: str, value) -> float:
+    """``value`` as a float if it is a real number ≥ 0 (Python, NumPy or JAX scalar)."""
+    kind = np.asarray(value).dtype.kind  # "b" for booleans, "U" for text, "O" for None
+    if not (kind in "iuf" and np.ndim(value) == 0 and 0 <= float(value) < np.inf):
         raise ValueError(f"{name}={value!r} is invalid: must be a finite number >= 0")
+    return float(value)
 
 
 def _check_eps(kl_eps: float) -> None:
@@ -169,7 +169,7 @@ class CollapseMonitor:
             raise ValueError(f"latent_dim={latent_dim!r} is invalid: must be a positive integer")
         _check_eps(kl_eps)
         if beta_final is not None:
-            _check_beta("beta_final", beta_final)
+            beta_final = _check_beta("beta_final", beta_final)
         self.latent_dim, self.kl_eps, self.au_threshold = latent_dim, kl_eps, au_threshold
         self.total_steps, self.beta_final = total_steps, beta_final
         self.steps: list[int] = []
@@ -181,18 +181,23 @@ class CollapseMonitor:
         ``beta``, the KL weight at ``step``, is needed when the monitor has ``beta_final``."""
         if self.steps and step <= self.steps[-1]:
             raise ValueError(f"step={step} is invalid: must be > the last step {self.steps[-1]}")
-        if self.beta_final is not None:
-            if beta is None:
+        if self.beta_final is not None and beta is None:
+            raise ValueError(
+                f"beta=None is invalid: this monitor has beta_final={self.beta_final!r}, "
+                "so every update needs the β of its step"
+            )
+        if beta is not None:
+            if self.beta_final is None:
                 raise ValueError(
-                    f"beta=None is invalid: this monitor has beta_final={self.beta_final!r}, "
-                    "so every update needs the β of its step"
+                    f"beta={beta!r} is given but this monitor has no beta_final: create it "
+                    "with CollapseMonitor(..., beta_final=<the β the run ends with>)"
                 )
-            _check_beta("beta", beta)
+            beta = _check_beta("beta", beta)
         mu, logvar = _encoder_outputs(mu, logvar, self.latent_dim)
         key = jax.random.fold_in(jax.random.PRNGKey(0), step)
         report = _measure(mu, logvar, self.kl_eps, self.au_threshold, key)
         self.steps.append(int(step))
-        self.betas.append(np.nan if beta is None else float(beta))
+        self.betas.append(np.nan if beta is None else beta)
         self.reports.append(report)
         return report
 

@@ -39,6 +39,7 @@ from vaecollapse import states
 FRACTION = 0.1
 THRESHOLD = 0.183  # nats of KL per dim; benchmarks/early_warning.py on six grids, 2026-12-01
 RULE = "kl_at_final_beta"  # results.nc's early_warning_rule: written by this rule
+MAX_RATIO = 10.0  # the largest β_final / β_now the KL is carried by (`at_final_beta`)
 FLOOR = 1e-6  # nats: KLs below it (estimates can be ~0 or slightly negative) read as it
 
 
@@ -71,12 +72,21 @@ def kl_units(kl_per_dim, kl=None) -> np.ndarray:
 
 def at_final_beta(kl, beta_now, beta_final) -> np.ndarray:
     """KL ``[..., d]`` read under ``beta_now`` carried to ``beta_final`` (each ``[...]``)
-    by the linear VAE's equilibrium KL_j = ½ log(λ_j / βσ²): KL − ½ log(β_final /
-    β_now). Unchanged where either β is 0 (no KL pressure to scale) or NaN."""
+    by the linear VAE's equilibrium KL_j = ½ log(λ_j / βσ²): KL − ½ log(β_final / β_now).
+
+    Carried only upward in β (a falling β reads the KL as it is: a collapsed dim's
+    reading says nothing of how far it would revive) and at most by a ratio of
+    `MAX_RATIO` (½ log 10 ≈ 1.15 nats): the law assumes the reading is at equilibrium,
+    which a β just above 0 is not, and the grids measured ratios up to 8.2. β_now = 0
+    with β_final > 0 is carried by the cap; β_final = 0 (no KL pressure to come) or a
+    NaN β leaves the KL unchanged."""
     now, final = np.asarray(beta_now, np.float64), np.asarray(beta_final, np.float64)
-    scaled = (now > 0) & (final > 0)
     with np.errstate(divide="ignore", invalid="ignore"):
-        shift = np.where(scaled, 0.5 * np.log(np.where(scaled, final / now, 1.0)), 0.0)
+        ratio = np.where(now > 0, final / np.where(now > 0, now, 1.0), np.inf)
+    carried = (final > 0) & (now >= 0)  # False where either is NaN
+    shift = np.where(
+        carried, 0.5 * np.log(np.clip(np.where(carried, ratio, 1.0), 1.0, MAX_RATIO)), 0.0
+    )
     return np.asarray(kl, np.float64) - shift[..., None]
 
 
@@ -99,8 +109,9 @@ def forecast(
       total_steps: the run's length in steps.
       kl: ``[..., T]`` total KL, read only for runs without a per-dim KL (VQ-VAE).
       beta: ``[..., T]`` β at each logged step, and ``beta_final`` ``[...]`` the β the
-        run ends with (its schedule's last value): the KL read is carried to it
-        (`at_final_beta`). Without them (or equal) the KL is read as it is.
+        run ends with (the largest its schedule reaches: a warm-up's or a cycle's end):
+        the KL read is carried to it (`at_final_beta`; not a VQ-VAE's, whose loss has no
+        β). Without them (or equal) the KL is read as it is.
       threshold: carried KL (nats) below which a dim is predicted to end collapsed.
       fraction: of ``total_steps``; the rule reads the first logged step at or past it.
     """
@@ -112,8 +123,10 @@ def forecast(
         shape = units.shape[:-2]
         return Forecast(np.zeros(shape, bool), -1, np.full(shape, -1, np.int32))
     at = units[..., index, :]
-    if beta is not None:
-        at = at_final_beta(at, np.asarray(beta)[..., index], beta_final)
+    if beta is not None:  # a VQ-VAE's code information (no per-dim KL) has no β to carry
+        per_dim = ~np.all(np.isnan(np.asarray(kl_per_dim, np.float64)), axis=(-2, -1))
+        final = np.where(per_dim, np.asarray(beta_final, np.float64), np.nan)
+        at = at_final_beta(at, np.asarray(beta)[..., index], final)
     below = np.where(np.isnan(at), True, at < threshold)
     counted = np.where(np.isnan(at), False, True)
     num_below = (below & counted).sum(-1)
