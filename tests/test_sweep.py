@@ -152,10 +152,15 @@ def test_resume_after_interrupt_matches_uninterrupted(tmp_path, monkeypatch):
     assert (tmp_path / "resumed" / "chunks" / "point0_chunk0.npz").exists()
     assert any((tmp_path / "resumed" / "checkpoints" / "point0_chunk1").iterdir())
     assert not (tmp_path / "resumed" / "results.nc").exists()
+    # the crashed process's time is kept for the resumed sweep's wall_time_s
+    spent = tmp_path / "resumed" / "chunks" / sweep.SPENT
+    assert 0 < float(spent.read_text()) < reference.attrs["wall_time_s"] + 60
+    spent.write_text("1000.0")  # as if the first process had worked 1,000 s
     monkeypatch.setattr(sweep, "tqdm", sweep.tqdm.__mro__[1])
     resumed = sweep.run_sweep(c, tmp_path / "resumed", progress=False)
     for name in reference.data_vars:
         np.testing.assert_array_equal(reference[name].values, resumed[name].values, err_msg=name)
+    assert 1000.0 < resumed.attrs["wall_time_s"] < 1000.0 + reference.attrs["wall_time_s"] + 60
 
 
 def test_stop_checkpoints_the_interval_and_resumes_exactly(tmp_path):

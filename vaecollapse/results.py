@@ -11,7 +11,8 @@ For the VAE, variables are the run metrics of `diagnostics.make_evaluate` over t
 and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
 ``experiment``, ``data_name``/``data_shape``/``data_kind``, ``marginal_nll``,
 ``versions`` (JSON), ``mi_bound`` when the data have a known generating factor, and the
-run's ``wall_time_s``, ``device_kind``, ``num_devices`` and ``num_processes``; for
+run's ``wall_time_s`` (summed over the processes of a sweep that was stopped and
+resumed), ``device_kind``, ``num_devices`` and ``num_processes``; for
 linear-Gaussian data ``train_eigenvalues`` (the training split's covariance spectrum).
 
 `assemble.assemble` builds it from the runs of each compile (the writing side), `write`

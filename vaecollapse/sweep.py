@@ -267,41 +267,21 @@ def run_sweep(
             done = results.load(wd)
             if done.attrs.get("refine_rounds"):  # re-assembling would drop the refined runs
                 return done
-        per_point = []
-        for p, point in enumerate(plan):
-            static_cfg = statics[p]  # `grid.static_configs` is in plan order
-            runner = None  # compiled lazily: a fully finished point needs no compile
-            chunks = []
-            size = sizes[p]
-            for c in range(num_chunks[p]):
-                where = f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}"
-                bar.set_description(where)
-                done = wd / "chunks" / f"point{p}_chunk{c}.npz"
-                if multihost.same(done.exists()):  # process 0 wrote it
-                    chunks.append(workdir_lib.load_npz(done))
-                    bar.update(size * config.train.steps)
-                    continue
-                runner = runner or ChunkRunner(static_cfg, dataset, mesh, trainers[p])
-                ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
-                if multihost.agree(stop is not None and stop.is_set()):
-                    raise Interrupted(f"{where}, before it started")
-                try:
-                    chunk_runs = grid.pad_runs(point.grid.hparams, c * size, size)
-                    result = runner.run(chunk_runs, ckpt, bar, stop)
-                except Interrupted as stopped:
-                    raise Interrupted(f"{where}, {stopped}") from None
-                if multihost.is_primary():
-                    workdir_lib.save_npz(done, result)
-                    shutil.rmtree(ckpt, ignore_errors=True)
-                chunks.append(result)
-            per_point.append(
-                {
-                    k: np.concatenate([ch[k] for ch in chunks])[: point.grid.num_runs]
-                    for k in chunks[0]
-                }
-            )
+        spent = _spent_before(wd)  # earlier processes' time on this workdir
+
+        def account() -> None:  # after each chunk, and when this process stops or fails
+            if multihost.is_primary():
+                _record_spent(wd, spent + time.time() - started)
+
+        try:
+            per_point = _train_points(
+                config, plan, statics, trainers, sizes, num_chunks, dataset, mesh, wd, bar, stop,
+                account,
+            )  # fmt: skip
+        finally:  # an interrupted or crashed process's time counts when the sweep resumes
+            account()
         out = assemble.assemble(config, plan, per_point, dataset, trainers[0].trace)
-        out.attrs["wall_time_s"] = time.time() - started
+        out.attrs["wall_time_s"] = spent + time.time() - started
         out.attrs["device_kind"] = device_list[0].device_kind
         out.attrs["num_devices"] = num_devices
         out.attrs["num_processes"] = jax.process_count()
@@ -309,3 +289,58 @@ def run_sweep(
             results.write(out, wd)
         multihost.barrier("results written")  # none returns before results.nc exists
     return out
+
+
+# in workdir/chunks: the seconds the processes before this one spent on the sweep (each
+# up to its last finished chunk, or to its stop or failure), so that a resumed sweep's
+# ``wall_time_s`` is the whole sweep's
+SPENT = "wall_time_s.txt"
+
+
+def _spent_before(wd: Path) -> float:
+    path = wd / "chunks" / SPENT
+    return float(multihost.same(np.float64(path.read_text() if path.exists() else 0.0)))
+
+
+def _record_spent(wd: Path, seconds: float) -> None:
+    (wd / "chunks").mkdir(parents=True, exist_ok=True)
+    (wd / "chunks" / SPENT).write_text(repr(float(seconds)))
+
+
+def _train_points(
+    config, plan, statics, trainers, sizes, num_chunks, dataset, mesh, wd, bar, stop, saved
+):
+    """Every chunk of every static point, trained (or loaded where a finished chunk was
+    saved; ``saved()`` after each new one); returns each point's runs, concatenated."""
+    per_point = []
+    for p, point in enumerate(plan):
+        static_cfg = statics[p]  # `grid.static_configs` is in plan order
+        runner = None  # compiled lazily: a fully finished point needs no compile
+        chunks = []
+        size = sizes[p]
+        for c in range(num_chunks[p]):
+            where = f"point {p + 1}/{len(plan)} chunk {c + 1}/{num_chunks[p]}"
+            bar.set_description(where)
+            done = wd / "chunks" / f"point{p}_chunk{c}.npz"
+            if multihost.same(done.exists()):  # process 0 wrote it
+                chunks.append(workdir_lib.load_npz(done))
+                bar.update(size * config.train.steps)
+                continue
+            runner = runner or ChunkRunner(static_cfg, dataset, mesh, trainers[p])
+            ckpt = wd / "checkpoints" / f"point{p}_chunk{c}"
+            if multihost.agree(stop is not None and stop.is_set()):
+                raise Interrupted(f"{where}, before it started")
+            try:
+                chunk_runs = grid.pad_runs(point.grid.hparams, c * size, size)
+                result = runner.run(chunk_runs, ckpt, bar, stop)
+            except Interrupted as stopped:
+                raise Interrupted(f"{where}, {stopped}") from None
+            if multihost.is_primary():
+                workdir_lib.save_npz(done, result)
+                shutil.rmtree(ckpt, ignore_errors=True)
+            saved()
+            chunks.append(result)
+        per_point.append(
+            {k: np.concatenate([ch[k] for ch in chunks])[: point.grid.num_runs] for k in chunks[0]}
+        )
+    return per_point
