@@ -76,14 +76,18 @@ symptoms: install
 
 # the early warning's held-out table (docs/vae.md, "Early warning"): each grid left out of
 # the fit once and scored; reads runs/demo, linear_phase, image_phase, remedies (make demo
-# linear-phase image-phase remedies) and the two grids of early-warning-grids
+# linear-phase image-phase remedies) and the three grids of early-warning-grids
 early-warning: install
 	$(PY) benchmarks/early_warning.py --roc docs/figures/early_warning_roc.png
 
-# late onsets for the warning: the text grid (LSTM and Transformer, = make text-collapse) and
-# a conv decoder over β, with and without a KL warm-up over the first 40 % (36 runs)
+# late onsets for the warning: the text grid (LSTM and Transformer, = make text-collapse), six
+# more seeds of its slowly collapsing LSTM (constant β, no word dropout), and a conv decoder
+# over β, with and without a KL warm-up over the first 40 % (36 runs)
 early-warning-grids: install
 	$(RUN) experiments/text_collapse.py --workdir runs/text_collapse
+	$(RUN) experiments/text_collapse.py --workdir runs/ew_text "--config.sweep_static.name=('lstm',)" \
+	  "--config.sweep_static.schedule=('constant',)" "--axis=context_dropout=(0.0,)" \
+	  "--axis=seed=(3,4,5,6,7,8)"
 	$(RUN) experiments/demo.py --workdir runs/ew_conv --config.model.name=conv \
 	  --config.train.schedule=linear_warmup "--axis=beta=(0.3,1.0,2.0,4.0,8.0,16.0)" \
 	  "--axis=free_bits=(0.0,)" "--axis=warmup_steps=(0.0,600.0)"

@@ -27,29 +27,32 @@ def test_warning_index(steps, total, fraction, index):
 
 
 def test_forecast_on_hand_built_traces():
-    """Logs every 50 of 1000 steps: the rule reads step 100 (10 %). KL per dim there:
-    all below θ → full (warned); some → partial; none → healthy. Other steps don't count."""
+    """Logs every 50 of 1000 steps: the rule reads step 100 (10 %). The KL per dim there,
+    floored at 0, summed: below θ → warned, full; otherwise partial when some dim is
+    below the per-dim θ, healthy when none is. Other steps don't count."""
     steps = np.arange(1, 21) * 50
-    kl = np.full((4, 20, 3), 1.0)  # healthy everywhere but at step 100
-    kl[0, 1] = [0.01, 0.1, -0.002]  # an estimate below 0 reads as collapsed
-    kl[1, 1] = [0.01, 0.1, 0.3]
-    kl[2, 1] = [0.2, 0.3, 0.4]
-    kl[3, 1] = [0.1, 0.1, 0.1]
-    kl[3, 2:] = 0.0  # collapsed after the warning step: no warning at 10 %
-    f = warning.forecast(steps, kl, 1000, threshold=0.15)
+    kl = np.full((5, 20, 3), 1.0)  # healthy everywhere but at step 100
+    kl[0, 1] = [0.01, 0.1, -0.002]  # Σ 0.11: an estimate below 0 counts as 0
+    kl[1, 1] = [0.01, 0.1, 0.3]  # Σ 0.41
+    kl[2, 1] = [0.2, 0.3, 0.4]  # Σ 0.9
+    kl[3, 1] = [0.1, 0.1, 0.1]  # Σ 0.3
+    kl[3, 2:] = 0.0  # collapsed after the warning step: no say in the warning
+    kl[4, 1] = [0.05, 0.05, 0.9]  # Σ 1.0, two dims below the per-dim θ
+    f = warning.forecast(steps, kl, 1000, threshold=0.35, dim_threshold=0.15)
     assert f.step == 100
-    np.testing.assert_array_equal(f.warn, [True, False, False, True])
+    np.testing.assert_array_equal(f.warn, [True, False, False, True, False])
     np.testing.assert_array_equal(
-        f.predicted_state, [states.FULL, states.PARTIAL, states.HEALTHY, states.FULL]
+        f.predicted_state,
+        [states.FULL, states.PARTIAL, states.HEALTHY, states.FULL, states.PARTIAL],
     )
     # the threshold is strict and shipped
-    assert not warning.forecast(steps, kl, 1000, threshold=0.1).warn[3]
+    assert not warning.forecast(steps, kl, 1000, threshold=0.3).warn[3]
     assert warning.forecast(steps, kl[:, :, :1] * 0 + 0.01, 1000).warn.all()
-    assert warning.THRESHOLD > 0.05  # above ε: at 10 % a collapsing dim is still falling
+    assert warning.TOTAL_THRESHOLD > warning.THRESHOLD > 0.05  # above ε: still falling
     # before 10 % of training: nothing read yet
     early = warning.forecast(steps[:1], kl[:, :1], 1000)
     assert early.step == -1 and not early.warn.any()
-    np.testing.assert_array_equal(early.predicted_state, [-1] * 4)
+    np.testing.assert_array_equal(early.predicted_state, [-1] * 5)
 
 
 def test_forecast_reads_a_vq_vaes_code_information():
@@ -203,7 +206,7 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     c = tiny_config(beta=(0.1, 50.0))
     c.train.steps, c.train.log_every, c.checkpoint_every = 200, 20, 100
     c.hparams.learning_rate = 1e-2  # so that β = 0.1 has learned a code by step 20
-    c.train.schedule, c.hparams.warmup_steps = "linear_warmup", 100.0  # β still rising at 10 %
+    c.train.schedule, c.hparams.warmup_steps = "linear_warmup", 40.0  # β still rising at 10 %
     res = sweep.run_sweep(c, tmp_path, progress=False)
     beta = res.beta_trace.values
     assert np.all(beta[:, 0] < beta[:, -1]) and np.allclose(beta[:, -1], [0.1, 50.0])
@@ -224,8 +227,9 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     assert list(res.early_warning.values) == [False, True]  # β = 0.1 healthy, β = 50 not
     note = vae_report.warning_note(results.load(tmp_path))
     assert (
-        f"At step 20 (10 % of training), every latent dim's KL, carried to the final β "
-        f"(`warning.at_final_beta`), below {warning.THRESHOLD:g}" in note
+        "At step 20 (10 % of training), the latent dims' KL carried to the final β "
+        f"(`warning.at_final_beta`), floored at 0 and summed, below {warning.TOTAL_THRESHOLD:g}"
+        in note
     )
     assert "warned of full collapse in 1 of 2 runs" in note
     # a results.nc written before the rule (no predicted_state): the report computes it

@@ -234,9 +234,10 @@ class CollapseMonitor:
     @property
     def warning(self) -> int | None:
         """The step of the early warning of full collapse (`vaecollapse.warning`: every
-        latent dim's KL, carried to ``beta_final`` when given, below `warning.THRESHOLD`
-        at the first update at or past 10 % of ``total_steps``); None without
-        ``total_steps``, before that update, or when it gave no warning."""
+        latent dims' KL, carried to ``beta_final`` when given, floored at 0 and summed,
+        below `warning.TOTAL_THRESHOLD` at the first update at or past 10 % of
+        ``total_steps``); None without ``total_steps``, before that update, or when it
+        gave no warning."""
         f = self.forecast
         return f.step if f is not None and bool(f.warn) else None
 

@@ -114,7 +114,8 @@ def warning_note(results: xr.Dataset) -> str:
     if "early_warning" not in results or "predicted_state" not in results:
         return ""
     step = int(results.attrs.get("early_warning_read_step", -1))
-    threshold = results.attrs.get("early_warning_threshold", warning.THRESHOLD)
+    threshold = results.attrs.get("early_warning_threshold", warning.TOTAL_THRESHOLD)
+    dim_threshold = results.attrs.get("early_warning_dim_threshold", warning.THRESHOLD)
     if step < 0:
         return (
             "\n## Early warning\n\nNo logged step at or past "
@@ -129,12 +130,13 @@ def warning_note(results: xr.Dataset) -> str:
     if total and not np.isnan(s["median_lead_steps"]):
         lead += f" ({s['median_lead_pct']:.0f} % of training)"
     return (
-        f"\n## Early warning\n\nAt step {step} ({where}), every latent dim's KL, carried to "
-        f"the final β (`warning.at_final_beta`), below {threshold:g} nats warned of full "
-        f"collapse in {s['warned']} of {s['runs']} runs; "
+        f"\n## Early warning\n\nAt step {step} ({where}), the latent dims' KL carried to the "
+        f"final β (`warning.at_final_beta`), floored at 0 and summed, below {threshold:g} nats "
+        f"warned of full collapse in {s['warned']} of {s['runs']} runs; "
         f"{s['ended_full']} ended fully collapsed. Accuracy {s['accuracy']:.2f}, false alarms "
         f"{s['false_alarm_rate']:.2f}, missed {s['missed_rate']:.2f}, median lead {lead} "
-        f"(onset − warning step). The predicted end state (healthy / partial / full by the "
-        f"dims below the threshold) matched the measured one in {(predicted == end).mean():.0%} "
+        f"(onset − warning step). The predicted end state (full where warned, else partial or "
+        f"healthy by whether some dim's carried KL is below {dim_threshold:g} nats) matched "
+        f"the measured one in {(predicted == end).mean():.0%} "
         'of the runs. Held-out figures of the rule: docs/vae.md, "Early warning".\n'
     )
