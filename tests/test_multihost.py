@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from vaecollapse import multihost
+from vaecollapse import multihost, sweep
 
 CONFIG = """
 from vaecollapse.config import base_config
@@ -86,11 +86,13 @@ def test_two_processes_equal_one_process_on_four_devices(setup, tmp_path):
     config, cache, ref = setup
     finish(start_two(config, tmp_path, cache))
     assert_same_results(ref, xr.load_dataset(tmp_path / "results.nc"))
-    # process 0 alone wrote the report; both finished chunks are on disk
+    # process 0 alone wrote the report; both finished chunks are on disk, and the time
+    # spent (for a resumed sweep's wall_time_s)
     assert (tmp_path / "summary.md").exists() and (tmp_path / "phase_diagram.png").exists()
     assert sorted(p.name for p in (tmp_path / "chunks").iterdir()) == [
         "point0_chunk0.npz",
         "point0_chunk1.npz",
+        sweep.SPENT,
     ]
 
 
