@@ -144,6 +144,7 @@ def test_aggressive_phase_ends_when_mutual_information_stops_rising(default_hpar
     assert not bool(ended.aggressive)
 
 
+@pytest.mark.slow  # ~15–25 s: the fast suite keeps to ~10 min on 2 cores
 def test_vmapped_aggressive_runs_equal_single_runs(default_hparams):
     """The while loop under vmap runs until the group's last run stops; each run's
     result is still its own."""

@@ -66,6 +66,7 @@ def test_vmapped_run_equals_single_run(tmp_path, make_config, axis, default_hpar
         np.testing.assert_allclose(results.attrs["mi_bound"], np.log(2), rtol=1e-6)
 
 
+@pytest.mark.slow  # ~15–25 s: the fast suite keeps to ~10 min on 2 cores
 def test_independent_of_chunk_size(tmp_path):
     c = tiny_config(beta=(0.5, 1.0, 2.0), seed=(0, 1))
     whole = sweep.run_sweep(c, tmp_path / "whole", progress=False)
@@ -188,6 +189,7 @@ def test_stop_checkpoints_the_interval_and_resumes_exactly(tmp_path):
         np.testing.assert_array_equal(reference[name].values, resumed[name].values, err_msg=name)
 
 
+@pytest.mark.slow  # ~15–25 s: the fast suite keeps to ~10 min on 2 cores
 def test_independent_of_device_count(tmp_path):
     c = tiny_config(beta=(0.5, 1.0, 2.0))
     reference = sweep.run_sweep(c, tmp_path / "one", progress=False)
