@@ -77,9 +77,9 @@ def load(workdir: str) -> dict:
         beta=runs("beta_trace").astype(np.float64),
         # the schedule's end; NaN (no carry) for a VQ-VAE, whose loss has no β
         beta_final=np.where(
-            np.all(np.isnan(runs("kl_per_dim_trace")), axis=(-2, -1)),
+            warning.without_per_dim(runs("kl_per_dim_trace")),
             np.nan,
-            np.fmax.reduce(runs("beta_trace").astype(np.float64), axis=-1),
+            warning.final_beta(runs("beta_trace")),
         ),
         state=runs("collapse_state").astype(int),
         onset=runs("collapse_onset_step").astype(int),

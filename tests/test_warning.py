@@ -250,3 +250,15 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
         warned = bool(res.early_warning.values[i])
         assert m.warning == (f.step if warned else None)
         assert m.predicted_state == states.STATE_NAMES[int(res.predicted_state.values[i])]
+
+
+def test_final_beta_and_without_per_dim():
+    """β_final: the largest logged β (a warm-up's or a cycle's end), a diverged run's NaN
+    logs skipped; runs without a per-dim KL: NaN in every dim at every step."""
+    beta = np.array([[0.25, 1.0, 0.5], [0.5, np.nan, np.nan], [np.nan] * 3])
+    np.testing.assert_array_equal(warning.final_beta(beta), [1.0, 0.5, np.nan])
+    assert warning.final_beta(None) is None
+    kl = np.full((3, 2, 4), np.nan)
+    kl[0] = 0.1
+    kl[1, 0, 2] = 0.0  # a diverged run keeps its early per-dim KL
+    np.testing.assert_array_equal(warning.without_per_dim(kl), [False, False, True])

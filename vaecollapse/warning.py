@@ -69,9 +69,22 @@ def kl_units(kl_per_dim, kl=None) -> np.ndarray:
     code information) the total ``kl`` ``[..., T]`` in the first dim, NaN in the rest."""
     per_dim = np.array(kl_per_dim, dtype=np.float64)
     if kl is not None:
-        missing = np.all(np.isnan(per_dim), axis=(-2, -1))
+        missing = without_per_dim(per_dim)
         per_dim[missing, :, 0] = np.asarray(kl, np.float64)[missing]
     return np.where(np.isnan(per_dim), np.nan, np.maximum(per_dim, FLOOR))
+
+
+def without_per_dim(kl_per_dim) -> np.ndarray:
+    """Runs ``[...]`` of ``kl_per_dim`` ``[..., T, d]`` that have no per-dim KL (NaN in
+    every dim at every step: a VQ-VAE, whose one unit is its code information)."""
+    return np.all(np.isnan(np.asarray(kl_per_dim, np.float64)), axis=(-2, -1))
+
+
+def final_beta(beta):
+    """The β runs end with, from their logged β ``[..., T]``: the largest their schedule
+    reaches (a warm-up's or a cycle's end; a diverged run's NaN logs skipped). None for
+    None."""
+    return None if beta is None else np.fmax.reduce(np.asarray(beta, np.float64), axis=-1)
 
 
 def at_final_beta(kl, beta_now, beta_final) -> np.ndarray:
@@ -132,8 +145,7 @@ def forecast(
         return Forecast(np.zeros(shape, bool), -1, np.full(shape, -1, np.int32))
     at = units[..., index, :]
     if beta is not None:  # a VQ-VAE's code information (no per-dim KL) has no β to carry
-        per_dim = ~np.all(np.isnan(np.asarray(kl_per_dim, np.float64)), axis=(-2, -1))
-        final = np.where(per_dim, np.asarray(beta_final, np.float64), np.nan)
+        final = np.where(without_per_dim(kl_per_dim), np.nan, np.asarray(beta_final, np.float64))
         at = at_final_beta(at, np.asarray(beta)[..., index], final)
     counted = ~np.isnan(at)
     total = np.where(counted, np.maximum(at, 0.0), 0.0).sum(-1)

@@ -94,7 +94,7 @@ def with_forecast(results: xr.Dataset, total_steps: int) -> xr.Dataset:
         total_steps,
         kl=None if kl is None else kl.values,
         beta=beta,
-        beta_final=None if beta is None else np.fmax.reduce(beta, axis=-1),
+        beta_final=warning.final_beta(beta),
     )
     variables, attrs = warning.as_variables(f, trace.dims[:-2])
     out = results.assign(variables)

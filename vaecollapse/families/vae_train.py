@@ -80,14 +80,14 @@ def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, 
     extra, warning_attrs = {}, {}
     if "kl_per_dim_trace" in variables:  # the early warning of full collapse, per run
         kl = variables["kl_trace"][1] if "kl_trace" in variables else None
-        beta = np.asarray(variables["beta_trace"][1])  # the KL is carried to the final β
+        beta = variables["beta_trace"][1]  # the KL is carried to the final β
         f = warning.forecast(
             results.logged_steps(config),
             variables["kl_per_dim_trace"][1],
             config.train.steps,
             kl=kl,
             beta=beta,
-            beta_final=np.fmax.reduce(beta, axis=-1),  # the schedule's largest: its end
+            beta_final=warning.final_beta(beta),
         )
         extra, warning_attrs = warning.as_variables(f, grid_dims)
     centres = lambda edges: (edges[1:] + edges[:-1]) / 2  # noqa: E731
