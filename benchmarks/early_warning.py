@@ -110,6 +110,8 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
     top = np.nanargmax(log_kl[:, i], -1)
     rows = np.arange(len(top))
     log_total = np.log(np.nansum(grid["units"][:, i], -1))
+    # KL_j carried to the final β (`warning.at_final_beta`)
+    carried = warning.at_final_beta(grid["units"][:, i], grid["beta"][:, i], grid["beta_final"])
     out = {}
     if "recon_pull" in grid:
         out = pull_signals(grid, i)
@@ -118,22 +120,10 @@ def signals(grid: dict, fraction: float) -> tuple[int, dict[str, np.ndarray]]:
         out
         | {
             "kl_max": np.nanmax(log_kl[:, i], -1),  # log max_j KL_j
-            # the shipped rule's: KL_j carried to the final β (`warning.at_final_beta`)
-            "kl_at_final_beta": np.nanmax(
-                warning.at_final_beta(grid["units"][:, i], grid["beta"][:, i], grid["beta_final"]),
-                -1,
-            ),
+            "kl_at_final_beta": np.nanmax(carried, -1),  # nats
             "kl_total": log_total,
-            # Σ_j of the carried KL_j, each floored at 0 (nats)
-            "kl_total_at_final_beta": np.nansum(
-                np.maximum(
-                    warning.at_final_beta(
-                        grid["units"][:, i], grid["beta"][:, i], grid["beta_final"]
-                    ),
-                    0.0,
-                ),
-                -1,
-            ),
+            # the shipped rule's: Σ_j of the carried KL_j, each floored at 0 (nats)
+            "kl_total_at_final_beta": np.nansum(np.maximum(carried, 0.0), -1),
             "mutual_info": log_mi[:, i],
             "kl_max_trend": slope_kl[rows, top] * total,  # d log KL of the top dim / d(training)
             # how far the top dim's KL has fallen from the highest any dim reached so far
@@ -284,6 +274,7 @@ def evaluate(grids: list[dict]) -> list[dict]:
                             fraction=fraction,
                         )
                         assert f.step == step
+                        assert np.array_equal(f.warn, value < theta)  # the same signal
                         warn = f.warn
                         fitted = {"threshold_nats": theta}
                     else:
