@@ -40,7 +40,7 @@ def fmt_value(value) -> str:
 
 def _seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     if "seed" in da.dims:
-        return da.mean("seed"), da.std("seed")
+        return da.mean("seed"), da.std("seed", ddof=1)
     return da, xr.zeros_like(da)
 
 

@@ -66,7 +66,7 @@ def _markdown_rows(frame: pd.DataFrame, columns) -> list[str]:
 
 
 def seed_table(results: xr.Dataset) -> str:
-    """Markdown: mean ± std over seeds per point of the other axes, with the count of
+    """Markdown: mean ± sample std (ddof 1) over seeds per point of the other axes, with the count of
     seeds in each collapse state, the family's ``seed_columns`` (with its ``derived``
     variables; VQ columns only where a VQ-VAE ran). At most `MAX_SEED_ROWS` points: past
     that, those whose main order parameter (VAE: I(x; z)) is nearest its threshold ε (in
@@ -92,7 +92,7 @@ def seed_table(results: xr.Dataset) -> str:
     for name, title in columns:
         values = results[name].astype(float)
         mean = values.mean("seed", skipna=False).transpose(*axes).values.ravel()
-        std = values.std("seed", skipna=False).transpose(*axes).values.ravel()
+        std = values.std("seed", skipna=False, ddof=1).transpose(*axes).values.ravel()
         cells[title] = [
             "—" if np.isnan(m) else f"{m:.3g} ± {s:.2g}" for m, s in zip(mean, std, strict=True)
         ]
@@ -120,7 +120,7 @@ def seed_table(results: xr.Dataset) -> str:
         )
     lines = [
         "",
-        f"## Mean ± std over {seeds} seeds",
+        f"## Mean ± std over {seeds} seeds (sample std, ddof 1)",
         note,
         "| " + " | ".join(header) + " |",
         "|" + "---|" * len(header),
