@@ -4,8 +4,12 @@
 
 ``run`` trains the config's whole grid (`sweep.run_sweep`), then draws the report;
 re-running it on the same workdir resumes. ``report`` re-draws plots and summary.md
-from ``DIR/results.nc``. ``boundary`` prints and writes ``DIR/boundary.csv``
-(`boundary.estimate`); ``refine`` adds grid values around the boundaries
+from ``DIR/results.nc``. ``boundary`` prints and writes the boundary
+(`boundary.estimate`): to ``DIR/boundary.csv`` when it is the one ``summary.md`` shows
+(`report.boundary_arguments`), else to a file of its own, ``DIR/boundary_MEASURE.csv``
+(`boundary_file`); with ``--sensitivity`` the boundary and the runs per state at ½×, 1×
+and 2× the threshold (`boundary.sensitivity`, ``DIR/boundary_sensitivity*.csv``);
+``refine`` adds grid values around the boundaries
 (`refine.refine`), then re-draws the report; ``data`` downloads and prepares tfds
 datasets (`data.tfds.prepare`).
 """
@@ -31,7 +35,7 @@ _USAGE = (
     "         [--multihost | --coordinator_address=HOST:PORT --num_processes=N --process_id=I]\n"
     "       vaecollapse report DIR [--figures kl_curves,phase_diagram,...]\n"
     "       vaecollapse boundary DIR [--along AXIS] [--measure mutual_info|kl|kl_per_dim] "
-    "[--threshold X]\n"
+    "[--threshold X] [--sensitivity [--factors 0.5,1,2]]\n"
     "       vaecollapse refine DIR [--along AXIS] [--points 8] [--rounds 2] [--measure M] "
     "[--threshold X]\n"
     "       vaecollapse data NAME [NAME ...] [--data_dir DIR]   (tfds datasets; needs network)"
@@ -156,7 +160,7 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
 
 
 # parameters of the library that these commands take as flags of the same name
-FLAG_PARAMETERS = ("along", "measure", "threshold", "points", "rounds", "figures")
+FLAG_PARAMETERS = ("along", "measure", "threshold", "points", "rounds", "figures", "factors")
 
 
 def _as_flag(err: BaseException) -> str:
@@ -203,6 +207,18 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
         default=None,
         help="default: the order parameter's (VAE: collapse_kl_eps)",
     )
+    if command == "boundary":
+        parser.add_argument(
+            "--sensitivity",
+            action="store_true",
+            help="the boundary and the runs per collapse state at each of --factors × the "
+            "threshold (which conclusions depend on it)",
+        )
+        parser.add_argument(
+            "--factors",
+            default="0.5,1,2",
+            help="multiples of the threshold for --sensitivity (default 0.5,1,2)",
+        )
     if command == "refine":
         parser.add_argument("--points", type=int, default=8, help="new values per round")
         parser.add_argument("--rounds", type=int, default=2, help="rounds done in all")
@@ -211,13 +227,61 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
+def boundary_file(results, found, prefix: str = "boundary") -> str:
+    """The file name of the boundary ``found`` (`boundary.estimate` of ``results``):
+    ``PREFIX.csv`` when it is the one the report writes (`report.boundary_arguments`, the
+    default threshold), else ``PREFIX_MEASURE[_along_AXIS][_eps_X].csv`` (the axis when not
+    the report's, the threshold when not the default): a second ``boundary --measure``
+    never replaces the table ``summary.md`` shows."""
+    from vaecollapse import boundary, report
+
+    a = found.attrs
+    along, measure = (report.boundary_arguments(results) or (None, None))[:2]
+    default = a["threshold"] == boundary.default_threshold(results, a["measure"])
+    if (a["along"], a["measure"]) == (along, measure) and default:
+        return f"{prefix}.csv"
+    parts = [prefix, a["measure"]]
+    if a["along"] != along:
+        parts += ["along", a["along"]]
+    if not default:
+        parts += ["eps", f"{a['threshold']:g}"]
+    return "_".join(parts) + ".csv"
+
+
+def _factors(text: str) -> tuple[float, ...]:
+    try:
+        return tuple(float(f) for f in text.split(","))
+    except ValueError:
+        raise ValueError(
+            f"factors={text!r} is invalid: expected numbers > 0, comma-separated (0.5,1,2)"
+        ) from None
+
+
 def _boundary(args: list[str]) -> None:
+    from pathlib import Path
+
     from vaecollapse import boundary, results
 
     opts = _boundary_parser("boundary").parse_args(args)
-    found = boundary.estimate(results.load(opts.workdir), opts.along, opts.measure, opts.threshold)
+    ran = results.load(opts.workdir)
+    if opts.sensitivity:
+        found, states = boundary.sensitivity(
+            ran, opts.along, opts.measure, opts.threshold, _factors(opts.factors)
+        )
+        name = boundary_file(ran, found.isel(factor=0), "boundary_sensitivity")
+        path = Path(opts.workdir) / name
+        boundary.sensitivity_frame(found).to_csv(path, index=False, float_format="%.6g")
+        print(boundary.sensitivity_markdown(found, states, limit=10_000))
+        print(path)
+        return
+    found = boundary.estimate(ran, opts.along, opts.measure, opts.threshold)
     print(boundary.markdown(found))
-    print(boundary.write_csv(found, f"{opts.workdir}/boundary.csv"))
+    name = boundary_file(ran, found)
+    print(boundary.write_csv(found, Path(opts.workdir) / name))
+    if name != "boundary.csv":
+        print(
+            "(a boundary of its own: boundary.csv, the table summary.md shows, is left as it was)"
+        )
 
 
 def _refine(args: list[str]) -> None:

@@ -66,8 +66,8 @@ def _markdown_rows(frame: pd.DataFrame, columns) -> list[str]:
 
 
 def seed_table(results: xr.Dataset) -> str:
-    """Markdown: mean ± sample std (ddof 1) over seeds per point of the other axes, with the count of
-    seeds in each collapse state, the family's ``seed_columns`` (with its ``derived``
+    """Markdown: mean ± sample std (ddof 1) over seeds per point of the other axes, with
+    the count of seeds in each collapse state, the family's ``seed_columns`` (with its ``derived``
     variables; VQ columns only where a VQ-VAE ran). At most `MAX_SEED_ROWS` points: past
     that, those whose main order parameter (VAE: I(x; z)) is nearest its threshold ε (in
     log) first."""
@@ -156,30 +156,55 @@ def summary_markdown(results: xr.Dataset, figures: list[Path], runs: pd.DataFram
     return "\n".join(lines) + "\n"
 
 
-def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path]]:
-    """Markdown: the collapse boundary along the first numeric swept axis (the family's
-    main order parameter and its threshold), also written to ``workdir/boundary.csv``
-    (its path returned); where the family knows a reference boundary there
+def boundary_arguments(results: xr.Dataset):
+    """What the report's boundary (``boundary.csv``) reads: ``(along, measure,
+    closed_form)`` — the first numeric swept axis, and the family's main order parameter
+    or, where the family knows a reference boundary there
     (`families.Family.reference_boundaries`; for linear-Gaussian data over β, every
-    per-dim boundary against λ_i/σ², Lucas et al. 2019), that measure, with the
-    reference and the error. Empty when no numeric axis is swept."""
+    per-dim boundary against λ_i/σ², Lucas et al. 2019), that measure and the reference
+    (else None); None when no numeric axis is swept."""
     axes = boundary.numeric_axes(results)
     if not axes:
-        return "", []
+        return None
     along = axes[0]
     family = families.of(results)
     reference = None
-    if family.reference_boundaries:
+    if family.reference_boundaries and "config" in results.attrs:  # a hand-built one: none
         reference = families.resolve(family.reference_boundaries)(results, along)
     measure, closed_form = reference if reference is not None else (None, None)
+    return along, measure or family.main_order_parameter, closed_form
+
+
+def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path]]:
+    """Markdown: the collapse boundary of `boundary_arguments` (its threshold the order
+    parameter's default), also written to ``workdir/boundary.csv`` (its path returned),
+    with the reference and the error where there is one; then how it moves with the
+    threshold (`sensitivity_section`). Empty when no numeric axis is swept."""
+    arguments = boundary_arguments(results)
+    if arguments is None:
+        return "", []
+    along, measure, closed_form = arguments
     found = boundary.estimate(results, along, measure)
     csv = boundary.write_csv(found, workdir / "boundary.csv")
     text = (
         "\n## Phase boundary (`boundary.csv`)\n\n"
         + boundary.markdown(found, closed_form)
         + "\nRefine it with `vaecollapse refine WORKDIR`.\n"
+        + sensitivity_section(results, along, measure)
     )
     return text, [csv]
+
+
+def sensitivity_section(results: xr.Dataset, along: str, measure: str) -> str:
+    """Markdown: the boundary and the runs per state at ½×, 1× and 2× the threshold
+    (`boundary.sensitivity`, as ``vaecollapse boundary WORKDIR --sensitivity`` prints
+    them), so a reader sees which conclusions depend on it."""
+    found, states = boundary.sensitivity(results, along, measure)
+    return (
+        "\n## Sensitivity to the threshold\n\n"
+        + boundary.sensitivity_markdown(found, states, limit=20)
+        + "\nEvery row: `vaecollapse boundary WORKDIR --sensitivity`.\n"
+    )
 
 
 # the engine's own figures, for every family; each family adds its own (`Family.figures`)

@@ -7,14 +7,18 @@ refine → report) reads everything family-specific from its `Family`:
 
 - ``order_parameters``: the measures that fall to ~0 when the degenerate solution wins
   (VAE: I(x; z), KL, KL per latent dim), each an `OrderParameter` with its default
-  threshold and, for a per-unit form, the dim it runs over (one boundary per rank);
+  threshold, for a per-unit form the dim it runs over (one boundary per rank), and how a
+  boundary reads it between grid points (``boundary_rule``: `INTERPOLATE`, the default,
+  or the VAE KL's `TO_ZERO`);
 - ``panels``: the phase diagram's panels (variable, label), order parameters first;
 - ``summary_columns`` / ``seed_columns``: the per-run and per-grid-point tables of
   ``summary.md``;
 - ``figures``: its own figures, name → `Figure` (applies?, draw), drawn after the
   engine's phase diagram;
 - ``state``: the variable holding each run's collapse state (codes and names in
-  ``state_names``) and ``onset``: the one holding its onset step.
+  ``state_names``) and ``onset``: the one holding its onset step; ``states_at``
+  (optional): the state rule read at another threshold (`vaecollapse boundary
+  --sensitivity`).
 
 This module and the families' schemas import no JAX (the reading side needs them); a
 family's writing side (training, evaluation) is named by import path and loaded only
@@ -34,6 +38,15 @@ from typing import Any, NamedTuple
 from vaecollapse.registry import resolve
 
 DEFAULT = "vae"  # the family of a config or results file that names none
+# How a boundary reads an order parameter between grid points (`OrderParameter.boundary_rule`,
+# `vaecollapse.boundary`): INTERPOLATE, the ε crossing interpolated between the last grid
+# point above ε and the first at or below it, never past the grid (bounded measures: a
+# fraction of modes, std·√d, RankMe ≥ 1); TO_ZERO, the line through the last two points
+# above ε extrapolated to zero, clipped to the bracketing chord and to one grid step past
+# the grid (a measure linear in the axis, or its log, down to a continuous boundary at
+# zero: the linear VAE's KL_i = ½ log(λ_i/(βσ²))).
+INTERPOLATE, TO_ZERO = "interpolate", "to_zero"
+BOUNDARY_RULES = (INTERPOLATE, TO_ZERO)
 
 
 class Trace(NamedTuple):
@@ -56,11 +69,24 @@ class OrderParameter:
         name of the config field that holds it (``"collapse_kl_eps"``).
       per_unit: the dim it runs over when it is per unit (``"latent"``: one value per
         latent dim, ranked per run for per-unit boundaries); None for one value per run.
+      boundary_rule: how a boundary reads it between grid points (`BOUNDARY_RULES`):
+        `INTERPOLATE` (the default: the ε crossing between the two grid points that
+        bracket it, no extrapolation past the grid) or `TO_ZERO` (extrapolated to where
+        the measure reaches zero: only for a measure that falls to zero linearly in the
+        axis, or in its log, at a continuous boundary, as the VAE's KL does).
     """
 
     label: str
     threshold: float | str
     per_unit: str | None = None
+    boundary_rule: str = INTERPOLATE
+
+    def __post_init__(self):
+        if self.boundary_rule not in BOUNDARY_RULES:
+            raise ValueError(
+                f"boundary_rule={self.boundary_rule!r} is invalid: allowed: "
+                f"{', '.join(BOUNDARY_RULES)}"
+            )
 
     def default_threshold(self, config: Mapping[str, Any]) -> float:
         """ε for results made with ``config`` (the dict of ``results.attrs["config"]``)."""
@@ -139,6 +165,11 @@ class Family:
         per latent dim along β), drawn on the phase diagram and tabled; optional.
       sections: ``fn(results) -> str``, the family's own Markdown sections of
         ``summary.md`` after the engine's tables; optional.
+      states_at: ``fn(results, measure, threshold) -> DataArray``: each run's state code
+        (``state_names``) as the family's state rule reads it with ``measure``'s
+        threshold set to ``threshold`` (VAE: every latent dim's KL against ε); optional
+        — without it `vaecollapse.boundary.states_at` reads the order parameter alone
+        (`vaecollapse boundary --sensitivity`).
       make_trainer: ``fn(config, dataset) -> Trainer``, the writing side (a
         ``"module:function"`` path, loaded only to train).
       check_data: ``fn(config, dataset)``, raising ValueError in one line on data the
@@ -167,6 +198,7 @@ class Family:
     hparams: tuple[str, ...] = ()
     reference_boundaries: Callable | str = ""
     sections: Callable | str = ""
+    states_at: Callable | str = ""
     make_trainer: Callable | str = ""
     check_data: Callable | str = ""
     result_bytes: Callable | str = ""
@@ -237,5 +269,6 @@ def of_config(config: Mapping[str, Any]) -> Family:
 
 
 def config_of(results) -> dict[str, Any]:
-    """The config a results Dataset was made with, as a dict."""
-    return json.loads(results.attrs["config"])
+    """The config a results Dataset was made with, as a dict; empty for a Dataset without
+    a ``config`` attribute (one built by hand: the default family, `DEFAULT`)."""
+    return json.loads(results.attrs.get("config", "{}"))

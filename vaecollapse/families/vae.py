@@ -2,7 +2,12 @@
 
 Order parameters (all fall to 0 at collapse; ε is the config's ``collapse_kl_eps``):
 I(x; z) (`diagnostics.mutual_information`, the main one), the KL to the prior, and the KL
-per latent dim (per-unit: one boundary per rank of the latent dims). A run's state and
+per latent dim (per-unit: one boundary per rank of the latent dims). A boundary reads
+each with the `families.TO_ZERO` rule: near a continuous boundary the KL falls to zero
+linearly in log β (linear VAE: KL_i = ½ log(λ_i/(βσ²)), Lucas et al. 2019; I(x; z) ≤ KL
+with it), so the line through the last two points above ε is extrapolated to zero
+(`vaecollapse.boundary`). `states_at` is the state rule at another ε (`vaecollapse
+boundary --sensitivity`). A run's state and
 onset both read the KL per latent dim against ε (`diagnostics.collapse_state`,
 `diagnostics.final_onset`); active units are a measure beside them. Its figures are
 `vaecollapse.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
@@ -14,7 +19,7 @@ writing side is today's engine: `models.build`, `train.make_train_fns`,
 from __future__ import annotations
 
 from vaecollapse import states
-from vaecollapse.families import Family, Figure, OrderParameter, config_of
+from vaecollapse.families import TO_ZERO, Family, Figure, OrderParameter, config_of
 
 
 def is_images(results) -> bool:
@@ -70,6 +75,21 @@ def legend(results) -> str:
     )
 
 
+def states_at(results, measure, threshold):
+    """Each run's state (`states.STATE_NAMES`) by the family's rule — every latent dim's KL
+    against ε, as `diagnostics.collapse_state` reads it — at ε = ``threshold``, whichever
+    of the three order parameters ``measure`` is (they share ``collapse_kl_eps``):
+    healthy when no dim is below ε, partial when some are, full when every one is."""
+    del measure
+    kl = results["kl_per_dim"]
+    below = (kl < threshold).sum("latent")
+    units = kl.notnull().sum("latent")
+    full = (below == units) & (units > 0)
+    return (below > 0).astype(int) * states.PARTIAL + full.astype(int) * (
+        states.FULL - states.PARTIAL
+    )
+
+
 def kl_share(results):
     """100·KL / (recon + KL): Bowman et al.'s (2016) measure of how much z carries."""
     return 100 * results.kl / (results.recon + results.kl)
@@ -78,9 +98,11 @@ def kl_share(results):
 FAMILY = Family(
     name="vae",
     order_parameters={
-        "mutual_info": OrderParameter("I(x; z) (nats)", "collapse_kl_eps"),
-        "kl": OrderParameter("KL (nats)", "collapse_kl_eps"),
-        "kl_per_dim": OrderParameter("KL per latent dim (nats)", "collapse_kl_eps", "latent"),
+        "mutual_info": OrderParameter("I(x; z) (nats)", "collapse_kl_eps", None, TO_ZERO),
+        "kl": OrderParameter("KL (nats)", "collapse_kl_eps", None, TO_ZERO),
+        "kl_per_dim": OrderParameter(
+            "KL per latent dim (nats)", "collapse_kl_eps", "latent", TO_ZERO
+        ),
     },
     panels=(
         ("kl", "KL (nats)"),
@@ -142,6 +164,7 @@ FAMILY = Family(
     },
     reference_boundaries="vaecollapse.families.vae_report:reference_boundaries",
     sections="vaecollapse.families.vae_report:sections",
+    states_at=states_at,
     make_trainer="vaecollapse.families.vae_train:make_trainer",
     check_data="vaecollapse.families.vae_train:check_data",
     result_bytes="vaecollapse.families.vae_train:result_bytes",
