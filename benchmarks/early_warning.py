@@ -1,7 +1,8 @@
-"""The early warning, leave one grid out: fit on all grids but one, score on that one.
+"""The early warning, leave one grid out (fit on all grids but one, score on that one),
+and the shipped rule scored as shipped on grids that played no part in choosing it.
 
 Reads the ``results.nc`` of finished experiment workdirs (``make early-warning-grids``
-produces the two that are not ``make`` experiments' own). For every run and every
+produces the ones that are not ``make`` experiments' own). For every run and every
 candidate signal, the value at the first logged step at or past 5, 10 and 20 % of
 training (`warning.warning_index`), from what the sweep traces: the KL of each latent
 dim (``kl_per_dim_trace``; a VQ-VAE's code information as its one unit), total KL and
@@ -11,14 +12,25 @@ one candidate is a two-feature logistic model (pure NumPy), one is parameter-fre
 KL of each dim extrapolated to the end of training against ε). The outcome is the end
 state: full collapse = every dim's KL below ε at the end (``collapse_state == 2``).
 
-The shipped rule (`warning.forecast`: every dim's KL below `warning.THRESHOLD` at 10 %)
-is scored through the product's own function. Prints one JSON line per candidate,
-fraction and held-out grid, then markdown: the shipped rule's held-out table, every
-candidate's summary, and the threshold fitted on all grids (what `warning.THRESHOLD`
-ships). ``--roc PATH`` draws the ROC of the main signal per held-out grid.
+The shipped rule (`warning.forecast`: Σ_j of each dim's KL carried to the final β,
+floored at 0, below `warning.TOTAL_THRESHOLD` at 10 %) is scored through the product's
+own function. Prints one JSON line per candidate, fraction and held-out grid, then
+markdown: the shipped rule's held-out table, the same beside the trivial rules
+(`BASELINES`: never warn, always warn; `skill`: accuracy, balanced accuracy, precision
+and recall of "will end fully collapsed", false-alarm rate; the signal's ROC AUC),
+every candidate's summary, and the threshold fitted on all grids (what
+`warning.TOTAL_THRESHOLD` ships). ``--roc PATH`` draws the ROC of the main signal per
+held-out grid.
+
+``--score`` fits nothing: it scores the rule as shipped (its own thresholds) on each of
+``--workdirs`` (default `UNSEEN`, the grids built after the rule was fixed) and on all
+of them pooled, beside the trivial rules; with ``--roc``, each grid's ROC with the
+shipped threshold's point on it.
 
     python benchmarks/early_warning.py [--workdirs runs/demo ...] \\
         [--roc docs/figures/early_warning_roc.png]
+    python benchmarks/early_warning.py --score \\
+        [--roc docs/figures/early_warning_unseen_roc.png]
 """
 
 from __future__ import annotations
@@ -41,12 +53,16 @@ WORKDIRS = [
     "runs/ew_conv",
     "runs/ew_text",
 ]
+# grids built after the rule and its thresholds were fixed (2026-12-01), scored once with
+# ``--score`` and never fitted on (``make early-warning-unseen``)
+UNSEEN = ["runs/ew_linear_slow", "runs/ew_digits_mid", "runs/ew_schedules"]
 FRACTIONS = (0.05, 0.1, 0.2)
 MAIN = "kl_total_at_final_beta"  # the shipped rule's signal (nats)
 EPS = 0.05  # the grids' collapse_kl_eps (checked on load)
 PREVIOUS = "I(x; z) < 0.0325 nats (the rule until 2026-12-01, no refit)"
 PULL = ("mu_var", "sigma_sq", "recon_pull", "kl_pull", "recon_grad")  # `diagnostics.Pull`'s traces
 NO_FIT_PULL = "pull_max < 0: every dim's recon pull below β·KL pull (no fit)"
+MORE = ("balanced_accuracy", "precision", "recall")  # `skill`'s, beside `warning.scores`
 BOUND = 30.0  # |log| of a ratio whose numerator or denominator is 0
 
 
@@ -82,6 +98,13 @@ def load(workdir: str) -> dict:
             warning.final_beta(runs("beta_trace")),
         ),
         state=runs("collapse_state").astype(int),
+        # the sweep's own warning (`warning.forecast` as results.nc holds it), when written
+        # by today's rule
+        sweep_warning=(
+            runs("early_warning").astype(bool)
+            if "early_warning" in r and r.attrs.get("early_warning_rule") == warning.RULE
+            else None
+        ),
         onset=runs("collapse_onset_step").astype(int),
         **pulls,
     )
@@ -188,6 +211,43 @@ def auc(values: np.ndarray, full: np.ndarray) -> float:
     return float(less)
 
 
+def skill(warn: np.ndarray, full: np.ndarray) -> dict:
+    """How a warning of "will end fully collapsed" did against the outcome, from its
+    confusion counts: ``tp`` (warned, ended full), ``fp`` (warned, did not), ``fn``,
+    ``tn``; accuracy; balanced accuracy (the mean of recall and 1 − false-alarm rate);
+    precision (of the warned, the fraction that ended full); recall (of the runs that
+    ended full, the fraction warned); false-alarm rate (of the runs that did not end
+    full, the fraction warned). A ratio whose denominator is 0 is NaN (precision of a
+    rule that never warns; recall, false-alarm rate and balanced accuracy of a grid with
+    one outcome only)."""
+    warn, full = np.asarray(warn, bool).ravel(), np.asarray(full, bool).ravel()
+    tp, fp = int((warn & full).sum()), int((warn & ~full).sum())
+    fn, tn = int((~warn & full).sum()), int((~warn & ~full).sum())
+
+    def ratio(a: int, b: int) -> float:
+        return a / b if b else float("nan")
+
+    recall, false_alarms = ratio(tp, tp + fn), ratio(fp, fp + tn)
+    return {
+        "tp": tp,
+        "fp": fp,
+        "fn": fn,
+        "tn": tn,
+        "accuracy": ratio(tp + tn, warn.size),
+        "balanced_accuracy": (recall + 1 - false_alarms) / 2,
+        "precision": ratio(tp, tp + fp),
+        "recall": recall,
+        "false_alarm_rate": false_alarms,
+    }
+
+
+# the trivial rules every warning is scored beside: what they warn of, given the runs
+BASELINES = {
+    "never warn": lambda full: np.zeros_like(full, bool),
+    "always warn": lambda full: np.ones_like(full, bool),
+}
+
+
 def roc(values: np.ndarray, full: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """False-alarm and hit rates of "warn when value < θ" over every θ."""
     thresholds = np.concatenate([[-np.inf], np.sort(np.unique(values)), [np.inf]])
@@ -289,8 +349,85 @@ def evaluate(grids: list[dict]) -> list[dict]:
                     | fitted
                     | {"auc": auc(value, full)}
                     | warning.scores(warn, full, step, held["onset"], held["total"])
+                    | {
+                        k: skill(warn, full)[k]
+                        for k in ("balanced_accuracy", "precision", "recall")
+                    }
+                    | {"_warn": warn, "_value": value}  # for the tables, not printed
                 )
     return rows
+
+
+def skill_rows(
+    name: str,
+    rule: str,
+    warn: np.ndarray,
+    values: np.ndarray,
+    full: np.ndarray,
+    late: np.ndarray,
+    lead_pct: float = float("nan"),
+) -> list[dict]:
+    """One grid's (or a pool's) rows: the rule's ``warn`` beside `BASELINES`, each with
+    `skill`, the AUC of the rule's signal ``values`` (a baseline's constant score: 0.5)
+    and how many of the ``late`` collapses (onset after 30 % of training) it warned; the
+    rule's median lead ``lead_pct`` (% of training), none for a baseline."""
+    rows = []
+    for label, warned in [(rule, warn)] + [(b, f(full)) for b, f in BASELINES.items()]:
+        mine = label == rule
+        rows.append(
+            {"grid": name, "warning": label, "runs": int(full.size), "ended_full": int(full.sum())}
+            | {"warned": int(warned.sum())}
+            | skill(warned, full)
+            | {"auc": auc(values if mine else np.zeros(full.size), full)}
+            | {"late_onsets": int(late.sum()), "late_warned_runs": int((warned & late).sum())}
+            | {"median_lead_pct": lead_pct if mine else float("nan")}
+        )
+    return rows
+
+
+def score_shipped(grids: list[dict]) -> list[dict]:
+    """The rule as the package ships it (`warning.forecast` with its own thresholds,
+    nothing fitted) on each grid, and on all of them pooled, beside `BASELINES`."""
+    rows, pooled = [], []
+    for g in grids:
+        f = warning.forecast(
+            g["steps"], g["units"], g["total"], beta=g["beta"], beta_final=g["beta_final"]
+        )
+        step, values = signals(g, warning.FRACTION)
+        values = values[MAIN]
+        assert f.step == step
+        assert np.array_equal(f.warn, values < warning.TOTAL_THRESHOLD)  # the same signal
+        if g["sweep_warning"] is not None:  # and what the sweep wrote in results.nc
+            assert np.array_equal(f.warn, g["sweep_warning"])
+        full = g["state"] == states.FULL
+        late = full & (g["onset"] > 0.3 * g["total"])
+        lead = warning.scores(f.warn, full, step, g["onset"], g["total"])["median_lead_pct"]
+        rows += skill_rows(g["name"], "shipped rule", f.warn, values, full, late, lead)
+        pooled.append((f.warn, values, full, late))
+    if len(grids) > 1:
+        rows += skill_rows(
+            "all, pooled", "shipped rule", *map(np.concatenate, zip(*pooled, strict=True))
+        )
+    return rows
+
+
+def skill_markdown(rows: list[dict]) -> str:
+    """`skill_rows`' rows as one markdown table."""
+    out = [
+        "| grid | runs | ended full | warning | warned | accuracy | balanced accuracy "
+        "| precision | recall | false alarms | AUC | late onsets (> 30 %) warned "
+        "| median lead (% of training) |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for r in rows:
+        late_warned = f"{r['late_warned_runs']} of {r['late_onsets']}"
+        out.append(
+            f"| {r['grid']} | {r['runs']} | {r['ended_full']} | {r['warning']} | "
+            f"{r['warned']} | {_f(r['accuracy'])} | {_f(r['balanced_accuracy'])} | "
+            f"{_f(r['precision'])} | {_f(r['recall'])} | {_f(r['false_alarm_rate'])} | "
+            f"{_f(r['auc'])} | {late_warned} | {_f(r['median_lead_pct'], 0)} |"
+        )
+    return "\n".join(out)
 
 
 def _f(x: float, digits: int = 2) -> str:
@@ -320,6 +457,23 @@ def markdown(rows: list[dict], grids: list[dict], fraction: float = warning.FRAC
                 f"{r['late_onsets']} | {_f(r['late_warned'])} | "
                 f"{_f(r['late_median_lead_pct'], 0)} | {_f(r['auc'])} |"
             )
+    held = []
+    for r in rows:
+        if r["signal"] == MAIN and r["fraction"] == fraction:
+            g = by_grid[r["held_out"]]
+            full = g["state"] == states.FULL
+            late = full & (g["onset"] > 0.3 * g["total"])
+            rule = f"rule, θ {r['threshold_nats']:.3f}"
+            held += skill_rows(
+                r["held_out"], rule, r["_warn"], r["_value"], full, late, r["median_lead_pct"]
+            )
+    out += [
+        "",
+        'The same, beside the trivial rules (precision, recall: of "will end fully '
+        'collapsed"; AUC: of the signal within the grid):',
+        "",
+        skill_markdown(held),
+    ]
     out += [
         "",
         "Every candidate, held out: mean and worst accuracy, worst false-alarm rate, mean AUC "
@@ -349,7 +503,10 @@ def markdown(rows: list[dict], grids: list[dict], fraction: float = warning.FRAC
     return "\n".join(out)
 
 
-def plot_roc(grids: list[dict], path: str, fraction: float = warning.FRACTION) -> None:
+def plot_roc(
+    grids: list[dict], path: str, fraction: float = warning.FRACTION, threshold: float | None = None
+) -> None:
+    """The ROC of the main signal per grid; with ``threshold``, each grid's point there."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -360,30 +517,63 @@ def plot_roc(grids: list[dict], path: str, fraction: float = warning.FRACTION) -
         _, values = signals(g, fraction)
         full = g["state"] == states.FULL
         fa, hit = roc(values[MAIN], full)
-        ax.plot(
+        (line,) = ax.plot(
             fa,
             hit,
             drawstyle="steps-post",
             label=f"{g['name']} (AUC {auc(values[MAIN], full):.2f})",
         )
+        if threshold is not None:
+            s = skill(values[MAIN] < threshold, full)
+            ax.plot(s["false_alarm_rate"], s["recall"], "o", color=line.get_color(), ms=5)
     ax.plot([0, 1], [0, 1], "k:", lw=0.8)
     ax.set_xlabel("false-alarm rate")
     ax.set_ylabel("hit rate (ended fully collapsed, warned)")
-    ax.set_title(f"Σ_j KL_j carried to the final β, at {fraction:.0%} of training", fontsize=9)
+    title = f"Σ_j KL_j carried to the final β, at {fraction:.0%} of training"
+    if threshold is not None:
+        title += f"\n(dots: the shipped θ = {threshold:g} nats)"
+    ax.set_title(title, fontsize=9)
     ax.legend(fontsize=7, loc="lower right")
     fig.tight_layout()
     fig.savefig(path, dpi=120)
 
 
+def _json(row: dict) -> str:
+    """One row as a JSON line: floats to 4 digits, the keys starting with _ left out."""
+    shown = {k: v for k, v in row.items() if not k.startswith("_")}
+    return json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in shown.items()})
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--workdirs", nargs="+", default=WORKDIRS)
+    parser.add_argument("--workdirs", nargs="+", default=None)
     parser.add_argument("--roc", default=None, help="path of the ROC figure of the main signal")
+    parser.add_argument(
+        "--score",
+        action="store_true",
+        help="score the shipped rule as shipped (nothing fitted) on --workdirs (default: the "
+        "grids that played no part in choosing it), beside never-warn and always-warn",
+    )
     args = parser.parse_args()
+    args.workdirs = args.workdirs or (UNSEEN if args.score else WORKDIRS)
     grids = [load(w) for w in args.workdirs]
+    if args.score:
+        rows = score_shipped(grids)
+        for row in rows:
+            print(_json(row))
+        print()
+        print(
+            f"Shipped rule ({MAIN} < {warning.TOTAL_THRESHOLD} nats at "
+            f"{warning.FRACTION:.0%} of training, nothing fitted) beside the trivial rules:"
+        )
+        print()
+        print(skill_markdown(rows))
+        if args.roc:
+            plot_roc(grids, args.roc, threshold=warning.TOTAL_THRESHOLD)
+        return
     rows = evaluate(grids)
     for row in rows:
-        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}))
+        print(_json(row))
     # the threshold the package ships: the same fit on every grid
     sig = [signals(g, warning.FRACTION)[1][MAIN] for g in grids]
     theta = warning.fit(

@@ -1,5 +1,9 @@
 """The early warning: the rule on hand-built traces, its fit and scores by hand, a
-monotonicity property, and one implementation shared by the sweep and the monitor."""
+monotonicity property, one implementation shared by the sweep and the monitor, and the
+benchmark's skill measures (against scikit-learn and by hand)."""
+
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -10,6 +14,9 @@ from hypothesis.extra import numpy as hnp
 
 from vaecollapse import monitor, results, states, sweep, warning
 from vaecollapse.families import vae_report
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import early_warning  # benchmarks/early_warning.py
 
 
 @pytest.mark.parametrize(
@@ -243,6 +250,10 @@ def test_sweep_and_monitor_give_the_same_warning(tmp_path):
     )
     stale.attrs = {k: v for k, v in stale.attrs.items() if k != "early_warning_rule"}
     assert vae_report.warning_note(stale) == note
+    # the benchmark scores what the sweep wrote, with the product's own rule
+    rows = early_warning.score_shipped([early_warning.load(str(tmp_path))])
+    assert [r["warning"] for r in rows] == ["shipped rule", "never warn", "always warn"]
+    assert [r["warned"] for r in rows] == [int(f.warn.sum()), 0, 2]
     for i in range(res.sizes["beta"]):
         trace = res.kl_per_dim_trace.isel(beta=i).values
         m = _monitor_replay(res.step.values, trace, c.train.steps, beta[i])
@@ -262,3 +273,56 @@ def test_final_beta_and_without_per_dim():
     kl[0] = 0.1
     kl[1, 0, 2] = 0.0  # a diverged run keeps its early per-dim KL
     np.testing.assert_array_equal(warning.without_per_dim(kl), [False, False, True])
+
+
+def test_skill_by_hand_and_of_the_trivial_rules():
+    """Confusion counts and ratios by hand; a ratio over nothing is NaN (never warning
+    has no precision; a grid with one outcome has no recall or false-alarm rate)."""
+    warn = np.array([True, True, True, False, False, False, False])
+    full = np.array([True, True, False, True, False, False, False])
+    s = early_warning.skill(warn, full)
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (2, 1, 1, 3)
+    assert s["accuracy"] == pytest.approx(5 / 7)
+    assert s["precision"] == pytest.approx(2 / 3)
+    assert s["recall"] == pytest.approx(2 / 3)
+    assert s["false_alarm_rate"] == pytest.approx(1 / 4)
+    assert s["balanced_accuracy"] == pytest.approx((2 / 3 + 3 / 4) / 2)
+    never = early_warning.skill(early_warning.BASELINES["never warn"](full), full)
+    assert never["accuracy"] == pytest.approx(4 / 7) and np.isnan(never["precision"])
+    assert never["recall"] == never["false_alarm_rate"] == 0 and never["balanced_accuracy"] == 0.5
+    always = early_warning.skill(early_warning.BASELINES["always warn"](full), full)
+    assert always["accuracy"] == always["precision"] == pytest.approx(3 / 7)
+    assert (
+        always["recall"] == always["false_alarm_rate"] == 1 and always["balanced_accuracy"] == 0.5
+    )
+    one = early_warning.skill(warn, np.zeros(7, bool))
+    assert np.isnan(one["recall"]) and np.isnan(one["balanced_accuracy"])
+    assert one["false_alarm_rate"] == pytest.approx(3 / 7)
+    # the AUC of a signal: lower = more collapse; a constant score reads 0.5
+    values = np.array([0.1, 0.2, 0.2, 0.2, 1.0, 2.0, 3.0])  # a full run ties a quiet one
+    assert early_warning.auc(values, full) == pytest.approx((4 + 3.5 + 3.5) / 12)  # a tie: ½
+    assert early_warning.auc(np.zeros(7), full) == 0.5
+    assert np.isnan(early_warning.auc(values, np.zeros(7, bool)))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    warn=hnp.arrays(bool, 12),
+    full=hnp.arrays(bool, 12).filter(lambda f: 0 < f.sum() < 12),
+    values=hnp.arrays(np.float64, 12, elements=st.sampled_from([0.0, 0.1, 0.5, 0.7, 2.0])),
+)
+def test_skill_and_auc_agree_with_scikit_learn(warn, full, values):
+    """An independent computation: scikit-learn's metrics of the same labels, "will end
+    full" the positive class, the AUC of −signal (lower signal: more collapse)."""
+    metrics = pytest.importorskip("sklearn.metrics")
+    s = early_warning.skill(warn, full)
+    assert s["accuracy"] == pytest.approx(metrics.accuracy_score(full, warn))
+    assert s["balanced_accuracy"] == pytest.approx(metrics.balanced_accuracy_score(full, warn))
+    assert s["recall"] == pytest.approx(metrics.recall_score(full, warn))
+    # the false-alarm rate is 1 − the recall of the runs that did not end full
+    assert s["false_alarm_rate"] == pytest.approx(1 - metrics.recall_score(~full, ~warn))
+    precision = metrics.precision_score(full, warn, zero_division=np.nan)
+    assert s["precision"] == pytest.approx(precision, nan_ok=True)
+    tn, fp, fn, tp = metrics.confusion_matrix(full, warn, labels=[False, True]).ravel()
+    assert (s["tp"], s["fp"], s["fn"], s["tn"]) == (tp, fp, fn, tn)
+    assert early_warning.auc(values, full) == pytest.approx(metrics.roc_auc_score(full, -values))
