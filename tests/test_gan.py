@@ -1,5 +1,6 @@
-"""The GAN family (issue 28): the mode measures against NumPy (VEEGAN's / PacGAN's rules,
-Naeem et al.'s precision and coverage), Adam with an array β₁ against optax, the
+"""The GAN family: the mode measures against NumPy loops (VEEGAN's / PacGAN's rules,
+Naeem et al.'s precision and coverage), the sweep's cells equal to the public API's on the
+samples it keeps, Adam with an array β₁ against optax, the
 spectral norm against an SVD, one-line errors, a tiny grid through sweep → boundary →
 report with a vmapped run equal to the single run, and (slow) the quick experiments'
 claims of docs/gan.md."""
@@ -12,11 +13,11 @@ import pandas as pd
 import pytest
 
 from vaecollapse import boundary, config, data, families, grid, report, sweep
+from vaecollapse import samples as numpy_api
 from vaecollapse.data import synthetic
 from vaecollapse.families import gan, gan_train
 
-mode_measures = jax.jit(gan_train.mode_measures)  # one compile per shape, not per op
-precision_coverage = jax.jit(gan_train.precision_coverage, static_argnums=2)
+traced_modes = jax.jit(gan_train.traced_modes)  # one compile per shape, not per op
 
 # ------------------------------------------------------------------ NumPy references
 
@@ -62,30 +63,27 @@ def five_of_eight(rng, per_mode=100, outliers=50):
     return means, np.concatenate([on, np.zeros((outliers, 2))]).astype(np.float32)
 
 
-def test_mode_measures_on_five_of_eight_ring_modes():
-    """5 of 8 modes used evenly plus outliers: 5 captured, 500/550 high quality, reverse KL
-    log(8/5), full mass on the used modes (as NumPy's loop computes them)."""
+def test_traced_modes_on_five_of_eight_ring_modes():
+    """5 of 8 modes used evenly plus outliers: the trace reads 5/8 modes and full mass on
+    the used modes (as NumPy's loop computes them); the API reads 5 captured, 500/550 high
+    quality, reverse KL log(8/5), partial."""
     rng = np.random.default_rng(0)
     means, samples = five_of_eight(rng)
-    out = mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), 0.01)
-    out = {k: np.asarray(v) for k, v in out.items()}
-    assert int(out["modes_captured"]) == 5
+    out = traced_modes(jnp.asarray(samples), jnp.asarray(means, jnp.float32), 0.01)
     assert float(out["modes_fraction"]) == pytest.approx(5 / 8)
-    assert float(out["high_quality"]) == pytest.approx(500 / 550, rel=1e-6)
-    assert float(out["reverse_kl"]) == pytest.approx(np.log(8 / 5), rel=1e-5)
     ref = np_mode_measures(samples, means, 0.01)
     np.testing.assert_allclose(out["mode_mass"], ref["mode_mass"], rtol=1e-6)
-    np.testing.assert_allclose(out["mode_mass"][[2, 5, 7]], 0.0)
-    np.testing.assert_allclose(out["mode_mass"][[0, 1, 3, 4, 6]], 100 * 8 / 550, rtol=1e-6)
-    assert int(gan_train.collapse_state(out["modes_captured"], 8)) == gan.PARTIAL
+    mass = np.asarray(out["mode_mass"])
+    np.testing.assert_allclose(mass[[2, 5, 7]], 0.0)
+    np.testing.assert_allclose(mass[[0, 1, 3, 4, 6]], 100 * 8 / 550, rtol=1e-6)
+    report = numpy_api.diagnose_samples(samples, means, 0.01)
+    assert report.modes_captured == 5 and report.state == "partial"
+    assert report.high_quality == pytest.approx(500 / 550)
+    assert report.reverse_kl == pytest.approx(np.log(8 / 5))
 
 
-def test_mode_measures_match_numpy():
-    for case in ("uneven", "grid_noise", "none_high_quality", "one_mode"):
-        check_mode_measures(case)
-
-
-def check_mode_measures(case):
+@pytest.mark.parametrize("case", ["uneven", "grid_noise", "none_high_quality", "one_mode"])
+def test_the_trace_and_the_api_match_a_numpy_loop(case):
     rng = np.random.default_rng(1)
     means, std = synthetic.grid_modes(), 0.05
     if case == "uneven":  # modes drawn unevenly, spread up to ~4 std
@@ -98,72 +96,80 @@ def check_mode_measures(case):
     else:
         samples = means[[7] * 50] + 0.01 * rng.standard_normal((50, 2))
     samples = samples.astype(np.float32)
-    out = mode_measures(jnp.asarray(samples), jnp.asarray(means, jnp.float32), std)
+    out = traced_modes(jnp.asarray(samples), jnp.asarray(means, jnp.float32), std)
     ref = np_mode_measures(samples, means, std)
-    assert int(out["modes_captured"]) == ref["modes_captured"]
-    assert float(out["high_quality"]) == pytest.approx(ref["high_quality"], rel=1e-6)
-    assert float(out["reverse_kl"]) == pytest.approx(ref["reverse_kl"], rel=1e-5, abs=1e-6)
+    report = numpy_api.diagnose_samples(samples, means, std)
+    assert float(out["modes_fraction"]) == pytest.approx(ref["modes_captured"] / 25)
     np.testing.assert_allclose(out["mode_mass"], ref["mode_mass"], rtol=1e-5)
-    state = int(gan_train.collapse_state(out["modes_captured"], 25))
+    assert report.modes_captured == ref["modes_captured"]
+    assert report.high_quality == pytest.approx(ref["high_quality"], rel=1e-12)
+    assert report.reverse_kl == pytest.approx(ref["reverse_kl"], rel=1e-9, abs=1e-12)
     if case in ("none_high_quality", "one_mode"):
-        assert state == gan.FULL
-        assert float(out["reverse_kl"]) == pytest.approx(np.log(25), rel=1e-6)
+        assert report.state == "full"
+        assert report.reverse_kl == pytest.approx(np.log(25), rel=1e-12)
 
 
-def test_the_compiled_measures_agree_with_the_numpy_api():
-    """The family's JAX measures (inside the sweep) and `vaecollapse.samples` (anyone's
-    NumPy samples) give one answer: modes, quality, reverse KL, state, precision, coverage."""
-    from vaecollapse import samples as numpy_api
-
-    rng = np.random.default_rng(3)
+def tiny_variables(rng, runs=3):
+    """What a GAN sweep hands `gan_train.finish`: eval samples of ``runs`` runs on the
+    grid of 25 (one healthy, one on 10 modes, one diverged) over a seed axis."""
     means = synthetic.grid_modes()
-    modes = rng.choice(25, 600, p=rng.dirichlet(np.ones(25) * 0.2))
-    fake = (means[modes] + 0.08 * rng.standard_normal((600, 2))).astype(np.float32)
-    real = (means[rng.integers(0, 25, 400)] + 0.05 * rng.standard_normal((400, 2))).astype(
-        np.float32
-    )
-    out = mode_measures(jnp.asarray(fake), jnp.asarray(means, jnp.float32), 0.05)
-    ref = numpy_api.diagnose_samples(fake, means, 0.05)
-    assert int(out["modes_captured"]) == ref.modes_captured
-    assert float(out["high_quality"]) == pytest.approx(ref.high_quality, rel=1e-6)
-    assert float(out["reverse_kl"]) == pytest.approx(ref.reverse_kl, rel=1e-5, abs=1e-6)
-    state = int(gan_train.collapse_state(out["modes_captured"], 25))
-    assert gan.STATE_NAMES[state] == ref.state
-    pc = precision_coverage(jnp.asarray(real), jnp.asarray(fake[:400]), 5)
-    ref_pc = numpy_api.coverage(real, fake[:400], k=5)
-    assert float(pc["precision"]) == pytest.approx(ref_pc["precision"], abs=1e-6)
-    assert float(pc["coverage"]) == pytest.approx(ref_pc["coverage"], abs=1e-6)
+    healthy = means[rng.integers(0, 25, gan.EVAL_SAMPLES)]
+    ten = means[rng.integers(0, 10, gan.EVAL_SAMPLES)]
+    runs = np.stack([healthy, ten, np.full_like(ten, np.nan)])
+    runs = (runs + 0.04 * rng.standard_normal(runs.shape)).astype(np.float32)
+    return {"eval_samples": (["seed", "sample", "xy"], runs)}
+
+
+def test_the_sweeps_cells_are_the_public_apis_on_the_kept_samples():
+    """One implementation: every cell `finish` writes is what `diagnose_samples` and
+    `coverage` give on the samples and real points it keeps in results.nc."""
+    c = gan.base_config()
+    dataset = data.load(c.data)
+    variables = tiny_variables(np.random.default_rng(7))
+    extra, _, attrs = gan_train.finish(c, dataset, variables)
+    samples, real = extra["eval_samples"][1], extra["eval_real"][1]
+    centres, std = extra["mode_centres"][1], attrs["mode_std"]
+    assert extra["eval_samples"][0] == ["seed", "sample", "xy"]
+    assert real.shape == (gan.PRDC_POINTS, 2) and std == 0.05
+    cell = lambda name, i: extra[name][1][i]  # noqa: E731
+    for i in (0, 1):
+        ref = numpy_api.diagnose_samples(samples[i], centres, std)
+        prdc = numpy_api.coverage(real, samples[i][: len(real)], k=gan.PRDC_K)
+        assert cell("modes_captured", i) == ref.modes_captured
+        assert cell("modes_fraction", i) == ref.modes_captured / 25
+        assert cell("high_quality", i) == ref.high_quality
+        assert cell("reverse_kl", i) == ref.reverse_kl
+        np.testing.assert_array_equal(cell("mode_mass", i), ref.mode_counts * 25 / 2500)
+        assert cell("precision", i) == prdc["precision"]
+        assert cell("coverage", i) == prdc["coverage"]
+        assert gan.STATE_NAMES[int(cell("collapse_state", i))] == ref.state
+    assert [int(cell("modes_captured", i)) for i in (0, 1)] == [25, 10]
+    assert int(cell("collapse_state", 2)) == gan.FULL and np.isnan(cell("coverage", 2))
+    c.diagnostics.keep_eval_arrays = False
+    extra, _, _ = gan_train.finish(c, dataset, variables)
+    assert extra["eval_samples"] is None and "eval_real" not in extra
 
 
 def test_collapse_state_thresholds():
-    codes = [int(gan_train.collapse_state(jnp.int32(m), 25)) for m in (0, 1, 2, 22, 23, 25)]
+    codes = [gan.collapse_state(m, 25) for m in (0, 1, 2, 22, 23, 25)]
     assert codes == [gan.FULL, gan.FULL, gan.PARTIAL, gan.PARTIAL, gan.HEALTHY, gan.HEALTHY]
-    codes = [int(gan_train.collapse_state(jnp.int32(m), 8)) for m in (1, 7, 8)]
+    codes = [gan.collapse_state(m, 8) for m in (1, 7, 8)]
     assert codes == [gan.FULL, gan.PARTIAL, gan.HEALTHY]
+    assert [numpy_api.mode_state(m, 8) for m in (1, 7, 8)] == ["full", "partial", "healthy"]
 
 
-def test_precision_coverage_match_numpy_and_their_limits():
+def test_coverage_matches_a_numpy_loop_and_its_limits():
     rng = np.random.default_rng(2)
     means = synthetic.grid_modes()
     real = means[rng.integers(0, 25, 300)] + 0.05 * rng.standard_normal((300, 2))
     half = means[rng.integers(0, 12, 300)] + 0.05 * rng.standard_normal((300, 2))
     for fake in (half, rng.uniform(-5, 5, (300, 2)), real[::-1] + 0.01):
-        out = precision_coverage(jnp.asarray(real), jnp.asarray(fake), 5)
-        p, c = out["precision"], out["coverage"]
+        out = numpy_api.coverage(real, fake, k=5)
         ref_p, ref_c = np_precision_coverage(real, fake)
-        assert float(p) == pytest.approx(ref_p, abs=1e-6)
-        assert float(c) == pytest.approx(ref_c, abs=1e-6)
+        assert out["precision"] == pytest.approx(ref_p, abs=1e-12)
+        assert out["coverage"] == pytest.approx(ref_c, abs=1e-12)
     _, cov_half = np_precision_coverage(real, half)
     assert 0.3 < cov_half < 0.6  # 12 of 25 modes: about half the real points covered
-    try:  # the reference implementation, when installed
-        import prdc
-    except ImportError:
-        return
-    ref = prdc.compute_prdc(real_features=real, fake_features=half, nearest_k=5)
-    out = precision_coverage(jnp.asarray(real), jnp.asarray(half), 5)
-    p, c = out["precision"], out["coverage"]
-    assert float(p) == pytest.approx(ref["precision"], abs=1e-6)
-    assert float(c) == pytest.approx(ref["coverage"], abs=1e-6)
 
 
 def test_adam_with_an_array_beta1_equals_optax():
@@ -276,9 +282,13 @@ def test_vmapped_run_equals_single_run(tiny_run):
     np.testing.assert_allclose(
         np.stack([r["mode_mass"] for r in rows]), run.mode_mass_trace, rtol=1e-4, atol=1e-6
     )
-    np.testing.assert_allclose(out["samples"], run.samples, rtol=1e-4, atol=1e-5)
-    for name in ("modes_captured", "high_quality", "reverse_kl", "coverage", "precision"):
-        np.testing.assert_allclose(out[name], run[name], rtol=1e-4, atol=1e-6, err_msg=name)
+    np.testing.assert_allclose(out["eval_samples"], run.eval_samples, rtol=1e-4, atol=1e-5)
+    report = numpy_api.diagnose_samples(run.eval_samples, ran.mode_centres, ran.attrs["mode_std"])
+    assert report.modes_captured == int(run.modes_captured)
+    assert report.high_quality == float(run.high_quality)
+    assert report.reverse_kl == float(run.reverse_kl)
+    prdc = numpy_api.coverage(ran.eval_real, run.eval_samples[: ran.sizes["example"]], k=5)
+    assert prdc["coverage"] == float(run.coverage)
 
 
 @pytest.mark.slow  # shares the tiny sweep above; the fast suite runs a family end to end already
@@ -287,7 +297,7 @@ def test_a_tiny_gan_grid_runs_through_sweep_boundary_and_report(tiny_run):
     assert families.of(ran).name == "gan"
     assert ran.mode_mass.dims == ("d_lr_ratio", "seed", "mode")
     assert ran.mode_mass_trace.dims == ("d_lr_ratio", "seed", "step", "mode")
-    assert ran.samples.dims == ("d_lr_ratio", "seed", "sample", "xy")
+    assert ran.eval_samples.dims == ("d_lr_ratio", "seed", "sample", "xy")
     assert ran.mode_centres.shape == (25, 2) and ran.attrs["mode_std"] == 0.05
     for name in ("modes_captured", "high_quality", "reverse_kl", "coverage", "precision"):
         assert np.isfinite(ran[name].values).all(), name

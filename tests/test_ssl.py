@@ -8,13 +8,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaecollapse import config, diagnostics, embeddings, families, report, sweep
+from vaecollapse import config, data, diagnostics, embeddings, families, report, sweep
 from vaecollapse.families import ssl, ssl_train
 
 
 def np_std_normalized(z):
     u = z / np.linalg.norm(z, axis=1, keepdims=True)
-    return u.std(0).mean() * np.sqrt(z.shape[1])
+    return u.std(0, ddof=1).mean() * np.sqrt(z.shape[1])
 
 
 def np_rankme(z):
@@ -23,40 +23,58 @@ def np_rankme(z):
     return np.exp(-(p * np.log(p)).sum())
 
 
-def test_measures_match_numpy_and_their_limits():
+def test_the_traced_std_is_the_apis_formula_in_jax():
+    """The sweep's traced std·√d (``xp=jax.numpy``, float32, inside the program) is the
+    API's (NumPy, float64) and a loop written out: ddof 1 in both."""
     rng = np.random.default_rng(0)
     iso = rng.normal(size=(4000, 16)).astype(np.float32)
     const = np.tile(rng.normal(size=(1, 16)), (500, 1)).astype(np.float32)
-    basis = np.linalg.qr(rng.normal(size=(16, 16)))[0][:, :5]  # rank 5, equal σ
-    rank5 = (np.linalg.qr(rng.normal(size=(600, 5)))[0] @ basis.T).astype(np.float32)
-    for z in (iso, rank5, iso[:50] * 3 + 1):
-        assert float(ssl_train.std_normalized(z)) == pytest.approx(np_std_normalized(z), rel=1e-4)
-        assert float(ssl_train.rankme(z)) == pytest.approx(np_rankme(z), rel=1e-4)
-        s = np.linalg.svd(z - z.mean(0), compute_uv=False)
-        np.testing.assert_allclose(ssl_train.spectrum(z), s / s[0], rtol=1e-4, atol=1e-6)
-    assert float(ssl_train.std_normalized(iso)) == pytest.approx(1.0, abs=0.02)
-    assert float(ssl_train.std_normalized(const)) < 1e-3
-    assert float(ssl_train.rankme(const)) == pytest.approx(1.0, abs=1e-3)
-    assert float(ssl_train.rankme(rank5)) == pytest.approx(5.0, abs=1e-2)
-    assert float(ssl_train.rankme(iso)) > 15
-    assert int(jnp.sum(ssl_train.spectrum(rank5) > ssl.SPECTRUM_THRESHOLD)) == 5
+    for z in (iso, iso[:50] * 3 + 1, const):
+        traced = float(jax.jit(lambda z: embeddings.std_normalized(z, xp=jnp))(z))
+        assert traced == pytest.approx(embeddings.std_normalized(z), rel=1e-4, abs=1e-5)
+        assert traced == pytest.approx(np_std_normalized(z), rel=1e-4, abs=1e-5)
+    assert embeddings.std_normalized(iso) == pytest.approx(1.0, abs=0.02)
+    assert embeddings.std_normalized(const.astype(np.float64)) < 1e-6
+    assert np_rankme(iso) == pytest.approx(embeddings.rankme(iso))
 
 
-def test_probe_collapse_state_and_onset():
-    rng = np.random.default_rng(1)
-    labels = rng.integers(0, 10, 400)
-    centres = 3 * rng.normal(size=(10, 16))
-    z = (centres[labels] + 0.1 * rng.normal(size=(400, 16))).astype(np.float32)
-    assert float(ssl_train.probe_accuracy(z, labels, 10)) > 0.95
-    flat = np.ones((400, 16), np.float32)
-    majority = np.bincount(labels[:200], minlength=10).argmax()
-    chance = float(ssl_train.probe_accuracy(flat, labels, 10))
-    assert chance == pytest.approx(np.mean(labels[200:] == majority))
-    flat_spec, dead_spec = jnp.ones(32), jnp.ones(32).at[-1].set(1e-4)
-    cases = ((0.05, 1.0, flat_spec), (0.5, 4.0, flat_spec), (0.9, 12.0, dead_spec))
-    cases += ((0.9, 12.0, flat_spec),)
-    codes = [int(ssl_train.collapse_state(s, r, spec, 360)) for s, r, spec in cases]
-    assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL, ssl.DIMENSIONAL, ssl.HEALTHY]
+def tiny_variables(rng, n):
+    """What an SSL sweep hands `ssl_train.finish`: eval embeddings of three runs over a
+    seed axis (healthy, rank two, diverged)."""
+    d = 8
+    healthy = rng.standard_normal((n, d))
+    rank_two = rng.standard_normal((n, 2)) @ rng.standard_normal((2, d))
+    runs = np.stack([healthy, rank_two, np.full((n, d), np.nan)]).astype(np.float32)
+    return {"embeddings": (["seed", "example", "feature"], runs)}
+
+
+def test_the_sweeps_cells_are_the_public_apis_on_the_kept_embeddings():
+    """One implementation: every cell `finish` writes is `diagnose_embeddings` of the eval
+    embeddings and labels it keeps in results.nc."""
+    c = ssl.digits_config()
+    dataset = data.load(c.data)
+    n = len(dataset.test_labels)
+    extra, _, _ = ssl_train.finish(c, dataset, tiny_variables(np.random.default_rng(3), n))
+    assert extra["embeddings"] is None
+    assert extra["eval_embeddings"][0] == ["seed", "example", "embedding"]
+    assert extra["eval_labels"][0] == ["example"]
+    z, labels = extra["eval_embeddings"][1], extra["eval_labels"][1]
+    np.testing.assert_array_equal(labels, dataset.test_labels)
+    for i, state in ((0, "healthy"), (1, "dimensional")):
+        ref = embeddings.diagnose_embeddings(z[i], labels)
+        assert ref.state == state
+        assert extra["std_normalized"][1][i] == ref.std_normalized
+        assert extra["rankme"][1][i] == ref.rankme
+        assert extra["probe_accuracy"][1][i] == ref.probe_accuracy
+        np.testing.assert_array_equal(extra["spectrum"][1][i], ref.spectrum)
+        assert ssl.STATE_NAMES[int(extra["collapse_state"][1][i])] == ref.state
+    assert np.isnan(extra["std_normalized"][1][2])
+    c.diagnostics.keep_eval_arrays = False
+    extra, _, _ = ssl_train.finish(c, dataset, tiny_variables(np.random.default_rng(3), n))
+    assert "eval_embeddings" not in extra and "eval_labels" not in extra
+
+
+def test_onset():
     steps = jnp.array([10, 20, 30, 40])
     onset_step = diagnostics.collapse_onset_step  # the one the VAE uses too
     assert int(onset_step(jnp.array([0.9, 0.05, 0.5, 0.05]), steps, 0.1)) == 40
@@ -238,7 +256,7 @@ def conv_config(aug_shift=1):
 @pytest.mark.slow  # 30-50 s on 2 busy cores (the sweep compiles train and eval)
 def test_a_tiny_conv_ssl_grid_runs_through_sweep(tmp_path):
     ran = sweep.run_sweep(conv_config(), tmp_path, progress=False)
-    assert ran.spectrum.dims == ("seed", "target_gradient", "rank")
+    assert ran.spectrum.dims == ("predictor_lr", "seed", "target_gradient", "rank")
     assert ran.sizes["rank"] == 8
     for name in ("std_normalized", "rankme", "probe_accuracy", "loss", "spectrum"):
         assert np.isfinite(ran[name].values).all(), name
@@ -318,8 +336,8 @@ def gaussian_z(n, d, rank=None, seed=0):
 
 
 def test_the_state_rule_is_the_ssl_familys():
-    """One rule (`families.ssl.collapse_state`): the NumPy report and the family's JAX
-    state agree on healthy, soft-dimensional, rank-deficient and collapsed embeddings."""
+    """One rule (`families.ssl.collapse_state`), read by the API on healthy,
+    soft-dimensional, rank-deficient and collapsed embeddings."""
     assert embeddings.COMPLETE_STD == ssl.STD_THRESHOLD
     assert embeddings.SPECTRUM_FLOOR == ssl.SPECTRUM_THRESHOLD
     rng = np.random.default_rng(5)
@@ -330,15 +348,11 @@ def test_the_state_rule_is_the_ssl_familys():
         gaussian_z(400, 16, rank=10),
         c + 0.01 * rng.standard_normal((400, 16)),
     ]
-    states = []
-    for z in cases:
-        report = embeddings.diagnose_embeddings(z)
-        zf = jnp.asarray(z, jnp.float32)
-        std, rank, spec = ssl_train.std_normalized(zf), ssl_train.rankme(zf), ssl_train.spectrum(zf)
-        code = int(ssl_train.collapse_state(std, rank, spec, len(z)))
-        assert ssl.STATE_NAMES[code] == report.state
-        states.append(report.state)
+    states = [embeddings.diagnose_embeddings(z).state for z in cases]
     assert states == ["healthy", "dimensional", "dimensional", "complete"]
+    spec = np.ones(16)
+    codes = [ssl.collapse_state(s, r, spec.min(), 400, 16) for s, r in ((0.05, 1), (0.9, 3))]
+    assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL]
 
 
 @pytest.mark.slow  # ~15 s (two compiles)
@@ -389,12 +403,17 @@ def tiny_config():
 def test_a_tiny_ssl_grid_runs_through_sweep_and_report(tmp_path):
     ran = sweep.run_sweep(tiny_config(), tmp_path, progress=False)
     assert families.of(ran).name == "ssl"
-    assert ran.spectrum.dims == ("seed", "target_gradient", "rank")
-    assert ran.std_normalized_trace.dims == ("seed", "target_gradient", "step")
+    assert ran.spectrum.dims == ("predictor_lr", "seed", "target_gradient", "rank")
+    assert ran.std_normalized_trace.dims == ("predictor_lr", "seed", "target_gradient", "step")
     for name in ("std_normalized", "rankme", "probe_accuracy", "loss", "spectrum"):
         assert np.isfinite(ran[name].values).all(), name
     assert ((ran.std_normalized >= 0) & (ran.std_normalized <= 1.5)).all()
     assert ((ran.rankme >= 1) & (ran.rankme <= 8)).all()
+    run = ran.isel(predictor_lr=0, seed=0, target_gradient=1)  # anyone re-measures a cell
+    again = embeddings.diagnose_embeddings(run.eval_embeddings, ran.eval_labels)
+    assert again.std_normalized == float(run.std_normalized)
+    assert again.probe_accuracy == float(run.probe_accuracy)
+    assert again.rankme == float(run.rankme)
     paths = report.report(tmp_path)
     assert {p.name for p in paths} == {
         "phase_diagram.png",

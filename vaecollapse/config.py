@@ -207,7 +207,14 @@ def base_config() -> ml_collections.ConfigDict:
     c.checkpoint_every = 500
     c.collapse_kl_eps = 0.05
     c.diagnostics = ml_collections.ConfigDict(
-        {"au_threshold": 0.01, "iw_samples": 50, "mi_chunk": 256, "trace_examples": 256}
+        {
+            "au_threshold": 0.01,
+            "iw_samples": 50,
+            "mi_chunk": 256,
+            "trace_examples": 256,
+            # SSL, GAN: keep what the measures read (eval embeddings, samples) in results.nc
+            "keep_eval_arrays": True,
+        }
     )
     return c
 

@@ -157,11 +157,16 @@ def _labels(labels, n: int) -> np.ndarray | None:
     return np.unique(labels, return_inverse=True)[1].reshape(-1)
 
 
-def std_normalized(z: np.ndarray) -> float:
-    """Mean over dims of the std (ddof=1) of the l2-normalised rows of ``z``, × √d."""
-    norms = np.linalg.norm(z, axis=1, keepdims=True)
-    u = z / np.maximum(norms, 1e-12)
-    return float(u.std(axis=0, ddof=1).mean() * np.sqrt(z.shape[1]))
+def std_normalized(z, xp=np):
+    """Mean over dims of the std (ddof=1) of the l2-normalised rows of ``z``, × √d.
+
+    ``xp`` is the array namespace: NumPy (this API; a float) or ``jax.numpy`` (the SSL
+    sweep's traced value inside its compiled program; a JAX scalar) — one formula for
+    both."""
+    norms = xp.linalg.norm(z, axis=1, keepdims=True)
+    u = z / xp.maximum(norms, 1e-12)
+    value = xp.mean(xp.std(u, axis=0, ddof=1)) * np.sqrt(z.shape[1])
+    return float(value) if xp is np else value
 
 
 def rankme(z: np.ndarray) -> float:

@@ -79,8 +79,8 @@ import numpy as np
 
 from vaecollapse.families import gan
 
-STATE_NAMES = ("healthy", "partial", "full")
-QUALITY_STDS = 3.0  # a sample within this many std of its nearest mode is high quality
+STATE_NAMES = tuple(gan.STATE_NAMES[code] for code in sorted(gan.STATE_NAMES))
+QUALITY_STDS = gan.HQ_STDS  # a sample within this many std of its nearest mode is high quality
 CHUNK_ELEMENTS = 1 << 20  # float64 entries per distance chunk (8 MB)
 
 
@@ -158,29 +158,38 @@ def _rows(n_columns: int) -> int:
     return max(1, CHUNK_ELEMENTS // max(1, n_columns))
 
 
-def nearest_modes(samples: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def nearest_chunk(samples, modes, xp=np):
     """The index ``[N]`` of each sample's nearest mode (ties: the lower index) and the
-    distance ``[N]`` to it, from exact differences in chunks of samples."""
+    distance ``[N]`` to it, from exact differences. ``xp`` is the array namespace: NumPy
+    (this API, called on chunks by `nearest_modes`) or ``jax.numpy`` (the GAN sweep's
+    traced mode measures inside its compiled program) — one formula for both."""
+    d2 = xp.sum((samples[:, None, :] - modes[None, :, :]) ** 2, axis=-1)  # [N, K]
+    nearest = xp.argmin(d2, axis=1)
+    return nearest, xp.sqrt(xp.min(d2, axis=1))
+
+
+def mode_counts(nearest, good, num_modes: int, xp=np):
+    """``[K]`` the number of high-quality samples (``good [N]``) whose nearest mode is
+    each mode (``nearest [N]``), in namespace ``xp`` (see `nearest_chunk`)."""
+    return xp.sum((nearest[:, None] == xp.arange(num_modes)[None, :]) & good[:, None], axis=0)
+
+
+def nearest_modes(samples: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`nearest_chunk` in chunks of samples (tens of MB at most, whatever N)."""
     n = samples.shape[0]
     index, distance = np.empty(n, np.int64), np.empty(n)
     step = _rows(modes.size)
     for start in range(0, n, step):
-        chunk = samples[start : start + step]
-        d2 = ((chunk[:, None, :] - modes[None, :, :]) ** 2).sum(axis=-1)  # [c, K]
-        nearest = d2.argmin(axis=1)
-        index[start : start + step] = nearest
-        distance[start : start + step] = np.sqrt(d2[np.arange(len(chunk)), nearest])
+        chunk_index, chunk_distance = nearest_chunk(samples[start : start + step], modes)
+        index[start : start + step] = chunk_index
+        distance[start : start + step] = chunk_distance
     return index, distance
 
 
 def mode_state(modes_captured: int, num_modes: int) -> str:
-    """``healthy``, ``partial`` or ``full`` by the GAN family's rule (module docstring;
-    thresholds in `vaecollapse.families.gan`, one rule for both)."""
-    if modes_captured >= gan.HEALTHY_FRACTION * num_modes:
-        return "healthy"
-    if modes_captured <= 1:
-        return "full"
-    return "partial"
+    """``healthy``, ``partial`` or ``full``: `vaecollapse.families.gan.collapse_state`,
+    the GAN family's one rule (module docstring)."""
+    return gan.STATE_NAMES[gan.collapse_state(modes_captured, num_modes)]
 
 
 def diagnose_samples(samples, modes, std) -> SampleReport:
@@ -204,7 +213,11 @@ def diagnose_samples(samples, modes, std) -> SampleReport:
     std = _std(std, k)
     nearest, distance = nearest_modes(samples, modes)
     good = distance <= QUALITY_STDS * std[nearest]
-    counts = np.bincount(nearest[good], minlength=k)
+    step = _rows(k)
+    counts = sum(
+        mode_counts(nearest[i : i + step], good[i : i + step], k)
+        for i in range(0, len(nearest), step)
+    )
     captured = int((counts > 0).sum())
     reverse_kl = float(np.log(k))  # no high-quality sample: as if all on one mode
     if good.any():

@@ -78,7 +78,7 @@ def legend(results) -> str:
 
 def has_samples(results) -> bool:
     """The results hold generated samples and the modes (`gan_plots.samples`)."""
-    return "samples" in results and "mode_centres" in results
+    return "eval_samples" in results and "mode_centres" in results
 
 
 def has_mode_trace(results) -> bool:
@@ -88,10 +88,10 @@ def has_mode_trace(results) -> bool:
 
 def result_bytes(config, dataset) -> int:
     """Bytes of one run's results: three float32 traces and the per-mode trace per
-    logged interval, the plotted samples, the per-mode mass and a dozen scalars."""
+    logged interval, the eval samples, the per-mode mass and a dozen scalars."""
     k = len(dataset.meta.get("modes", ())) or 1
     num_logs = config.train.steps // config.train.log_every
-    return 4 * (num_logs * (3 + k) + 2 * PLOT_SAMPLES + k + 16)
+    return 4 * (num_logs * (3 + k) + 2 * EVAL_SAMPLES + 2 * k + 16)
 
 
 def base_config():
@@ -128,6 +128,16 @@ def healthy_modes(num_modes: int) -> float:
     """The fewest modes captured of ``num_modes`` that count as healthy (not strict:
     ``captured >= 0.9·K``)."""
     return HEALTHY_FRACTION * num_modes
+
+
+def collapse_state(captured: int, num_modes: int) -> int:
+    """The state code (`STATE_NAMES`) of a run capturing ``captured`` of ``num_modes``
+    modes: 0 healthy (at least `healthy_modes`), else 2 full (≤ 1), else 1 partial — the
+    one rule of the family's sweep and of `vaecollapse.samples` (healthy is read first, so
+    a one-mode mixture captured reads healthy)."""
+    if captured >= healthy_modes(num_modes):
+        return HEALTHY
+    return FULL if captured <= 1 else PARTIAL
 
 
 FAMILY = Family(
@@ -170,7 +180,7 @@ FAMILY = Family(
     state_names=STATE_NAMES,
     onset="collapse_onset_step",
     legend=legend,
-    variable_dims={"mode_mass": ("mode",), "samples": ("sample", "xy")},
+    variable_dims={"mode_mass": ("mode",), "eval_samples": ("sample", "xy")},
     make_trainer="vaecollapse.families.gan_train:make_trainer",
     check_data="vaecollapse.families.gan_train:check_data",
     result_bytes=result_bytes,

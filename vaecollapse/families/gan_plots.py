@@ -59,7 +59,7 @@ def samples(results: xr.Dataset, path: Path) -> Path:
     fig, axes = _panels(len(runs))
     for ax, where in zip(axes, runs, strict=True):
         run = results.sel(where)
-        xy = run.samples.values
+        xy = run.eval_samples.values[: gan.PLOT_SAMPLES]
         ax.scatter(xy[:, 0], xy[:, 1], s=2, alpha=0.5, color="tab:blue", lw=0)
         for cx, cy in centres:
             ax.add_patch(

@@ -54,6 +54,7 @@ import numpy as np
 
 from vaecollapse import config as config_lib
 from vaecollapse import diagnostics, train
+from vaecollapse import samples as sample_measures
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import gan as schema
 
@@ -75,55 +76,18 @@ DEFAULTS = {
 # ----------------------------------------------------------------------------- measures
 
 
-def mode_measures(samples: jax.Array, means: jax.Array, std: float) -> dict[str, jax.Array]:
-    """VEEGAN's and PacGAN's measures of ``samples [N, 2]`` against the modes
-    ``means [K, 2]`` of std ``std`` (`families.gan`'s docstring): ``modes_captured``
-    (int32), ``modes_fraction``, ``high_quality``, ``reverse_kl`` and ``mode_mass [K]``."""
+def traced_modes(samples: jax.Array, means: jax.Array, std: float) -> dict[str, jax.Array]:
+    """The mode trace of one logged interval: ``modes_fraction`` (modes captured / K) and
+    ``mode_mass [K]`` (high-quality samples per mode over the fair share N/K), by
+    `vaecollapse.samples`' own formulas in ``jax.numpy`` inside the compiled program."""
     num, k = samples.shape[0], means.shape[0]
-    d2 = jnp.sum((samples[:, None, :] - means[None, :, :]) ** 2, axis=-1)
-    nearest = jnp.argmin(d2, axis=1)
-    quality = jnp.sqrt(jnp.min(d2, axis=1)) <= schema.HQ_STDS * std
-    counts = jnp.sum(jax.nn.one_hot(nearest, k) * quality[:, None], axis=0)
-    captured = jnp.sum(counts > 0).astype(jnp.int32)
-    total = jnp.sum(counts)
-    p = counts / jnp.maximum(total, 1.0)
-    kl = jnp.sum(jnp.where(p > 0, p * jnp.log(jnp.where(p > 0, p * k, 1.0)), 0.0))
+    nearest, distance = sample_measures.nearest_chunk(samples, means, xp=jnp)
+    good = distance <= schema.HQ_STDS * std
+    counts = sample_measures.mode_counts(nearest, good, k, xp=jnp)
     return {
-        "modes_captured": captured,
-        "modes_fraction": captured / k,
-        "high_quality": jnp.mean(quality),
-        "reverse_kl": jnp.where(total > 0, kl, jnp.log(float(k))),
+        "modes_fraction": jnp.sum(counts > 0) / k,
         "mode_mass": counts * k / num,
     }
-
-
-def pairwise_distances(a: jax.Array, b: jax.Array) -> jax.Array:
-    """Euclidean distances ``[len(a), len(b)]``."""
-    return jnp.sqrt(jnp.maximum(jnp.sum((a[:, None, :] - b[None, :, :]) ** 2, axis=-1), 0.0))
-
-
-def precision_coverage(real: jax.Array, fake: jax.Array, k: int = 5) -> dict[str, jax.Array]:
-    """Precision and coverage of Naeem et al. (2020) (as the ``prdc`` package computes
-    them): each real point's ball reaches its k-th nearest other real point; precision is
-    the share of ``fake`` points inside some ball, coverage the share of ``real`` points
-    whose ball holds a fake one (strict inequalities)."""
-    real_real = pairwise_distances(real, real)
-    radii = -jax.lax.top_k(-real_real, k + 1)[0][:, k]  # k-th nearest, self excluded
-    real_fake = pairwise_distances(real, fake)
-    inside = real_fake < radii[:, None]
-    return {
-        "precision": jnp.mean(jnp.any(inside, axis=0)),
-        "coverage": jnp.mean(jnp.min(real_fake, axis=1) < radii),
-    }
-
-
-def collapse_state(captured: jax.Array, num_modes: int) -> jax.Array:
-    """2 full (≤ 1 mode captured), 1 partial (fewer than `gan.healthy_modes`), 0 healthy."""
-    return jnp.where(
-        captured <= 1,
-        schema.FULL,
-        jnp.where(captured < schema.healthy_modes(num_modes), schema.PARTIAL, schema.HEALTHY),
-    ).astype(jnp.int32)
 
 
 # ------------------------------------------------------------------------------- model
@@ -429,7 +393,7 @@ def make_trainer(config, dataset) -> Trainer:
         state, (d_losses, g_losses) = jax.lax.scan(one, state, None, length=log_every)
         k_trace = jax.random.fold_in(jax.random.fold_in(key, 3), state.step)
         z = jax.random.normal(k_trace, (schema.TRACE_SAMPLES, latent))
-        m = mode_measures(generate(state.params["generator"], z), centres, std)
+        m = traced_modes(generate(state.params["generator"], z), centres, std)
         return state, {
             "d_loss": jnp.mean(d_losses),
             "g_loss": jnp.mean(g_losses),
@@ -438,20 +402,17 @@ def make_trainer(config, dataset) -> Trainer:
         }
 
     def evaluate(state, key, hparams, traces, eval_data, steps):
-        del hparams
-        real, modes = eval_data
+        """The eval samples and the onset; the measures are taken from the samples after
+        the sweep (`finish`), by the public API."""
+        del hparams, eval_data
         z = jax.random.normal(key, (schema.EVAL_SAMPLES, latent))
-        samples = generate(state.params["generator"], z)
-        out = mode_measures(samples, modes, std)
-        out.update(precision_coverage(real, samples[: real.shape[0]], schema.PRDC_K))
-        out["collapse_state"] = collapse_state(out["modes_captured"], num_modes)
-        out["collapse_onset_step"] = diagnostics.collapse_onset_step(
-            traces["modes_fraction"], steps, schema.HEALTHY_FRACTION
-        )
-        out["samples"] = samples[: schema.PLOT_SAMPLES]
-        return out
+        return {
+            "eval_samples": generate(state.params["generator"], z),
+            "collapse_onset_step": diagnostics.collapse_onset_step(
+                traces["modes_fraction"], steps, schema.HEALTHY_FRACTION
+            ),
+        }
 
-    num_ref = min(schema.PRDC_POINTS, len(dataset.test))
     return Trainer(
         init=init,
         advance=advance,
@@ -464,21 +425,57 @@ def make_trainer(config, dataset) -> Trainer:
         },
         evaluate_traces=("modes_fraction",),
         train_data=jnp.asarray(means),
-        eval_data=(
-            jnp.asarray(dataset.test[:num_ref], jnp.float32),
-            jnp.asarray(means),
-        ),
+        eval_data=jnp.asarray(means),
         trace_bytes=4 * (3 + num_modes),
     )
 
 
 def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
-    """The modes' centres (``mode_centres [mode, xy]``) and std (attribute ``mode_std``)
-    beside the runs, for the figures and for anyone re-measuring the samples."""
-    del config, variables
+    """Every run's measures from its eval samples by the public API
+    (`samples.diagnose_samples` against the modes, `samples.coverage` of the first
+    `PRDC_POINTS` samples against as many real test points): one implementation for the
+    sweep and for anyone re-measuring a run. Kept beside the runs unless
+    ``config.diagnostics.keep_eval_arrays`` is False: ``eval_samples [..., sample, xy]``
+    (every sample the measures read) and ``eval_real [example, xy]``; always
+    ``mode_centres [mode, xy]`` and the attribute ``mode_std``."""
+    dims, generated = variables["eval_samples"]
+    grid_dims, grid_shape = list(dims[:-2]), generated.shape[:-2]
+    generated = np.asarray(generated)
     centres = np.asarray(dataset.meta["modes"], np.float32)
-    return (
-        {"mode_centres": (["mode", "xy"], centres)},
-        {},
-        {"mode_std": float(dataset.meta["mode_std"])},
+    std = float(dataset.meta["mode_std"])
+    real = np.asarray(dataset.test[: min(schema.PRDC_POINTS, len(dataset.test))], np.float32)
+    k = len(centres)
+    names = (
+        "modes_captured",
+        "modes_fraction",
+        "high_quality",
+        "reverse_kl",
+        "mode_mass",
+        "precision",
+        "coverage",
+        "collapse_state",
     )
+    values = {name: [] for name in names}
+    for run in generated.reshape(-1, *generated.shape[-2:]):
+        if np.isfinite(run).all():
+            r = sample_measures.diagnose_samples(run, centres, std)
+            prdc = sample_measures.coverage(real, run[: len(real)], k=schema.PRDC_K)
+            mass = r.mode_counts * k / r.num_samples
+            captured, state = r.modes_captured, schema.collapse_state(r.modes_captured, k)
+            measured = (captured, captured / k, r.high_quality, r.reverse_kl, mass)
+            measured += (prdc["precision"], prdc["coverage"], state)
+        else:  # a diverged run (see `diverged`): no mode captured, NaN elsewhere
+            measured = (0, 0.0, np.nan, np.nan, np.full(k, np.nan), np.nan, np.nan, schema.FULL)
+        for name, value in zip(names, measured, strict=True):
+            values[name].append(value)
+    integer = ("modes_captured", "collapse_state")
+    extra = {"eval_samples": None}
+    for name, per_run in values.items():
+        value = np.asarray(per_run, np.int32 if name in integer else np.float64)
+        mode = ["mode"] if name == "mode_mass" else []
+        extra[name] = ([*grid_dims, *mode], value.reshape(*grid_shape, *value.shape[1:]))
+    extra["mode_centres"] = (["mode", "xy"], centres)
+    if config.diagnostics.get("keep_eval_arrays", True):
+        extra["eval_samples"] = ([*grid_dims, "sample", "xy"], generated)
+        extra["eval_real"] = (["example", "xy"], real)
+    return extra, {}, {"mode_std": std}

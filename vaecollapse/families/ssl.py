@@ -40,9 +40,10 @@ digits 0.42·d (13–14 of 32, docs/ssl.md), collapsed ones 1.5–1.8. RankMe is
 complete test: it counts directions, not their size (a constant vector plus 1 % isotropic
 noise reads RankMe ≈ 1.5 in d = 32, std_normalized 0.01). ``collapse_onset_step``: the
 first logged step from which the ``std_normalized`` trace (train subset) stays below 0.1;
-−1 never. ``probe_accuracy``: a closed-form ridge linear probe on the eval embeddings with
-the labels, fitted on the first half, scored on the second (chance ~0.1 on digits); NaN
-for data without labels.
+−1 never. ``probe_accuracy``: `vaecollapse.embeddings`' closed-form ridge linear probe on the eval
+embeddings with the labels (ridge relative to their scale, a seeded random half fit, the
+other scored; chance ~0.1 on digits); NaN for data without labels. Every measure is
+`vaecollapse.embeddings`' (`ssl_train.finish`), the public API's one implementation.
 
 This module imports no JAX (the reading side imports it).
 """
@@ -79,7 +80,8 @@ def legend(results) -> str:
         "measures on the eval split. std·√d: per-dim std of the l2-normalised embedding "
         "averaged over dims × √d (1: spread over the sphere; 0: complete collapse). RankMe: "
         "effective rank of the embedding matrix (1 … d). probe: accuracy of a ridge linear "
-        "probe on the embeddings (fit on half the eval split, scored on the other; chance "
+        "probe on the embeddings (fit on a random half of the eval split, scored on the "
+        "other; chance "
         f"~0.1). State: complete = std·√d < {STD_THRESHOLD:g}, dimensional = RankMe < "
         f"min(N, d)/{round(1 / DIMENSIONAL_FRACTION)} or a spectrum value < "
         f"{SPECTRUM_THRESHOLD:g}, healthy otherwise. Onset: first logged step "

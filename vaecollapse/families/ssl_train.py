@@ -1,7 +1,9 @@
 """The SSL family's writing side: joint-embedding training behind the `families.Trainer`
 contract — SimSiam (Chen & He 2021), BYOL (Grill et al. 2020), VICReg (Bardes et al.
 2022), InfoNCE (the linear toy of Jing et al. 2022) or Barlow Twins (Zbontar et al. 2021)
-— and its collapse measures in pure JAX.
+— whose collapse measures are `vaecollapse.embeddings`' (the public API's), applied to
+every run's eval embeddings after the sweep (`finish`) and, for the traced
+``std_normalized``, inside the compiled program with ``xp=jax.numpy``.
 
 Model (architecture only, Flax linen), ``config.model.encoder`` (optional field):
 ``"mlp"`` (default) an MLP encoder x → z ∈ R^d (hidden widths ``config.model.encoder_hidden``,
@@ -67,13 +69,12 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import diagnostics, train
+from vaecollapse import diagnostics, embeddings, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import ssl as schema
 from vaecollapse.models.layers import TapConv, square_taps
 
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
-PROBE_RIDGE = 1.0  # ridge of the linear probe (features scaled to unit variance per dim)
 NORMS = ("batch", "layer", "none")
 LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # config.model.ssl_loss
 ENCODERS = ("mlp", "linear", "conv")  # config.model.encoder ("conv": images only)
@@ -81,7 +82,7 @@ VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vi
 BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
 
 
-# ----------------------------------------------------------------------------- measures
+# ----------------------------------------------------------------------------- losses
 
 
 def normalize(z: jax.Array, eps: float = 1e-12) -> jax.Array:
@@ -92,53 +93,6 @@ def normalize(z: jax.Array, eps: float = 1e-12) -> jax.Array:
     zero = jnp.all(z == 0, axis=-1, keepdims=True)
     norm = jnp.linalg.norm(jnp.where(zero, 1.0, z), axis=-1, keepdims=True)
     return z / jnp.maximum(norm, eps)
-
-
-def std_normalized(z: jax.Array) -> jax.Array:
-    """√d × the mean over dims of the std over rows of ``z [N, d]`` l2-normalised: 1 for
-    an isotropic embedding, 0 for a collapsed one (Chen & He 2021, §4.1)."""
-    d = z.shape[-1]
-    return jnp.mean(jnp.std(normalize(z), axis=0)) * jnp.sqrt(d)
-
-
-def rankme(z: jax.Array) -> jax.Array:
-    """RankMe (Garrido et al. 2023) of ``z [N, d]``, uncentred: exp of the entropy of the
-    singular values normalised to sum 1 (+1e-7)."""
-    s = jnp.linalg.svd(z, compute_uv=False)
-    p = s / jnp.maximum(jnp.sum(s), 1e-30) + 1e-7
-    return jnp.exp(-jnp.sum(p * jnp.log(p)))
-
-
-def spectrum(z: jax.Array) -> jax.Array:
-    """Singular values of ``z [N, d]`` centred, divided by the largest, largest first [d]
-    (min(N, d) values; zeros past N)."""
-    s = jnp.linalg.svd(z - z.mean(0), compute_uv=False)
-    s = s / jnp.maximum(s[0], 1e-30)
-    return jnp.zeros(z.shape[-1], s.dtype).at[: s.shape[0]].set(s)
-
-
-def probe_accuracy(z: jax.Array, labels: jax.Array, num_classes: int) -> jax.Array:
-    """Accuracy of a closed-form ridge regression onto one-hot labels from the
-    l2-normalised embeddings (×√d: unit variance per dim when isotropic), fitted on the
-    first half of the rows and scored on the second. A collapsed embedding predicts the
-    fit half's most frequent class."""
-    n = z.shape[0] // 2
-    f = normalize(z) * jnp.sqrt(z.shape[-1])
-    y = jax.nn.one_hot(labels, num_classes)
-    mean_f, mean_y = f[:n].mean(0), y[:n].mean(0)
-    fa, fb = f[:n] - mean_f, f[n:] - mean_f
-    gram = fa.T @ fa + PROBE_RIDGE * jnp.eye(f.shape[-1])
-    w = jnp.linalg.solve(gram, fa.T @ (y[:n] - mean_y))
-    predicted = jnp.argmax(fb @ w + mean_y, axis=-1)
-    return jnp.mean(predicted == labels[n:])
-
-
-def collapse_state(std: jax.Array, rank: jax.Array, spec: jax.Array, n: int) -> jax.Array:
-    """`ssl.collapse_state` (int32) of ``n`` embeddings with std_normalized ``std``, RankMe
-    ``rank`` and spectrum ``spec [d]``."""
-    smallest = schema.smallest_spectrum(spec, n)
-    state = schema.collapse_state(std, rank, smallest, n, spec.shape[-1], where=jnp.where)
-    return jnp.asarray(state, jnp.int32)
 
 
 def target(z: jax.Array, alpha: jax.Array) -> jax.Array:
@@ -513,7 +467,7 @@ def make_trainer(config, dataset) -> Trainer:
             return new, value
 
         state, losses = jax.lax.scan(one, state, None, length=log_every)
-        std = std_normalized(embed(state.params, x[:num_trace]))
+        std = embeddings.std_normalized(embed(state.params, x[:num_trace]), xp=jnp)
         return state, {"loss": jnp.mean(losses), "std_normalized": std}
 
     def evaluate(state, key, hparams, traces, eval_data, steps):
@@ -546,36 +500,40 @@ def make_trainer(config, dataset) -> Trainer:
     )
 
 
-def measures(z: jax.Array, labels: jax.Array | None, num_classes: int) -> dict[str, jax.Array]:
-    """The order parameters, probe (NaN without ``labels``) and state of one run's eval
-    embeddings ``z [N, d]``."""
-    std, rank, spec = std_normalized(z), rankme(z), spectrum(z)
-    probe = jnp.nan if labels is None else probe_accuracy(z, labels, num_classes)
-    return {
-        "std_normalized": std,
-        "rankme": rank,
-        "spectrum": spec,
-        "probe_accuracy": jnp.asarray(probe, jnp.float32),
-        "collapse_state": collapse_state(std, rank, spec, z.shape[0]),
-    }
-
-
 def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
-    """The measures of every run from its eval embeddings (one single-device program,
-    vmapped over runs), replacing the embeddings in ``results.nc``."""
+    """Every run's measures from its eval embeddings by the public API
+    (`embeddings.diagnose_embeddings`, float64): one implementation for the sweep and for
+    anyone re-measuring a run. The embeddings (``eval_embeddings [..., example,
+    embedding]``) and their labels (``eval_labels [example]``) stay in ``results.nc``
+    unless ``config.diagnostics.keep_eval_arrays`` is False."""
     dims, z = variables["embeddings"]
-    grid_dims, grid_shape = dims[:-2], z.shape[:-2]
-    labels, num_classes = None, 0
+    grid_dims, grid_shape = list(dims[:-2]), z.shape[:-2]
+    z = np.asarray(z)
+    labels = None
     if dataset.test_labels is not None:
-        labels = jnp.asarray(dataset.test_labels[: z.shape[-2]], jnp.int32)
-        num_classes = int(dataset.meta.get("num_classes", int(dataset.test_labels.max()) + 1))
-    flat = jnp.asarray(z.reshape(-1, *z.shape[-2:]), jnp.float32)
-    out = jax.jit(jax.vmap(lambda e: measures(e, labels, num_classes)))(flat)
+        labels = np.asarray(dataset.test_labels[: z.shape[-2]])
+    flat = z.reshape(-1, *z.shape[-2:])
+    state_codes = {name: code for code, name in schema.STATE_NAMES.items()}
+    names = ("std_normalized", "rankme", "spectrum", "probe_accuracy", "collapse_state")
+    values = {name: [] for name in names}
+    for run in flat:
+        if np.isfinite(run).all():
+            r = embeddings.diagnose_embeddings(run, labels)
+            probe = np.nan if r.probe_accuracy is None else r.probe_accuracy
+            measured = (r.std_normalized, r.rankme, r.spectrum, probe, state_codes[r.state])
+        else:  # a diverged run (see `diverged`): NaN, the rule's state of NaN measures
+            d = run.shape[-1]
+            code = schema.collapse_state(np.nan, np.nan, np.nan, len(run), d)
+            measured = (np.nan, np.nan, np.full(d, np.nan), np.nan, code)
+        for name, value in zip(names, measured, strict=True):
+            values[name].append(value)
     extra = {"embeddings": None}
-    for name, value in out.items():
-        value = np.asarray(value)
-        extra[name] = (
-            [*grid_dims, *(["rank"] if name == "spectrum" else [])],
-            value.reshape(*grid_shape, *value.shape[1:]),
-        )
+    for name, per_run in values.items():
+        value = np.asarray(per_run, np.int32 if name == "collapse_state" else np.float64)
+        rank = ["rank"] if name == "spectrum" else []
+        extra[name] = ([*grid_dims, *rank], value.reshape(*grid_shape, *value.shape[1:]))
+    if config.diagnostics.get("keep_eval_arrays", True):
+        extra["eval_embeddings"] = ([*grid_dims, "example", "embedding"], z)
+        if labels is not None:
+            extra["eval_labels"] = (["example"], labels)
     return extra, {}, {}
