@@ -22,11 +22,12 @@ def get_config(arg=None):
     c.model.ssl_loss = "byol"
     c.model.norm = "batch"  # the variants set it
     c.sweep.ema_momentum = (0.0, 0.9, 0.99, 0.996, 0.999)
-    c.sweep.seed = (0, 1)
+    c.sweep.seed = (0, 1, 2, 3, 4)  # ≥ 5 seeds behind every "k of n" claim
     c.variants = (("batchnorm", (("norm", "batch"),)), ("no_norm", (("norm", "none"),)))
     c.quick_overrides = (
         ("train.steps", 600),
         ("train.log_every", 100),
         ("sweep.ema_momentum", (0.0, 0.999)),
+        ("sweep.seed", (0, 1)),
     )
     return c

@@ -355,6 +355,31 @@ def test_the_state_rule_is_the_ssl_familys():
     assert codes == [ssl.COMPLETE, ssl.DIMENSIONAL]
 
 
+def test_byols_cosine_momentum_schedule():
+    """Grill et al. (2020, §3.2): τ_k = 1 − (1 − τ_base)(cos(πk/K) + 1)/2."""
+    base, total = 0.99, 1000
+    steps = np.array([0, 250, 500, 1000])
+    got = np.asarray(ssl_train.ema_momentum(base, jnp.asarray(steps), total, True))
+    expected = [1 - (1 - base) * (np.cos(np.pi * k / total) + 1) / 2 for k in steps]
+    np.testing.assert_allclose(got, expected, rtol=1e-6)
+    np.testing.assert_allclose(got[[0, 2, 3]], [0.99, 0.995, 1.0], rtol=1e-6)
+    assert ssl_train.ema_momentum(base, 500, total, False) == base
+
+
+def test_simsiams_output_norm_has_no_affine_parameters_by_default():
+    """SimSiam's projector ends in BatchNorm1d(dim, affine=False): no scale γ through
+    which the output can shrink to a point; `output_affine` restores one."""
+    x = jnp.ones((4, 6))
+    plain = ssl_train.Encoder((8,), 5).init(jax.random.PRNGKey(0), x)["params"]
+    affine = ssl_train.Encoder((8,), 5, output_affine=True).init(jax.random.PRNGKey(0), x)
+    assert "Norm_1" not in plain and set(affine["params"]["Norm_1"]) == {"scale", "bias"}
+    z = ssl_train.Encoder((8,), 5).apply(
+        {"params": plain}, jax.random.normal(jax.random.PRNGKey(1), (64, 6))
+    )
+    np.testing.assert_allclose(z.mean(0), 0, atol=1e-5)
+    np.testing.assert_allclose(z.var(0), 1, rtol=1e-3)
+
+
 @pytest.mark.slow  # ~15 s (two compiles)
 def test_byol_target_is_the_ema_of_the_online_encoder():
     """After one step the target is τ·ξ + (1 − τ)·θ_new (τ = 1: frozen); vmapped over τ

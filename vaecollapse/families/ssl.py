@@ -164,6 +164,8 @@ def digits_config():
     c.model.encoder_hidden = (256, 256)
     c.model.latent_dim = 32
     c.model.norm = "batch"
+    c.model.output_affine = False  # SimSiam's projector ends in BatchNorm1d(affine=False)
+    c.model.ema_schedule = "cosine"  # BYOL's τ schedule (Grill et al. 2020)
     c.train.steps = 2000
     c.train.log_every = 50
     c.train.batch_size = 256

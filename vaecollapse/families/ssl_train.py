@@ -8,9 +8,11 @@ every run's eval embeddings after the sweep (`finish`) and, for the traced
 Model (architecture only, Flax linen), ``config.model.encoder`` (optional field):
 ``"mlp"`` (default) an MLP encoder x → z ∈ R^d (hidden widths ``config.model.encoder_hidden``,
 d = ``config.model.latent_dim``; each hidden layer Dense → norm → ReLU, the output Dense →
-norm, as SimSiam's projector; ``config.model.output_norm`` False drops the output's norm,
-as VICReg's expander); ``"linear"`` a stack of bias-free Dense layers (the hidden
-widths, then d) with no norm and no non-linearity, PyTorch's default ``nn.Linear`` init
+norm, as SimSiam's projector — without learned scale and shift, as SimSiam's
+``BatchNorm1d(dim, affine=False)``, unless ``config.model.output_affine`` is True;
+``config.model.output_norm`` False drops the output's norm, as VICReg's expander);
+``"linear"`` a stack of bias-free Dense layers (the hidden widths, then d) with no norm
+and no non-linearity, PyTorch's default ``nn.Linear`` init
 (Jing et al.'s toy: one layer is their case 1, two their case 2); ``"conv"`` (images
 ``[H, W, C]`` only) 3×3 stride-2 convolutions with ``config.model.conv_features`` channels
 each (H and W halve per layer), each → norm → ReLU (batch: statistics per channel over
@@ -47,7 +49,9 @@ Loss, ``config.model.ssl_loss`` (optional, default ``"simsiam"``):
   parameters are an exponential moving average of the online encoder's, ξ ← τ·ξ +
   (1 − τ)·θ after every step (τ = ``ema_momentum``; τ = 0 is the online encoder itself
   behind a stop-gradient, i.e. SimSiam), loss 2 − cos(p₁, t₂) − cos(p₂, t₁) (the
-  normalised squared error of the paper, symmetrised and halved).
+  normalised squared error of the paper, symmetrised and halved). τ follows the paper's
+  cosine schedule from τ_base = ``ema_momentum`` up to 1 at the last step
+  (`ema_momentum`; ``config.model.ema_schedule = "constant"`` holds it at τ_base).
 - ``barlow``: Σ_k (1 − C_kk)² + λ·Σ_{k≠l} C_kl², C the cross-correlation of the two views'
   embeddings, each dimension standardised over the batch (``facebookresearch/barlowtwins``:
   BatchNorm1d without affine, then z̃₁ᵀz̃₂ / B); λ = ``barlow_offdiag`` (0.0051).
@@ -78,6 +82,7 @@ MASK_PROB = 0.25  # share of pixels set to 0 in each view
 NORMS = ("batch", "layer", "none")
 LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # config.model.ssl_loss
 ENCODERS = ("mlp", "linear", "conv")  # config.model.encoder ("conv": images only)
+EMA_SCHEDULES = ("cosine", "constant")  # config.model.ema_schedule (BYOL's τ)
 VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vicreg)
 BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
 
@@ -93,6 +98,15 @@ def normalize(z: jax.Array, eps: float = 1e-12) -> jax.Array:
     zero = jnp.all(z == 0, axis=-1, keepdims=True)
     norm = jnp.linalg.norm(jnp.where(zero, 1.0, z), axis=-1, keepdims=True)
     return z / jnp.maximum(norm, eps)
+
+
+def ema_momentum(base: jax.Array, step: jax.Array, total_steps: int, cosine: bool) -> jax.Array:
+    """BYOL's target momentum at optimisation step ``step`` (0-based) of ``total_steps``:
+    with ``cosine`` Grill et al.'s (2020, §3.2) schedule τ = 1 − (1 − τ_base)·(cos(πk/K)
+    + 1)/2, from τ_base at k = 0 up to 1 at k = K; else τ_base throughout."""
+    if not cosine:
+        return base
+    return 1 - (1 - base) * (jnp.cos(jnp.pi * step / total_steps) + 1) / 2
 
 
 def target(z: jax.Array, alpha: jax.Array) -> jax.Array:
@@ -164,18 +178,22 @@ def infonce_loss(z1, z2, temperature, cosine: bool = False) -> jax.Array:
 
 class Norm(nn.Module):
     """``batch``: normalisation by the statistics of the batch itself (rows of ``x``),
-    then a learned scale and shift; ``layer``: LayerNorm; ``none``: identity."""
+    then a learned scale and shift unless not ``affine``; ``layer``: LayerNorm (learned
+    scale and shift unless not ``affine``); ``none``: identity."""
 
     kind: str = "batch"
+    affine: bool = True
 
     @nn.compact
     def __call__(self, x):
         if self.kind == "none":
             return x
         if self.kind == "layer":
-            return nn.LayerNorm()(x)
+            return nn.LayerNorm(use_scale=self.affine, use_bias=self.affine)(x)
         mean, var = x.mean(0), x.var(0)
         x = (x - mean) * jax.lax.rsqrt(var + 1e-5)
+        if not self.affine:
+            return x
         scale = self.param("scale", nn.initializers.ones, (x.shape[-1],))
         bias = self.param("bias", nn.initializers.zeros, (x.shape[-1],))
         return x * scale + bias
@@ -183,12 +201,14 @@ class Norm(nn.Module):
 
 class Encoder(nn.Module):
     """x [B, ...] → z [B, d]: (Dense → Norm → ReLU) per hidden width, Dense (→ Norm unless
-    not ``output_norm``)."""
+    not ``output_norm``; that norm without learned scale and shift unless
+    ``output_affine``, as SimSiam's projector, ``BatchNorm1d(dim, affine=False)``)."""
 
     hidden: Sequence[int]
     latent_dim: int
     norm: str = "batch"
     output_norm: bool = True
+    output_affine: bool = False
 
     @nn.compact
     def __call__(self, x):
@@ -196,7 +216,7 @@ class Encoder(nn.Module):
         for width in self.hidden:
             h = nn.relu(Norm(self.norm)(nn.Dense(width)(h)))
         z = nn.Dense(self.latent_dim)(h)
-        return Norm(self.norm)(z) if self.output_norm else z
+        return Norm(self.norm, self.output_affine)(z) if self.output_norm else z
 
 
 class LinearEncoder(nn.Module):
@@ -227,6 +247,7 @@ class ConvEncoder(nn.Module):
     latent_dim: int
     norm: str = "batch"
     output_norm: bool = True
+    output_affine: bool = False
 
     @nn.compact
     def __call__(self, x):
@@ -235,7 +256,9 @@ class ConvEncoder(nn.Module):
             h = TapConv(width, square_taps(3), stride=2)(h)
             h = nn.relu(Norm(self.norm)(h.reshape(-1, width)).reshape(h.shape))
         flat = h.reshape(x.shape[0], -1)
-        return Encoder(self.hidden, self.latent_dim, self.norm, self.output_norm)(flat)
+        return Encoder(
+            self.hidden, self.latent_dim, self.norm, self.output_norm, self.output_affine
+        )(flat)
 
 
 class Predictor(nn.Module):
@@ -370,13 +393,14 @@ def make_trainer(config, dataset) -> Trainer:
     hidden = tuple(config.model.encoder_hidden)
     shape, max_shift = image_settings(config, dataset)
     output_norm = bool(config.model.get("output_norm", True))
+    output_affine = bool(config.model.get("output_affine", False))
     if kind == "linear":
         encoder = LinearEncoder(hidden, latent_dim)
     elif kind == "conv":
         features = tuple(config.model.conv_features)
-        encoder = ConvEncoder(shape, features, hidden, latent_dim, norm, output_norm)
+        encoder = ConvEncoder(shape, features, hidden, latent_dim, norm, output_norm, output_affine)
     else:
-        encoder = Encoder(hidden, latent_dim, norm, output_norm)
+        encoder = Encoder(hidden, latent_dim, norm, output_norm, output_affine)
     predictor = Predictor(latent_dim, norm) if loss_name in ("simsiam", "byol") else None
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
@@ -388,6 +412,8 @@ def make_trainer(config, dataset) -> Trainer:
             f"config.model.noise_from={noise_from!r} is invalid: must be in [0, {features})"
         )
     tx = train.make_optimizer(config.train.optimizer)
+    ema_cosine = _choice(config, "ema_schedule", "cosine", EMA_SCHEDULES) == "cosine"
+    total_steps = config.train.steps
 
     def embed(params, x):
         return encoder.apply({"params": params["encoder"]}, x)
@@ -448,7 +474,7 @@ def make_trainer(config, dataset) -> Trainer:
             }
             target = state.target
             if loss_name == "byol":
-                tau = hparams["ema_momentum"]
+                tau = ema_momentum(hparams["ema_momentum"], state.step, total_steps, ema_cosine)
                 target = jax.tree.map(
                     lambda t, p: tau * t + (1 - tau) * p, state.target, params["encoder"]
                 )
