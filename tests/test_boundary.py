@@ -259,3 +259,81 @@ def test_interval_reaches_a_point_clearly_past_the_boundary():
     b = boundary.estimate(res, "beta", "kl")
     np.testing.assert_allclose([float(b.low), float(b.high)], [2.0, 4.0])
     np.testing.assert_allclose(float(b.estimate), 2.0 + 0.3 / 0.26, rtol=1e-9)  # the chord
+
+
+def test_extrapolation_stops_at_the_edge_of_the_axis_s_allowed_values():
+    """Along free_bits (collapse as it falls; free_bits ≥ 0, config.HPARAMS): the line
+    through the last two points above ε reaches zero at −0.5 and the chord at −0.41,
+    values the axis cannot take; the extrapolation stops at 0, the edge."""
+    x = np.array([0.0, 0.5, 1.0, 1.5])
+    kl = np.array([0.045, 0.1, 0.15, 0.5])[:, None]
+    b = boundary.estimate(fake_results({"free_bits": x}, kl), "free_bits", "kl")
+    assert b.attrs["direction"] == "decreasing" and b.attrs["domain_edge"] == 0.0
+    assert str(b.status.values) == "bracketed"
+    np.testing.assert_array_equal([float(b.estimate), float(b.low), float(b.high)], [0, 0, 0.5])
+    assert "`free_bits` takes no value past 0" in boundary.markdown(b)
+    # an axis with no rule there (β on a grid away from 0) extrapolates as before
+    b = boundary.estimate(fake_results({"beta": 2.0 - x}, kl), "beta", "kl")  # β falling
+    assert str(b.status.values) == "extrapolated" and np.isnan(b.attrs["domain_edge"])
+    np.testing.assert_allclose(float(b.estimate), 1.5 + 0.1 * 0.5 / 0.055, rtol=1e-9)  # chord
+
+
+def gan_results(axis: dict, modes_fraction: np.ndarray) -> xr.Dataset:
+    """A hand-built GAN results Dataset: ``modes_fraction`` over ``axis`` (+ seeds)."""
+    dims = list(axis)
+    data = {"modes_fraction": (dims, modes_fraction)}
+    data["diverged"] = (dims, np.zeros(modes_fraction.shape, bool))
+    coords = {k: np.asarray(v) for k, v in axis.items()}
+    return xr.Dataset(data, coords=coords, attrs={"config": json.dumps({"family": "gan"})})
+
+
+def test_a_bounded_measure_is_interpolated_between_its_bracket():
+    """GAN modes fraction along R1 γ (collapse as γ falls; threshold 0.9): the crossing of
+    0.9 between γ = 1 (0.96) and γ = 0.1 (0.6), 0.06/0.36 of the way: 0.85, interval
+    [0.1, 1]. Extrapolated to zero, as the VAE's KL is, it read −0.1 (past the grid and
+    below γ ≥ 0: issue 36's [−0.01, 0.96])."""
+    res = gan_results({"r1_gamma": [0.0, 0.1, 1.0, 10.0]}, np.array([0.2, 0.6, 0.96, 1.0]))
+    b = boundary.estimate(res, "r1_gamma")
+    assert b.attrs["measure"] == "modes_fraction" and b.attrs["rule"] == "interpolate"
+    assert b.attrs["direction"] == "decreasing" and str(b.status.values) == "bracketed"
+    np.testing.assert_allclose(float(b.estimate), 1.0 - 0.06 / 0.36 * 0.9, rtol=1e-9)
+    np.testing.assert_array_equal([float(b.low), float(b.high)], [0.1, 1.0])
+    assert "interpolated between the grid points that bracket it" in boundary.markdown(b)
+
+
+def test_an_interval_from_five_seeds_or_more_is_a_90_percent_interval():
+    """Seeds with boundaries 2, 3, …: from 5 usable seeds on, low–high are the 5 % and 95 %
+    quantiles of the seeds' brackets (`quantile_90`); below, their range (`seed_range`),
+    and the table says which."""
+    x = np.arange(0.0, 10.0)
+    for seeds, kind in ((4, "seed_range"), (5, "quantile_90"), (6, "quantile_90")):
+        bounds = 2.0 + np.arange(seeds)
+        v = np.maximum(0.0, 4.0 - 4.0 * x[:, None] / bounds[None, :])
+        b = boundary.estimate(
+            fake_results({"beta": x, "seed": range(seeds)}, v[..., None]), "beta", "kl"
+        )
+        assert str(b.interval.values) == kind
+        lows, highs = bounds - 1.0, bounds  # each seed's bracket
+        if kind == "seed_range":
+            expected = [lows.min(), highs.max()]
+        else:
+            expected = [np.quantile(lows, 0.05), np.quantile(highs, 0.95)]
+        np.testing.assert_allclose([float(b.low), float(b.high)], expected)
+        text = boundary.markdown(b)
+        assert ("90 % interval (5–95 %" in text) == (kind == "quantile_90"), text
+        assert ("the range of the seeds' brackets" in text) == (kind == "seed_range"), text
+
+
+def test_a_hand_built_dataset_without_config_reads_the_vae_and_its_default_eps():
+    """No ``config`` attribute: the default family (VAE) and the schema's ε (0.05), not
+    KeyError: 'config'; a measure it lacks is named in one line."""
+    import vaecollapse
+
+    betas = 2.0 ** np.arange(-2, 7)
+    kl = np.maximum(0.0, 0.5 * np.log(4.0 / betas))
+    ds = xr.Dataset({"kl": ("beta", kl)}, coords={"beta": betas})
+    b = vaecollapse.estimate_boundary(ds, "beta", "kl")
+    assert b.attrs["threshold"] == 0.05 and b.attrs["rule"] == "to_zero"
+    np.testing.assert_allclose(float(b.estimate), 4.0, rtol=1e-9)
+    with pytest.raises(ValueError, match=r"^measure='mutual_info' is invalid: allowed: kl$"):
+        vaecollapse.estimate_boundary(ds, "beta")

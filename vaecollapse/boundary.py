@@ -263,6 +263,7 @@ def crossing(
 
 def _direction(da: xr.DataArray, along: str) -> str:
     """``increasing`` when the measure is lower (more collapsed) at the axis's high end."""
+    da = da.sortby(along)  # the axis's low and high ends, whatever the file's order
     first = np.nanmedian(da.isel({along: 0}).values)
     last = np.nanmedian(da.isel({along: -1}).values)
     return "increasing" if not last > first else "decreasing"
