@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
 
 install: $(STAMP)
 
@@ -91,6 +91,13 @@ early-warning-grids: install
 	$(RUN) experiments/demo.py --workdir runs/ew_conv --config.model.name=conv \
 	  --config.train.schedule=linear_warmup "--axis=beta=(0.3,1.0,2.0,4.0,8.0,16.0)" \
 	  "--axis=free_bits=(0.0,)" "--axis=warmup_steps=(0.0,600.0)"
+
+# grids built after the early warning was fixed, to score it as shipped and nothing else
+early-warning-unseen: install
+	$(RUN) experiments/ew_linear_slow.py --workdir runs/ew_linear_slow
+	$(RUN) experiments/ew_digits_mid.py --workdir runs/ew_digits_mid
+	$(RUN) experiments/ew_schedules.py --workdir runs/ew_schedules
+	$(PY) benchmarks/early_warning.py --score --roc docs/figures/early_warning_unseen_roc.png
 
 # the SSL family: SimSiam's stop-gradient as a continuous knob (docs/ssl.md)
 ssl-collapse: install

@@ -220,10 +220,12 @@ def test_monitor_finds_the_onset_and_keeps_the_traces(tmp_path):
     ds = m.to_xarray()
     assert ds.spectrum.dims == ("step", "rank") and ds.sizes["step"] == 10
     assert ds.attrs["onset"] == 700 and list(ds.state.values[-4:]) == ["complete"] * 4
+    assert m.collapse_onset == 400 and ds.attrs["collapse_onset"] == 400
     m.plot(tmp_path / "embeddings.png")
     assert (tmp_path / "embeddings.png").stat().st_size > 1000
     m.update(1100, gaussian(256, 8))
     assert m.onset is None and m.to_xarray().attrs["onset"] == -1
+    assert m.collapse_onset is None and m.to_xarray().attrs["collapse_onset"] == -1
     m.update(1200, np.ones((4, 8)))
     assert m.onset == 1200
     with pytest.raises(ValueError, match=r"z has 3 embedding dims; this monitor was made for 8"):
@@ -252,3 +254,33 @@ def test_rankme_of_full_rank_embeddings_against_its_definition():
     rng = np.random.default_rng(5)
     z = rng.standard_normal((300, 10)) * np.geomspace(0.01, 10, 10) + 1.0
     assert diagnose_embeddings(z).rankme == pytest.approx(rankme_reference(z), rel=1e-9)
+
+
+def test_what_each_synthetic_case_reads():
+    """The state's thresholds, fixed on synthetic cases (docs/thresholds.md), not on runs:
+    isotropic → healthy; rank r < d/4 → dimensional; a constant with 1 % noise →
+    complete; one line through the origin with both signs → dimensional, named rank one,
+    never complete (std·√d = ‖u‖₁/√d); a class-structured spread of 1 % about a large
+    common offset → complete (every input within 0.01 rad of one direction) while the
+    probe, which centres and rescales, still separates the classes."""
+    rng = np.random.default_rng(11)
+    n, d = 400, 32
+    assert diagnose_embeddings(gaussian(n, d)).state == "healthy"
+    assert diagnose_embeddings(gaussian(n, d, rank=4)).state == "dimensional"
+    offset = rng.standard_normal(d)
+    noisy = diagnose_embeddings(
+        offset + 0.01 * np.linalg.norm(offset) / np.sqrt(d) * rng.standard_normal((n, d))
+    )
+    assert noisy.state == "complete" and noisy.std_normalized == pytest.approx(0.01, rel=0.1)
+    u = rng.standard_normal(d)
+    u /= np.linalg.norm(u)
+    line = rng.standard_normal((n, 1)) * u  # both signs
+    report = diagnose_embeddings(line)
+    assert report.state == "dimensional" and report.rank_one
+    assert report.std_normalized == pytest.approx(np.abs(u).sum() / np.sqrt(d), rel=0.05)
+    assert "rank one" in str(report) and not diagnose_embeddings(gaussian(n, d)).rank_one
+    labels = np.arange(n) % 10
+    centres = rng.standard_normal((10, d))
+    scale = 0.01 * np.linalg.norm(offset) / np.sqrt(d)
+    structured = diagnose_embeddings(offset + scale * centres[labels], labels)
+    assert structured.state == "complete" and structured.probe_accuracy == 1.0

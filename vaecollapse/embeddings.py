@@ -90,6 +90,7 @@ STATE_NAMES = tuple(ssl.STATE_NAMES[code] for code in sorted(ssl.STATE_NAMES))
 COMPLETE_STD = ssl.STD_THRESHOLD  # std_normalized below this: complete collapse
 DIMENSIONAL_RANKME = ssl.DIMENSIONAL_FRACTION  # RankMe below this × min(N, d): dimensional
 SPECTRUM_FLOOR = ssl.SPECTRUM_THRESHOLD  # a centred σ_k below this × the largest: collapsed
+RANK_ONE = ssl.RANKME_THRESHOLD  # RankMe below this in a dimensional state: rank one
 RANKME_EPS = 1e-7  # Garrido et al. (2023)
 PROBE_RIDGE = 1e-3  # ridge λ relative to the mean diagonal of the centred training Gram
 PROBE_SEED = 0
@@ -105,6 +106,13 @@ class EmbeddingReport:
     probe_accuracy: float | None  # linear probe's held-out accuracy; None without labels
     state: str  # healthy, dimensional, complete
 
+    @property
+    def rank_one(self) -> bool:
+        """Dimensional collapse to one line through the origin: the state is
+        ``dimensional`` and RankMe is below `RANK_ONE` (1.5), e.g. z_i = s_i·u with s_i
+        of both signs (SimSiam without its stop-gradient, in lightly's modules)."""
+        return self.state == "dimensional" and self.rankme < RANK_ONE
+
     def __str__(self) -> str:
         d = len(self.spectrum)
         shown = ", ".join(f"{v:.3g}" for v in self.spectrum[:8]) + (", …" if d > 8 else "")
@@ -112,7 +120,8 @@ class EmbeddingReport:
         probe = "-  (no labels)" if self.probe_accuracy is None else f"{self.probe_accuracy:.3f}"
         return "\n".join(
             [
-                f"state:          {self.state}",
+                f"state:          {self.state}"
+                + (" (rank one: one line through the origin)" if self.rank_one else ""),
                 f"std (l2-norm):  {self.std_normalized:.4f} × √d  (healthy ≈ 1, complete: 0)",
                 f"RankMe:         {self.rankme:.2f} of {d} dims",
                 f"spectrum:       {shown}  ({below} of {d} below {SPECTRUM_FLOOR:g})",
@@ -247,7 +256,10 @@ class EmbeddingMonitor:
 
     ``onset`` is the first updated step from which ``std_normalized`` stays below
     ``threshold`` (default 0.1: the state stays ``complete``) to the last update; None
-    while it has not collapsed completely.
+    while it has not collapsed completely. ``collapse_onset`` is the first from which the
+    state stays other than healthy (dimensional, rank one included, or complete): a
+    collapse onto one line through the origin, both signs, never reads complete (its
+    std·√d is ‖u‖₁/√d ≥ 1/√d) but has this onset.
     """
 
     def __init__(self, dim: int, *, threshold: float = COMPLETE_STD):
@@ -276,13 +288,27 @@ class EmbeddingMonitor:
         values = [getattr(r, measure) for r in self.reports]
         return np.asarray([np.nan if v is None else v for v in values], np.float64)
 
+    def _first_of_last_stretch(self, flags: np.ndarray) -> int | None:
+        """The step of the first update of the last stretch of ``flags`` that reaches the
+        last update; None when the last update is not flagged."""
+        if not flags.any() or not flags[-1]:
+            return None
+        first = len(flags) - int(np.argmin(flags[::-1])) if not flags.all() else 0
+        return self.steps[first]
+
     @property
     def onset(self) -> int | None:
-        below = self.trace("std_normalized") < self.threshold
-        if not below.any() or not below[-1]:
-            return None
-        first = len(below) - int(np.argmin(below[::-1])) if not below.all() else 0
-        return self.steps[first]
+        """Complete collapse: the first update from which std_normalized stays below
+        ``threshold``; None while it is not below at the last update."""
+        return self._first_of_last_stretch(self.trace("std_normalized") < self.threshold)
+
+    @property
+    def collapse_onset(self) -> int | None:
+        """Any collapse, dimensional (rank one included) or complete: the first update
+        from which the state stays other than ``healthy``; None while healthy at the last
+        update."""
+        states = np.asarray([r.state for r in self.reports], dtype=str)
+        return self._first_of_last_stretch(states != "healthy")
 
     def to_xarray(self) -> xr.Dataset:
         """The traces over ``step``, ``spectrum`` over (``step``, ``rank``) and ``state``."""
@@ -297,7 +323,11 @@ class EmbeddingMonitor:
         return xr.Dataset(
             data,
             coords={"step": np.asarray(self.steps, np.int64), "rank": np.arange(self.dim)},
-            attrs={"threshold": self.threshold, "onset": -1 if self.onset is None else self.onset},
+            attrs={
+                "threshold": self.threshold,
+                "onset": -1 if self.onset is None else self.onset,
+                "collapse_onset": -1 if self.collapse_onset is None else self.collapse_onset,
+            },
         )
 
     def plot(self, path: str | Path | None = None):

@@ -237,7 +237,11 @@ class CollapseMonitor:
         latent dims' KL, carried to ``beta_final`` when given, floored at 0 and summed,
         below `warning.TOTAL_THRESHOLD` at the first update at or past 10 % of
         ``total_steps``); None without ``total_steps``, before that update, or when it
-        gave no warning."""
+        gave no warning. What it is worth, measured once on 110 runs of three grids that
+        played no part in choosing it (docs/vae.md, "Early warning"): precision 0.64 and
+        recall 0.56 of full collapse, false alarms on 0.27 of the other runs; balanced
+        accuracy 0.65 pooled (never-warn and always-warn: 0.50), 0.50–0.54 on each grid
+        by itself."""
         f = self.forecast
         return f.step if f is not None and bool(f.warn) else None
 
