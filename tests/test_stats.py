@@ -1,0 +1,62 @@
+"""`vaecollapse.stats` against closed forms and an independent computation."""
+
+from math import comb
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from vaecollapse import stats
+
+
+def test_clopper_pearson_closed_forms():
+    """At k = 0 the upper end solves (1 − p)^n = α/2; at k = n the lower end p^n = α/2."""
+    for n in (1, 5, 20):
+        assert stats.clopper_pearson(0, n) == pytest.approx((0.0, 1 - 0.025 ** (1 / n)))
+        assert stats.clopper_pearson(n, n) == pytest.approx((0.025 ** (1 / n), 1.0))
+    low, high = stats.clopper_pearson(5, 5)
+    assert low == pytest.approx(0.4782, abs=1e-4) and high == 1.0  # the textbook 5/5
+
+
+@given(st.integers(1, 40).flatmap(lambda n: st.tuples(st.integers(0, n), st.just(n))))
+def test_clopper_pearson_tail_probabilities(kn):
+    """The ends are where the binomial tails equal α/2 (Clopper & Pearson's definition)."""
+    k, n = kn
+    low, high = stats.clopper_pearson(k, n)
+    tail = lambda p, lo, hi: sum(comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(lo, hi))  # noqa: E731
+    if k > 0:
+        assert tail(low, k, n + 1) == pytest.approx(0.025, abs=1e-6)
+    if k < n:
+        assert tail(high, 0, k + 1) == pytest.approx(0.025, abs=1e-6)
+    assert 0 <= low <= k / n <= high <= 1
+
+
+def hypergeometric_greater(k, n, k0, n0):
+    """P(X ≥ k), X the row's successes given the margins: a sum written out."""
+    total, successes = n + n0, k + k0
+    denom = comb(total, n)
+    top = min(n, successes)
+    return (
+        sum(comb(successes, i) * comb(total - successes, n - i) for i in range(k, top + 1)) / denom
+    )
+
+
+def test_fisher_against_the_hypergeometric_sum():
+    assert stats.fisher_greater(5, 5, 1, 5) == pytest.approx(hypergeometric_greater(5, 5, 1, 5))
+    assert stats.fisher_greater(5, 5, 1, 5) == pytest.approx(0.0238, abs=1e-4)  # 5/5 vs 1/5
+    assert stats.fisher_greater(4, 5, 1, 5) == pytest.approx(0.1032, abs=1e-4)  # 4/5 vs 1/5
+    rng = np.random.default_rng(0)
+    for _ in range(50):
+        n, n0 = rng.integers(1, 12, 2)
+        k, k0 = int(rng.integers(0, n + 1)), int(rng.integers(0, n0 + 1))
+        expected = hypergeometric_greater(k, int(n), k0, int(n0))
+        assert stats.fisher_greater(k, int(n), k0, int(n0)) == pytest.approx(expected)
+
+
+def test_text_and_bad_counts():
+    assert stats.k_of_n(5, 5, (1, 5)) == "5/5 (95 % CI 0.48–1.00), p = 0.0238 vs 1/5"
+    with pytest.raises(ValueError, match=r"k=6 is invalid: must be an integer in \[0, 5\]"):
+        stats.clopper_pearson(6, 5)
+    with pytest.raises(ValueError, match=r"n=0 is invalid"):
+        stats.clopper_pearson(0, 0)
