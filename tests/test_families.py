@@ -26,8 +26,10 @@ def linear_ae_config():
     return c
 
 
-def test_an_outside_family_runs_through_the_engine(tmp_path):
+def test_an_outside_family_runs_through_the_engine(tmp_path, capsys):
     ran = sweep.run_sweep(linear_ae_config(), tmp_path, progress=False)
+    printed = capsys.readouterr().err  # the estimates are printed without the bar too
+    assert "MiB per run, budget" in printed and "vaecollapse: writes up to ~" in printed
     assert families.of(ran).name == "linear_ae"
     assert ran.code_variance.dims == ("beta", "seed", "unit")
     assert ran.code_power_trace.dims == ("beta", "seed", "step")

@@ -232,10 +232,11 @@ def run_sweep(
     num_devices = len(device_list)
     sizes = [chunk_size(config, p.grid.num_runs, num_devices, per_run, budget) for p in plan]
     sizes = [int(s) for s in multihost.same(np.asarray(sizes))]  # process 0's plan for all
-    progress = progress and multihost.is_primary()
+    primary = multihost.is_primary()  # prints the estimates, with or without the bar
+    progress = progress and primary
     num_chunks = [math.ceil(p.grid.num_runs / size) for p, size in zip(plan, sizes, strict=True)]
     num_runs = sum(p.grid.num_runs for p in plan)
-    if progress:
+    if primary:
         print(
             f"vaecollapse: {num_runs} runs in {len(plan)} static "
             f"point(s) on {num_devices} {device_list[0].device_kind} device(s)"
@@ -261,7 +262,7 @@ def run_sweep(
             ),
         )
         multihost.together(lambda: preflight.check(wd, needed), "the preflight check")
-        if progress:
+        if primary:
             print(f"vaecollapse: writes up to ~{needed / 2**20:.1f} MiB to {wd}", file=sys.stderr)
         if multihost.same((wd / results.FILENAME).exists()):
             done = results.load(wd)
