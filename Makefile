@@ -124,21 +124,31 @@ gan-modes: install
 gan-phase: install
 	$(RUN) experiments/gan_phase.py --workdir runs/gan_phase
 
-# every experiment, then the README's figures copied from their workdirs
-EXPERIMENTS := demo linear-phase image-phase remedies text-collapse symptoms
+# every experiment of every family (hours on 2 CPU cores), then the docs' figures and
+# summaries copied from their workdirs; the early warning's tables and ROC figures are
+# written by its targets (early-warning reads the grids run before it)
+EXPERIMENTS := demo linear-phase image-phase remedies remedies-literature text-collapse \
+  symptoms early-warning-grids early-warning early-warning-unseen ssl-collapse ssl-vicreg \
+  ssl-barlow ssl-byol ssl-dimensional gan-modes gan-phase
 experiments: install
 	@start=$$(date +%s); \
 	for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$e || exit 1; done; \
 	echo "make experiments: $$(( $$(date +%s) - start )) s"
 	$(MAKE) --no-print-directory figures
 
+# docs/figures/WORKDIR_FIGURE.png for every figure a workdir has, and WORKDIR_summary.md
+FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
+  remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
+  ssl_dimensional gan_grid gan_ring gan_phase
+FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
+  analytic_kl spectrum samples mode_trace
 figures:
 	mkdir -p docs/figures
-	for e in demo linear_phase image_phase remedies text_collapse symptoms; do \
-	  for f in phase_diagram kl_curves encoder_histograms reconstructions interpolations analytic_kl; do \
+	for e in $(FIGURE_WORKDIRS); do \
+	  for f in $(FIGURE_NAMES); do \
 	    [ -f runs/$$e/$$f.png ] && cp runs/$$e/$$f.png docs/figures/$${e}_$$f.png || true; \
 	  done; \
-	  cp runs/$$e/summary.md docs/figures/$${e}_summary.md; \
+	  [ -f runs/$$e/summary.md ] && cp runs/$$e/summary.md docs/figures/$${e}_summary.md || true; \
 	done
 
 # throughput of the reference model and of each experiment's model, then the scaling plot

@@ -116,3 +116,33 @@ def test_the_link_finder_and_slugger():
     assert slug("`text_collapse` — Bowman et al. (2016), both decoders") == (
         "text_collapse--bowman-et-al-2016-both-decoders"
     )
+
+
+def make_variable(name: str) -> list[str]:
+    """The words of a ``NAME := …`` variable of the Makefile (with its continuations)."""
+    text = (ROOT / "Makefile").read_text(encoding="utf-8").replace("\\\n", " ")
+    match = re.search(rf"^{name} := (.*)$", text, re.M)
+    assert match, f"Makefile has no {name}"
+    return match.group(1).split()
+
+
+def test_every_figure_the_docs_show_is_one_make_regenerates():
+    """`make experiments figures` writes each docs/figures file a page shows: a workdir's
+    figure copied by `figures`, or a figure a Makefile recipe writes itself."""
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    copied = {
+        f"{w}_{f}.png"
+        for w in make_variable("FIGURE_WORKDIRS")
+        for f in make_variable("FIGURE_NAMES")
+    }
+    written = set(re.findall(r"docs/figures/([\w.]+\.png)", makefile))
+    assert {"demo_phase_diagram.png", "gan_grid_samples.png"} <= copied
+    shown = set()
+    for doc in DOCUMENTS:
+        shown |= set(re.findall(r"figures/([\w]+\.png)", doc.read_text(encoding="utf-8")))
+    missing = sorted(shown - copied - written)
+    assert not missing, f"docs figures no make target regenerates: {missing}"
+    experiments = make_variable("EXPERIMENTS")
+    targets = set(re.findall(r"^([\w-]+): install", makefile, re.M))
+    assert set(experiments) <= targets
+    assert {"ssl-collapse", "gan-modes", "gan-phase", "demo"} <= set(experiments)
