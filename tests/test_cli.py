@@ -1,5 +1,6 @@
 """End to end through the command line: run, resume, report, compilation cache."""
 
+import json
 import re
 import signal
 import subprocess
@@ -203,3 +204,56 @@ def test_ctrl_c_stops_after_the_interval_and_the_rerun_resumes(tmp_path):
     )
     for name in a.data_vars:
         np.testing.assert_array_equal(a[name].values, b[name].values, err_msg=name)
+
+
+def hand_built_workdir(path):
+    """A workdir whose results.nc is a hand-built linear-VAE-like grid (3 dims, 4 β
+    values over 6 × 3 seeds): no training, so the boundary commands run in a second."""
+    from test_boundary import linear_vae
+
+    from vaecollapse import results
+
+    res = linear_vae([16.0, 3.0, 1.0], 2.0 ** np.arange(-2, 7))
+    config = {"collapse_kl_eps": 0.05, "data": {"name": "synthetic"}, "sweep": {}}
+    res.attrs.update(config=json.dumps(config), format_version=1, data_shape=[2])
+    results.write(res, path)
+    return path
+
+
+def test_a_second_boundary_measure_writes_its_own_file(tmp_path, capsys):
+    """``boundary DIR`` writes boundary.csv (the report's table, here I(x; z));
+    ``--measure kl_per_dim`` then writes boundary_kl_per_dim.csv and says it left
+    boundary.csv alone; a threshold of its own is in the name too."""
+    from vaecollapse import cli
+
+    workdir = hand_built_workdir(tmp_path)
+    cli.run_main(["vaecollapse", "boundary", str(workdir)])
+    first = (workdir / "boundary.csv").read_text()
+    assert first.startswith("estimate,low,high,interval,")
+    cli.run_main(["vaecollapse", "boundary", str(workdir), "--measure", "kl_per_dim"])
+    out = capsys.readouterr().out
+    assert (workdir / "boundary.csv").read_text() == first
+    assert (workdir / "boundary_kl_per_dim.csv").read_text().startswith("latent,estimate,")
+    assert "boundary.csv, the table summary.md shows, is left as it was" in out
+    assert "low–high: the range of the seeds' brackets (fewer than 5 seeds" in out
+    cli.run_main(["vaecollapse", "boundary", str(workdir), "--measure=kl", "--threshold=0.1"])
+    assert (workdir / "boundary_kl_eps_0.1.csv").exists()
+
+
+def test_boundary_sensitivity_prints_and_writes_the_tables(tmp_path, capsys):
+    from vaecollapse import cli
+
+    workdir = hand_built_workdir(tmp_path)
+    cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity"])
+    out = capsys.readouterr().out
+    assert "| ½× (0.025) | 1× (0.05) | 2× (0.1) | depends |" in out
+    assert "Runs per state over `beta` × seeds" in out and "healthy 6, partial 12, full 9" in out
+    csv = (workdir / "boundary_sensitivity.csv").read_text().splitlines()
+    assert csv[0].startswith("factor,threshold,estimate,") and len(csv) == 4
+    assert not (workdir / "boundary.csv").exists()  # --sensitivity writes only its own
+    cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=1,3"])
+    assert "| 1× (0.05) | 3× (0.15) | depends |" in capsys.readouterr().out
+    with pytest.raises(SystemExit, match=r"--factors='1,x' is invalid: expected numbers > 0"):
+        cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=1,x"])
+    with pytest.raises(SystemExit, match=r"--factors=\(0.0,\) is invalid: each must be > 0"):
+        cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=0"])

@@ -356,7 +356,8 @@ def domain_limit(t: np.ndarray, to_axis, valid) -> float:
     ``valid`` accepts, as far as an extrapolation can reach (the grid's span past its end);
     ∞ when all of that is allowed. Bisection between the end (allowed: it was swept) and
     the first refused value: the edge of the allowed values to float precision, the end
-    itself when the grid stops at the edge (free_bits = 0)."""
+    itself when the grid stops at the edge (free_bits = 0); ∞ too when the rule refuses
+    the grid's own end (hand-built results naming an axis for other values)."""
 
     def ok(value: float) -> bool:
         try:
@@ -365,7 +366,7 @@ def domain_limit(t: np.ndarray, to_axis, valid) -> float:
             return False
 
     a, b = float(t[-1]), float(t[-1] + (t[-1] - t[0]))
-    if valid is None or ok(b):
+    if valid is None or ok(b) or not ok(a):  # a grid the rule refuses: not that axis's rule
         return np.inf
     for _ in range(200):
         mid = 0.5 * (a + b)
@@ -578,7 +579,7 @@ def states_at(results: xr.Dataset, measure: str, threshold: float) -> tuple[xr.D
     (`families.Family.states_at`, names ``state_names``) where it gives one; otherwise
     the order parameter alone, read against ``threshold`` (below it: collapsed) — per
     unit: 0 no unit below, 1 some, 2 every one (named as the family's states 0, 1, 2);
-    one value per run: 0 at or above, 1 below."""
+    one value per run: 0 at or above (``MEASURE ≥ ε``), 1 below (``MEASURE < ε``)."""
     family = families.of(results)
     if family.states_at:
         codes = families.resolve(family.states_at)(results, measure, threshold)
@@ -586,8 +587,7 @@ def states_at(results: xr.Dataset, measure: str, threshold: float) -> tuple[xr.D
     values = results[measure].astype(float)
     unit = family.order_parameters[measure].per_unit
     if unit is None:
-        label = f"{measure} < {threshold:.4g}"
-        return (values < threshold).astype(int), {0: f"not {label}", 1: label}
+        return (values < threshold).astype(int), {0: f"{measure} ≥ ε", 1: f"{measure} < ε"}
     below = (values < threshold).sum(unit)
     units = values.notnull().sum(unit)
     codes = (below > 0).astype(int) + ((below == units) & (units > 0)).astype(int)
@@ -675,13 +675,14 @@ def _factor(f: float) -> str:
 
 
 def _interval_cell(estimate_: float, low: float, high: float, status: str) -> str:
-    def end(v):
-        return "∞" if v == np.inf else ("−∞" if v == -np.inf else f"{v:.4g}")
-
+    """``estimate [low, high]`` (an open end: ``(−∞`` or ``∞)``), or the status in place
+    of an estimate that is not a number."""
     if np.isnan(low) and np.isnan(high):
         return status
     head = f"{estimate_:.4g}" if np.isfinite(estimate_) else status
-    return f"{head} [{end(low)}, {end(high)}]"
+    left = "(−∞" if low == -np.inf else f"[{low:.4g}"
+    right = "∞)" if high == np.inf else f"{high:.4g}]"
+    return f"{head} {left}, {right}"
 
 
 def sensitivity_frame(boundaries: xr.Dataset) -> pd.DataFrame:
