@@ -2,7 +2,8 @@
 
 `report(workdir)` reads ``workdir/results.nc`` (`vaecollapse.results`), draws every
 figure (`vaecollapse.plots`) and writes ``summary.md``: what each column means, one
-row per run (`summary_markdown`), mean ± std over seeds per grid point (`seed_table`),
+row per run (`summary_markdown`), the phase boundary and how it moves at ½×, 1× and 2×
+its threshold (`boundary_section`), mean ± std over seeds per grid point (`seed_table`),
 for linear-Gaussian data the gap to the closed form (`analytic_note`), and for token
 data the sequences as text (`text_samples`).
 """
