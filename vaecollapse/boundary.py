@@ -581,8 +581,10 @@ def states_at(results: xr.Dataset, measure: str, threshold: float) -> tuple[xr.D
     unit: 0 no unit below, 1 some, 2 every one (named as the family's states 0, 1, 2);
     one value per run: 0 at or above (``MEASURE ≥ ε``), 1 below (``MEASURE < ε``)."""
     family = families.of(results)
-    if family.states_at:
+    codes = None
+    if family.states_at:  # None: the family's rule does not read this measure
         codes = families.resolve(family.states_at)(results, measure, threshold)
+    if codes is not None:
         return codes, dict(family.state_names)
     values = results[measure].astype(float)
     unit = family.order_parameters[measure].per_unit

@@ -167,8 +167,9 @@ class Family:
         ``summary.md`` after the engine's tables; optional.
       states_at: ``fn(results, measure, threshold) -> DataArray``: each run's state code
         (``state_names``) as the family's state rule reads it with ``measure``'s
-        threshold set to ``threshold`` (VAE: every latent dim's KL against ε); optional
-        — without it `vaecollapse.boundary.states_at` reads the order parameter alone
+        threshold set to ``threshold`` (VAE: every latent dim's KL against ε), or None
+        where its rule does not read ``measure``; optional — without it (or for None)
+        `vaecollapse.boundary.states_at` reads the order parameter alone
         (`vaecollapse boundary --sensitivity`).
       make_trainer: ``fn(config, dataset) -> Trainer``, the writing side (a
         ``"module:function"`` path, loaded only to train).
