@@ -100,6 +100,14 @@ def test_gan_per_mode_states_and_the_main_measure_work():
     )
     found, states = boundary.sensitivity(res)
     assert found.attrs["measure"] == "modes_fraction" and str(found.status.values[1]) == "bracketed"
+    # with modes_captured, the main measure's states are the family's rule at each line
+    captured = np.array([25, 24, 15, 1])[:, None] * np.ones((1, 2), int)
+    ruled = res.assign(modes_captured=(("d_lr_ratio", "seed"), captured))
+    _, by_rule = boundary.sensitivity(ruled)
+    assert by_rule.attrs["states"] == ["healthy", "partial", "full"]
+    counts = by_rule.set_index("factor")[["healthy", "partial", "full"]]
+    assert counts.loc[1.0].tolist() == [4, 2, 2]  # 25, 24 of 25 healthy; 15 partial; 1 full
+    assert counts.loc[0.5].tolist() == [6, 0, 2]  # at 45 %: 15 of 25 healthy too
     found, states = boundary.sensitivity(res, measure="mode_mass")
     assert states.attrs["states"] == ["healthy", "partial", "full"]
     one = states.set_index("factor").loc[1.0]

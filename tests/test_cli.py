@@ -96,6 +96,17 @@ NO_GET_CONFIG = "x = 1\n"
             r"--config.train.stpes: config.train has no field 'stpes'; did you mean 'steps'\?",
         ),
         (
+            [
+                "run",
+                "experiments/demo.py",
+                "--workdir",
+                "{tmp}/w",
+                "--config.sweep.learning_rate=(0.001,0.003)",
+            ],
+            r"config.sweep has no field 'learning_rate'; .*; to sweep it, add an axis: "
+            r"--axis=learning_rate=\(0.001,0.003\)",
+        ),
+        (
             ["run", "experiments/demo.py", "--workdir", "{tmp}/afile", "--config.quick=True"],
             r"--workdir '.*afile' is a file, not a directory",
         ),
@@ -121,6 +132,7 @@ NO_GET_CONFIG = "x = 1\n"
         "syntax-error",
         "no-get-config",
         "unknown-field",
+        "new-sweep-axis",
         "workdir-file",
         "workdir-unusable",
         "truncated-results",

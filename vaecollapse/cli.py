@@ -389,6 +389,9 @@ def _check_run_arguments(path: str, args: list[str]) -> frozenset[str]:
                 where = ".".join(["config", *parts[:depth]])
                 near = difflib.get_close_matches(part, keys, n=3)
                 hint = f"did you mean {', '.join(map(repr, near))}?" if near else f"fields: {keys}"
+                if parts[:depth] == ["sweep"]:  # a new swept axis is --axis's, not a field
+                    value = arg.split("=", 1)[1] if "=" in arg else "(v1, v2)"
+                    hint += f"; to sweep it, add an axis: --axis={part}={value}"
                 raise ValueError(f"--config.{field}: {where} has no field {part!r}; {hint}")
             node = node[part]
         explicit.add(field)

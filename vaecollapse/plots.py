@@ -325,7 +325,8 @@ def _heatmap_panel(
 
 
 def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values=None) -> None:
-    """The estimated boundary (median over seeds) and its 90 % band, where it has an
+    """The estimated boundary (median over seeds) and its interval band (a 90 % interval
+    from 5 seeds, else the seeds' range), where it has an
     estimate (``bracketed``, or ``extrapolated`` a little past the grid); nothing where
     it has none. On a heatmap, against the other axis (placed as `_heatmap_panel`
     places cells; ``x_values`` the grid values of the boundary's axis): a band that is
@@ -338,7 +339,9 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values
         return
     if y_axis is None:
         if str(found.status.values) in ("bracketed", "extrapolated"):
-            ax.axvline(float(found.estimate), color="red", lw=1.5, label="boundary (90 % band)")
+            ax.axvline(
+                float(found.estimate), color="red", lw=1.5, label="boundary (interval over seeds)"
+            )
             left, right = ax.get_xlim()
             low, high = np.clip([float(found.low), float(found.high)], left, right)
             ax.axvspan(low, high, color="red", alpha=0.15)
@@ -439,7 +442,7 @@ def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
     """The family's panels (`families.Family.panels`; VAE: KL, active units, I(x; z) and
     collapse state) over the swept axes, mean ± std over seeds, with the estimated
-    boundary along the first axis (`vaecollapse.boundary`) and its 90 % band (named in the
+    boundary along the first axis (`vaecollapse.boundary`) and its interval band (named in the
     title over heatmaps, where a legend would hide cells). The layout follows the grid: a
     heatmap
     over the first two swept axes, one row of panels (a facet) per combination of any
@@ -482,7 +485,9 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
             ax.set_title(f"{label}\n{facet}" if facet else label, fontsize=9)
     what = "collapse phase diagram (mean ± std over seeds)"
     if len(axes) >= 2 and found is not None and np.isfinite(found.estimate.values).any():
-        what += f"; red: boundary along {axes[0]} and its 90 % band"  # a legend hides cells
+        what += (
+            f"; red: boundary along {axes[0]} and its interval over seeds"  # a legend hides cells
+        )
     if grid[0][0].get_legend_handles_labels()[0]:
         grid[0][0].legend(fontsize=7, loc="best")
     fig.suptitle(_title(results, what))

@@ -140,6 +140,18 @@ def collapse_state(captured: int, num_modes: int) -> int:
     return FULL if captured <= 1 else PARTIAL
 
 
+def states_at(results, measure, threshold):
+    """Each run's state by `collapse_state` with the healthy line at ``threshold`` ×  K
+    modes (``modes_fraction`` only: None for another measure, whose own reading the
+    engine then uses): healthy when at least that share is captured, else full at ≤ 1
+    mode, else partial."""
+    if measure != "modes_fraction" or "modes_captured" not in results:
+        return None
+    captured, fraction = results["modes_captured"], results["modes_fraction"]
+    healthy = fraction >= threshold
+    return (~healthy).astype(int) * (PARTIAL + (captured <= 1).astype(int) * (FULL - PARTIAL))
+
+
 FAMILY = Family(
     name="gan",
     order_parameters={
@@ -185,4 +197,5 @@ FAMILY = Family(
     check_data="vaecollapse.families.gan_train:check_data",
     result_bytes=result_bytes,
     finish="vaecollapse.families.gan_train:finish",
+    states_at=states_at,
 )
