@@ -37,9 +37,12 @@ def test_report_files(small_sweep):
     text = (small_sweep / "summary.md").read_text()
     per_run, rest = text.split("## Phase boundary")
     found, per_point = rest.split("## Mean ± std over 2")
+    found, sensitivity = found.split("## Sensitivity to the threshold")
     # the boundary along β (the first numeric axis), one row per free-bits value
     rows = [r for r in found.splitlines() if r.startswith(("| 0 |", "| 0.5 |"))]
-    assert len(rows) == 2 and all(r.count("|") == 10 for r in rows)
+    assert len(rows) == 2 and all(r.count("|") == 11 for r in rows)
+    assert "seed_range" in rows[0]  # 2 seeds: the seeds' range, not a 90 % interval
+    assert "| depends |" in sensitivity
     assert (small_sweep / "boundary.csv").read_text().startswith("free_bits,estimate,low,high")
     rows = [r for r in per_run.splitlines() if r.startswith("| ") and not r.startswith("| beta")]
     assert len(rows) == 8  # 2 β × 2 λ × 2 seeds
@@ -49,9 +52,7 @@ def test_report_files(small_sweep):
     ds = results.load(small_sweep)
     kl = ds.kl.sel(beta=30.0, free_bits=0.0).values
     share = 100 * kl / (kl + ds.recon.sel(beta=30.0, free_bits=0.0).values)
-    expected = (
-        f"| 30 | 0 | {share.mean():.3g} ± {share.std():.2g} | {kl.mean():.3g} ± {kl.std():.2g} |"
-    )
+    expected = f"| 30 | 0 | {share.mean():.3g} ± {share.std(ddof=1):.2g} | {kl.mean():.3g} ± {kl.std(ddof=1):.2g} |"
     assert any(r.startswith(expected) for r in points), (expected, points)
 
 
