@@ -162,3 +162,39 @@ def test_summary_md_has_the_sensitivity_section(tmp_path):
     assert "90 % interval" not in text.replace("not a 90 % interval", "")
     assert "## Sensitivity to the threshold" in text
     assert "| ½× (0.025) | 1× (0.05) | 2× (0.1) | depends |" in text
+
+
+def test_ssl_states_at_one_times_are_the_family_s_rule():
+    """With the measures and ``eval_examples``, SSL states at another threshold are the
+    family's rule (`ssl.collapse_state`) with that line moved: at 1× they are the stored
+    states; at 2× the std line (0.2) turns a 0.15 run complete."""
+    from vaecollapse.families import ssl
+
+    rng = np.random.default_rng(0)
+    n, d = 360, 8
+    std = np.array([0.9, 0.15, 0.05, 0.6])
+    rank = np.array([6.0, 3.0, 1.2, 1.3])
+    spectrum = np.sort(rng.uniform(0.1, 1, (4, d)), axis=1)[:, ::-1]
+    spectrum[:, 0] = 1.0
+    spectrum[0, -1] = 5e-4  # one dead direction: dimensional by the floor
+    codes = [
+        ssl.collapse_state(s, r, sp.min(), n, d)
+        for s, r, sp in zip(std, rank, spectrum, strict=True)
+    ]
+    res = results_of(
+        "ssl",
+        {
+            "std_normalized": (("target_gradient",), std),
+            "rankme": (("target_gradient",), rank),
+            "spectrum": (("target_gradient", "rank"), spectrum),
+            "collapse_state": (("target_gradient",), np.asarray(codes)),
+        },
+        {"target_gradient": [0.0, 0.25, 0.5, 1.0], "rank": np.arange(d)},
+    )
+    res.attrs["eval_examples"] = n
+    assert ssl.states_at(res, "rankme", 1.5) is None
+    np.testing.assert_array_equal(ssl.states_at(res, "std_normalized", 0.1), codes)
+    np.testing.assert_array_equal(ssl.states_at(res, "spectrum", 1e-3), codes)
+    assert codes == [ssl.DIMENSIONAL, ssl.HEALTHY, ssl.COMPLETE, ssl.DIMENSIONAL]
+    assert ssl.states_at(res, "std_normalized", 0.2).values.tolist() == [1, 2, 2, 1]
+    assert ssl.states_at(res, "spectrum", 1e-4).values.tolist() == [0, 0, 2, 1]

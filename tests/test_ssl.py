@@ -54,8 +54,8 @@ def test_the_sweeps_cells_are_the_public_apis_on_the_kept_embeddings():
     c = ssl.digits_config()
     dataset = data.load(c.data)
     n = len(dataset.test_labels)
-    extra, _, _ = ssl_train.finish(c, dataset, tiny_variables(np.random.default_rng(3), n))
-    assert extra["embeddings"] is None
+    extra, _, attrs = ssl_train.finish(c, dataset, tiny_variables(np.random.default_rng(3), n))
+    assert extra["embeddings"] is None and attrs == {"eval_examples": n}
     assert extra["eval_embeddings"][0] == ["seed", "example", "embedding"]
     assert extra["eval_labels"][0] == ["example"]
     z, labels = extra["eval_embeddings"][1], extra["eval_labels"][1]

@@ -106,6 +106,28 @@ def result_bytes(config, dataset) -> int:
     return 4 * (2 * num_logs + embeddings + config.model.latent_dim + 16)
 
 
+def states_at(results, measure, threshold):
+    """Each run's state by `collapse_state` with one of its thresholds moved to
+    ``threshold``: the complete-collapse line for ``std_normalized``, the spectrum floor
+    for ``spectrum``; None for ``rankme`` (its 1.5 is not in the state rule) or results
+    without the measures or ``eval_examples`` (the engine then reads the order parameter
+    alone)."""
+    names = ("std_normalized", "rankme", "spectrum")
+    n = results.attrs.get("eval_examples")
+    if measure not in ("std_normalized", "spectrum") or n is None:
+        return None
+    if any(name not in results for name in names):
+        return None
+    d = results.sizes["rank"]
+    smallest = results["spectrum"].isel(rank=slice(0, max(1, min(int(n) - 1, d)))).min("rank")
+    std_line = threshold if measure == "std_normalized" else STD_THRESHOLD
+    floor = threshold if measure == "spectrum" else SPECTRUM_THRESHOLD
+    dimensional = (results["rankme"] < dimensional_rank(int(n), d)) | (smallest < floor)
+    complete = results["std_normalized"] < std_line
+    codes = dimensional.astype(int) * DIMENSIONAL
+    return codes.where(~complete, COMPLETE)
+
+
 FAMILY = Family(
     name="ssl",
     order_parameters={
@@ -147,6 +169,7 @@ FAMILY = Family(
     check_data="vaecollapse.families.ssl_train:check_data",
     result_bytes=result_bytes,
     finish="vaecollapse.families.ssl_train:finish",
+    states_at=states_at,
 )
 
 

@@ -562,4 +562,4 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
         extra["eval_embeddings"] = ([*grid_dims, "example", "embedding"], z)
         if labels is not None:
             extra["eval_labels"] = (["example"], labels)
-    return extra, {}, {}
+    return extra, {}, {"eval_examples": int(z.shape[-2])}
