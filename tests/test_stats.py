@@ -60,3 +60,37 @@ def test_text_and_bad_counts():
         stats.clopper_pearson(6, 5)
     with pytest.raises(ValueError, match=r"n=0 is invalid"):
         stats.clopper_pearson(0, 0)
+
+
+def test_the_seed_claims_script_counts_and_tests(tmp_path):
+    """benchmarks/seed_claims.py on a hand-built results.nc: 5 seeds × 2 variants."""
+    import json
+    import sys
+
+    import xarray as xr
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "benchmarks"))
+    import seed_claims
+
+    modes = np.array([[18, 18, 19, 21, 25], [25, 25, 25, 25, 25]])
+    data = xr.Dataset(
+        {
+            "modes_captured": (("variant", "seed"), modes),
+            "diverged": (("variant", "seed"), np.zeros((2, 5), bool)),
+            "mode_mass": (("variant", "seed", "mode"), np.ones((2, 5, 3))),
+        },
+        coords={"variant": ["gan", "r1"], "seed": np.arange(5)},
+        attrs={
+            "format_version": 1,
+            "config": json.dumps({"family": "gan"}),
+            "data_shape": [2],
+        },
+    )
+    data.to_netcdf(tmp_path / "results.nc")
+    rows = seed_claims.claim_table(str(tmp_path), "variant", "modes_captured >= 23", "gan")
+    (gan, k0, n0, *_), (r1, k, n, low, high, p) = rows
+    assert (gan, k0, n0, r1, k, n) == ("gan", 1, 5, "r1", 5, 5)
+    assert (low, high) == pytest.approx(stats.clopper_pearson(5, 5))
+    assert p == pytest.approx(0.0238, abs=1e-4)
+    with pytest.raises(ValueError, match=r"--baseline='plain' is invalid: allowed"):
+        seed_claims.claim_table(str(tmp_path), "variant", "modes_captured >= 23", "plain")
