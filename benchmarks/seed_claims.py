@@ -19,6 +19,13 @@ import sys
 from vaecollapse import results, stats
 
 
+def _same_number(a, b) -> bool:
+    try:
+        return float(a) == float(b)
+    except (TypeError, ValueError):
+        return False
+
+
 def claim_table(workdir: str, by: str, claim: str, baseline=None, where: str | None = None):
     """Rows of (value, k, n, interval, p against the baseline) for each value of ``by``."""
     data = results.load(workdir)
@@ -30,7 +37,7 @@ def claim_table(workdir: str, by: str, claim: str, baseline=None, where: str | N
     runs["claim"] = runs.eval(claim)
     counts = {value: (int(group["claim"].sum()), len(group)) for value, group in runs.groupby(by)}
     if baseline is not None:
-        matches = [v for v in counts if str(v) == str(baseline)]
+        matches = [v for v in counts if str(v) == str(baseline) or _same_number(v, baseline)]
         if not matches:
             raise ValueError(f"--baseline={baseline!r} is invalid: allowed: {list(counts)}")
         baseline = counts[matches[0]]

@@ -455,22 +455,24 @@ def test_a_tiny_ssl_grid_runs_through_sweep_and_report(tmp_path):
 
 @pytest.mark.slow
 def test_quick_experiment_collapses_without_stop_gradient(tmp_path):
-    """The anchor (Chen & He 2021): with batch norm, SimSiam (α = 0) stays healthy and
-    without the stop-gradient (α = 1) every seed collapses completely."""
+    """The anchor (Chen & He 2021), at SimSiam's reference projector (output batch norm
+    without affine parameters): SimSiam (α = 0) stays healthy, and without the
+    stop-gradient (α = 1) every seed collapses to a few directions with both signs —
+    dimensional, not complete (docs/ssl.md: RankMe 2.3–2.7, std·√d 0.60–0.63)."""
     ran = sweep.run_sweep(config.experiment_config("ssl_collapse", quick=True), tmp_path)
     healthy, collapsed = ran.sel(target_gradient=0.0), ran.sel(target_gradient=1.0)
     assert (healthy.collapse_state == ssl.HEALTHY).all()
     assert (healthy.std_normalized > 0.8).all() and (healthy.probe_accuracy > 0.8).all()
-    assert (collapsed.collapse_state == ssl.COMPLETE).all()
-    assert (collapsed.std_normalized < ssl.STD_THRESHOLD).all()
-    assert (collapsed.collapse_onset_step > 0).all()
-    # the boundary along α (docs/ssl.md: 0.47, interval [0, 0.53] on this coarse grid)
+    assert (collapsed.collapse_state == ssl.DIMENSIONAL).all()
+    assert (collapsed.rankme < 4).all() and (collapsed.std_normalized > 0.3).all()
+    assert (collapsed.probe_accuracy < 0.7).all()
+    # the boundary along α of RankMe at the dimensional line d/4 = 8 (between 0 and 0.5)
     from vaecollapse import boundary
 
-    found = boundary.estimate(ran, "target_gradient")
+    found = boundary.estimate(ran, "target_gradient", measure="rankme", threshold=8.0)
     assert [str(v) for v in found.status.values.ravel()] == ["bracketed"]
     low, est, high = (float(found[k].values.ravel()[0]) for k in ("low", "estimate", "high"))
-    assert 0 <= low <= est <= high and 0 < est <= 0.5
+    assert 0 <= low <= est <= high <= 0.5
 
 
 @pytest.mark.slow

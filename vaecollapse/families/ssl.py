@@ -113,7 +113,7 @@ def states_at(results, measure, threshold):
     without the measures or ``eval_examples`` (the engine then reads the order parameter
     alone)."""
     names = ("std_normalized", "rankme", "spectrum")
-    n = results.attrs.get("eval_examples")
+    n = results.attrs.get("eval_examples", results.sizes.get("example"))  # N, or the kept
     if measure not in ("std_normalized", "spectrum") or n is None:
         return None
     if any(name not in results for name in names):
