@@ -74,6 +74,28 @@ def variable_dims(
     return list(family.variable_dims.get(name, ()))
 
 
+def measure_runs(
+    variable: tuple, measure, unit_dims: Mapping[str, str] | None = None
+) -> dict[str, tuple[list[str], np.ndarray]]:
+    """A family's per-run measures (its `families.Family.finish`): ``variable`` is
+    ``(dims, values)`` of one array per run, the grid's dims then two of the run's own;
+    ``measure(run) -> {name: value}`` measures one run; each name comes back stacked over
+    the grid, ``(dims, values)``, with the dim ``unit_dims[name]`` after the grid's for a
+    per-unit value (a vector per run). Integers stay integers (as int32), the rest float64."""
+    dims, values = variable
+    grid_dims = list(dims[:-2])
+    values = np.asarray(values)
+    per_run = [measure(run) for run in values.reshape(-1, *values.shape[-2:])]
+    unit_dims = unit_dims or {}
+    out = {}
+    for name in per_run[0]:
+        value = np.asarray([m[name] for m in per_run])
+        value = value.astype(np.int32 if np.issubdtype(value.dtype, np.integer) else np.float64)
+        unit = [unit_dims[name]] if name in unit_dims else []
+        out[name] = ([*grid_dims, *unit], value.reshape(*values.shape[:-2], *value.shape[1:]))
+    return out
+
+
 def assemble(
     config: ml_collections.ConfigDict,
     plan: Sequence[grid.StaticPoint],

@@ -84,6 +84,7 @@ import pandas as pd
 import xarray as xr
 
 from vaecollapse import families
+from vaecollapse import states as state_codes
 from vaecollapse.results import run_dims
 
 DIRECTIONS = ("auto", "increasing", "decreasing")  # collapse as the axis increases/decreases
@@ -590,9 +591,7 @@ def states_at(results: xr.Dataset, measure: str, threshold: float) -> tuple[xr.D
     unit = family.order_parameters[measure].per_unit
     if unit is None:
         return (values < threshold).astype(int), {0: f"{measure} ≥ ε", 1: f"{measure} < ε"}
-    below = (values < threshold).sum(unit)
-    units = values.notnull().sum(unit)
-    codes = (below > 0).astype(int) + ((below == units) & (units > 0)).astype(int)
+    codes = state_codes.of_units((values < threshold).sum(unit), values.notnull().sum(unit))
     if set(family.state_names) == {0, 1, 2}:
         return codes, dict(family.state_names)
     return codes, {0: f"no {unit} below", 1: f"some {unit}s below", 2: f"every {unit} below"}
@@ -650,8 +649,10 @@ def sensitivity(
     measure = families.of(results).main_order_parameter if measure is None else measure
     base = estimate(results, along, measure, threshold)
     eps = base.attrs["threshold"]
-    found = [
-        estimate(results, base.attrs["along"], measure, f * eps, base.attrs["direction"])
+    found = [  # the 1× boundary is ``base`` itself
+        base
+        if f == 1.0
+        else estimate(results, base.attrs["along"], measure, f * eps, base.attrs["direction"])
         for f in factors
     ]
     stacked = xr.concat(found, dim="factor", combine_attrs="override").assign_coords(

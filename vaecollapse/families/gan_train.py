@@ -52,8 +52,8 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from vaecollapse import assemble, diagnostics, train
 from vaecollapse import config as config_lib
-from vaecollapse import diagnostics, train
 from vaecollapse import samples as sample_measures
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import gan as schema
@@ -439,41 +439,35 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     (every sample the measures read) and ``eval_real [example, xy]``; always
     ``mode_centres [mode, xy]`` and the attribute ``mode_std``."""
     dims, generated = variables["eval_samples"]
-    grid_dims, grid_shape = list(dims[:-2]), generated.shape[:-2]
     generated = np.asarray(generated)
     centres = np.asarray(dataset.meta["modes"], np.float32)
     std = float(dataset.meta["mode_std"])
     real = np.asarray(dataset.test[: min(schema.PRDC_POINTS, len(dataset.test))], np.float32)
     k = len(centres)
-    names = (
-        "modes_captured",
-        "modes_fraction",
-        "high_quality",
-        "reverse_kl",
-        "mode_mass",
-        "precision",
-        "coverage",
-        "collapse_state",
-    )
-    values = {name: [] for name in names}
-    for run in generated.reshape(-1, *generated.shape[-2:]):
-        if np.isfinite(run).all():
-            r = sample_measures.diagnose_samples(run, centres, std)
-            prdc = sample_measures.coverage(real, run[: len(real)], k=schema.PRDC_K)
-            mass = r.mode_counts * k / r.num_samples
-            captured, state = r.modes_captured, schema.collapse_state(r.modes_captured, k)
-            measured = (captured, captured / k, r.high_quality, r.reverse_kl, mass)
-            measured += (prdc["precision"], prdc["coverage"], state)
-        else:  # a diverged run (see `diverged`): no mode captured, NaN elsewhere
-            measured = (0, 0.0, np.nan, np.nan, np.full(k, np.nan), np.nan, np.nan, schema.FULL)
-        for name, value in zip(names, measured, strict=True):
-            values[name].append(value)
-    integer = ("modes_captured", "collapse_state")
+
+    def measure(run: np.ndarray) -> dict:
+        if not np.isfinite(run).all():  # a diverged run (see `diverged`): no mode, NaN else
+            return (
+                {"modes_captured": 0, "modes_fraction": 0.0}
+                | dict.fromkeys(("high_quality", "reverse_kl", "precision", "coverage"), np.nan)
+                | {"mode_mass": np.full(k, np.nan), "collapse_state": schema.FULL}
+            )
+        r = sample_measures.diagnose_samples(run, centres, std)
+        prdc = sample_measures.coverage(real, run[: len(real)], k=schema.PRDC_K)
+        return {
+            "modes_captured": r.modes_captured,
+            "modes_fraction": r.modes_captured / k,
+            "high_quality": r.high_quality,
+            "reverse_kl": r.reverse_kl,
+            "mode_mass": r.mode_counts * k / r.num_samples,
+            "precision": prdc["precision"],
+            "coverage": prdc["coverage"],
+            "collapse_state": schema.collapse_state(r.modes_captured, k),
+        }
+
     extra = {"eval_samples": None}
-    for name, per_run in values.items():
-        value = np.asarray(per_run, np.int32 if name in integer else np.float64)
-        mode = ["mode"] if name == "mode_mass" else []
-        extra[name] = ([*grid_dims, *mode], value.reshape(*grid_shape, *value.shape[1:]))
+    extra.update(assemble.measure_runs((dims, generated), measure, {"mode_mass": "mode"}))
+    grid_dims = list(dims[:-2])
     extra["mode_centres"] = (["mode", "xy"], centres)
     if config.diagnostics.get("keep_eval_arrays", True):
         extra["eval_samples"] = ([*grid_dims, "sample", "xy"], generated)

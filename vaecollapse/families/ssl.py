@@ -112,20 +112,21 @@ def states_at(results, measure, threshold):
     for ``spectrum``; None for ``rankme`` (its 1.5 is not in the state rule) or results
     without the measures or ``eval_examples`` (the engine then reads the order parameter
     alone)."""
+    import xarray as xr  # the reading side's; this module imports nothing heavy at load
+
     names = ("std_normalized", "rankme", "spectrum")
     n = results.attrs.get("eval_examples", results.sizes.get("example"))  # N, or the kept
     if measure not in ("std_normalized", "spectrum") or n is None:
         return None
     if any(name not in results for name in names):
         return None
-    d = results.sizes["rank"]
-    smallest = results["spectrum"].isel(rank=slice(0, max(1, min(int(n) - 1, d)))).min("rank")
-    std_line = threshold if measure == "std_normalized" else STD_THRESHOLD
-    floor = threshold if measure == "spectrum" else SPECTRUM_THRESHOLD
-    dimensional = (results["rankme"] < dimensional_rank(int(n), d)) | (smallest < floor)
-    complete = results["std_normalized"] < std_line
-    codes = dimensional.astype(int) * DIMENSIONAL
-    return codes.where(~complete, COMPLETE)
+    n, d = int(n), results.sizes["rank"]
+    smallest = results["spectrum"].isel(rank=slice(0, spectrum_ranks(n, d))).min("rank")
+    lines = {"std_threshold" if measure == "std_normalized" else "spectrum_threshold": threshold}
+    codes = collapse_state(
+        results["std_normalized"], results["rankme"], smallest, n, d, where=xr.where, **lines
+    )
+    return codes.astype(int)
 
 
 FAMILY = Family(
@@ -202,20 +203,36 @@ def dimensional_rank(n: int, d: int) -> float:
     return DIMENSIONAL_FRACTION * min(n, d)
 
 
+def spectrum_ranks(n: int, d: int) -> int:
+    """How many leading entries of the centred spectrum of ``n`` embeddings of dim ``d``
+    can be non-zero: min(n − 1, d) (at least 1); past n − 1 it is 0 by construction."""
+    return max(1, min(n - 1, d))
+
+
 def smallest_spectrum(spectrum, n: int):
-    """The smallest of the first min(n − 1, d) entries of a ``spectrum [d]`` (NumPy or JAX)
-    of ``n`` embeddings: past n − 1 the centred spectrum is 0 by construction."""
-    return spectrum[: max(1, min(n - 1, spectrum.shape[-1]))].min()
+    """The smallest of the first `spectrum_ranks` entries of a ``spectrum [d]`` of ``n``
+    embeddings."""
+    return spectrum[: spectrum_ranks(n, spectrum.shape[-1])].min()
 
 
 def _where(condition, a, b):
     return a if condition else b
 
 
-def collapse_state(std, rank, smallest, n: int, d: int, where=_where):
+def collapse_state(
+    std,
+    rank,
+    smallest,
+    n: int,
+    d: int,
+    where=_where,
+    std_threshold: float = STD_THRESHOLD,
+    spectrum_threshold: float = SPECTRUM_THRESHOLD,
+):
     """The state code (`STATE_NAMES`) from std_normalized ``std``, RankMe ``rank`` and the
     `smallest_spectrum` ``smallest`` of ``n`` embeddings of dim ``d`` — the one rule of the
-    family and of `vaecollapse.embeddings` (module docstring). Python or NumPy scalars with
-    the default ``where``; arrays with ``where=jnp.where`` (then ``|`` combines them)."""
-    dimensional = (rank < dimensional_rank(n, d)) | (smallest < SPECTRUM_THRESHOLD)
-    return where(std < STD_THRESHOLD, COMPLETE, where(dimensional, DIMENSIONAL, HEALTHY))
+    family and of `vaecollapse.embeddings` (module docstring); `states_at` moves one of its
+    lines. Python or NumPy scalars with the default ``where``; arrays with an array
+    ``where`` (``xr.where``; then ``|`` combines them)."""
+    dimensional = (rank < dimensional_rank(n, d)) | (smallest < spectrum_threshold)
+    return where(std < std_threshold, COMPLETE, where(dimensional, DIMENSIONAL, HEALTHY))

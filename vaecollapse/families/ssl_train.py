@@ -73,7 +73,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import diagnostics, embeddings, train
+from vaecollapse import assemble, diagnostics, embeddings, train
 from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import ssl as schema
 from vaecollapse.models.layers import TapConv, square_taps
@@ -533,31 +533,32 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     embedding]``) and their labels (``eval_labels [example]``) stay in ``results.nc``
     unless ``config.diagnostics.keep_eval_arrays`` is False."""
     dims, z = variables["embeddings"]
-    grid_dims, grid_shape = list(dims[:-2]), z.shape[:-2]
     z = np.asarray(z)
     labels = None
     if dataset.test_labels is not None:
         labels = np.asarray(dataset.test_labels[: z.shape[-2]])
-    flat = z.reshape(-1, *z.shape[-2:])
     state_codes = {name: code for code, name in schema.STATE_NAMES.items()}
-    names = ("std_normalized", "rankme", "spectrum", "probe_accuracy", "collapse_state")
-    values = {name: [] for name in names}
-    for run in flat:
-        if np.isfinite(run).all():
-            r = embeddings.diagnose_embeddings(run, labels)
-            probe = np.nan if r.probe_accuracy is None else r.probe_accuracy
-            measured = (r.std_normalized, r.rankme, r.spectrum, probe, state_codes[r.state])
-        else:  # a diverged run (see `diverged`): NaN, the rule's state of NaN measures
-            d = run.shape[-1]
+
+    def measure(run: np.ndarray) -> dict:
+        if not np.isfinite(run).all():  # a diverged run (see `diverged`): NaN, the rule's
+            d = run.shape[-1]  # state of NaN measures
             code = schema.collapse_state(np.nan, np.nan, np.nan, len(run), d)
-            measured = (np.nan, np.nan, np.full(d, np.nan), np.nan, code)
-        for name, value in zip(names, measured, strict=True):
-            values[name].append(value)
+            return dict.fromkeys(("std_normalized", "rankme", "probe_accuracy"), np.nan) | {
+                "spectrum": np.full(d, np.nan),
+                "collapse_state": code,
+            }
+        r = embeddings.diagnose_embeddings(run, labels)
+        return {
+            "std_normalized": r.std_normalized,
+            "rankme": r.rankme,
+            "spectrum": r.spectrum,
+            "probe_accuracy": np.nan if r.probe_accuracy is None else r.probe_accuracy,
+            "collapse_state": state_codes[r.state],
+        }
+
     extra = {"embeddings": None}
-    for name, per_run in values.items():
-        value = np.asarray(per_run, np.int32 if name == "collapse_state" else np.float64)
-        rank = ["rank"] if name == "spectrum" else []
-        extra[name] = ([*grid_dims, *rank], value.reshape(*grid_shape, *value.shape[1:]))
+    extra.update(assemble.measure_runs((dims, z), measure, {"spectrum": "rank"}))
+    grid_dims = list(dims[:-2])
     if config.diagnostics.get("keep_eval_arrays", True):
         extra["eval_embeddings"] = ([*grid_dims, "example", "embedding"], z)
         if labels is not None:

@@ -82,12 +82,7 @@ def states_at(results, measure, threshold):
     healthy when no dim is below ε, partial when some are, full when every one is."""
     del measure
     kl = results["kl_per_dim"]
-    below = (kl < threshold).sum("latent")
-    units = kl.notnull().sum("latent")
-    full = (below == units) & (units > 0)
-    return (below > 0).astype(int) * states.PARTIAL + full.astype(int) * (
-        states.FULL - states.PARTIAL
-    )
+    return states.of_units((kl < threshold).sum("latent"), kl.notnull().sum("latent"))
 
 
 def kl_share(results):
