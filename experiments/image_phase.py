@@ -22,7 +22,7 @@ def get_config(arg=None):
     c.train.steps = 600
     c.sweep.beta = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0)
     c.sweep.context_dropout = (0.0, 0.2, 0.4, 0.6, 0.8, 1.0)
-    c.sweep.seed = (0, 1, 2)
+    c.sweep.seed = (0, 1, 2, 3, 4)
     c.quick_overrides = (
         ("train.steps", 300),
         ("sweep.seed", (0,)),

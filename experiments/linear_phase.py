@@ -30,7 +30,7 @@ def get_config(arg=None):
     c.train.lr_schedule = "cosine"
     c.hparams.learning_rate = 2e-2
     c.sweep.beta = (0.12, 0.5, 2.0, 8.0)
-    c.sweep.seed = (0, 1, 2)
+    c.sweep.seed = (0, 1, 2, 3, 4)
     c.checkpoint_every = 1000
     c.quick_overrides = (("train.steps", 1500), ("sweep.seed", (0,)))
     return c

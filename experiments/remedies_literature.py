@@ -37,7 +37,7 @@ def get_config(arg=None):
     del arg
     c = lstm_text()
     c.name = "remedies_literature"
-    c.sweep.seed = (0, 1, 2)
+    c.sweep.seed = (0, 1, 2, 3, 4)
     c.variants = (
         ("plain", ()),
         ("kl_annealing", (("schedule", "linear_warmup"),)),

@@ -1,7 +1,7 @@
 """Symptoms of posterior collapse: one collapsed and one healthy model side by side.
 
 Both are the same VAE — a gated PixelCNN decoder (van den Oord et al. 2016) on binarised
-8×8 digits, three seeds — trained at β = 2, where this decoder's posterior collapses for
+8×8 digits, five seeds — trained at β = 2, where this decoder's posterior collapses for
 good (at β = 1 it collapses by step ~300 and then slowly recovers, see `remedies`); the
 healthy one keeps λ = 0.5 nats of free bits per latent dim (Kingma et al. 2016). The
 report draws every symptom as a figure:
@@ -29,7 +29,7 @@ def get_config(arg=None):
     c = pixelcnn_digits()
     c.name = "symptoms"
     c.train.steps = 1000
-    c.sweep.seed = (0, 1, 2)
+    c.sweep.seed = (0, 1, 2, 3, 4)
     c.hparams.beta = 2.0
     c.variants = (("collapsed", ()), ("healthy", (("free_bits", 0.5),)))
     c.quick_overrides = (("train.steps", 300), ("sweep.seed", (0,)))
