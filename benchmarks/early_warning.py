@@ -42,7 +42,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vaecollapse import results, states, warning
+from vaecollapse import results, states
+from vaecollapse.families.vae import warning
 
 WORKDIRS = [
     "runs/demo",

@@ -43,7 +43,8 @@ from jax.sharding import Mesh, NamedSharding
 from jax.sharding import PartitionSpec as P
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, devices, grid, models, sweep, train
+from vaecollapse import data, devices, grid, optim, sweep
+from vaecollapse.families.vae import models, train
 
 
 def reference_config():
@@ -133,7 +134,7 @@ def measure(
         for i in range(timed_runs)
     ]
 
-    train_x = train.data_arrays(dataset.train, dataset.train_labels)
+    train_x = optim.data_arrays(dataset.train, dataset.train_labels)
     init, step = jax.jit(fns.init), jax.jit(fns.step, donate_argnums=0)
 
     def sequential():

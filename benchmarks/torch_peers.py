@@ -93,7 +93,7 @@ from jax.sharding import PartitionSpec as P
 
 from vaecollapse import config as config_lib
 from vaecollapse import data, devices, families, grid, sweep
-from vaecollapse.families import ssl_train
+from vaecollapse.families.ssl import trainer as ssl_train
 
 FAMILIES = ("vae", "ssl", "gan")
 TRIAL_STEPS = 30  # steps per run of PyTorch's thread-count trial

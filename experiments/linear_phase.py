@@ -2,7 +2,7 @@
 
 The spectrum (16, 4, 1, 0.25) with σ² = 1 and β spaced between the eigenvalues makes the
 number of collapsed latent dims step from 0 to 3 across the grid; every run is compared
-with `vaecollapse.analytic.linear_vae_kl_per_dim`.
+with `vaecollapse.families.vae.analytic.linear_vae_kl_per_dim`.
 
     vaecollapse run experiments/linear_phase.py --workdir runs/linear_phase
     vaecollapse run experiments/linear_phase.py --workdir /tmp/lp --config.quick=True

@@ -17,7 +17,7 @@ import jax
 import jax.numpy as jnp
 import optax
 
-from vaecollapse import diagnostics, families
+from vaecollapse import families, states
 
 EPS = 0.05  # code variance below which a unit (or the whole code) counts as collapsed
 
@@ -79,9 +79,7 @@ def make_trainer(config, dataset) -> families.Trainer:
             "code_variance": per_unit,
             "rank": rank,
             "collapse_state": jnp.where(rank == 0, 2, jnp.where(rank < units, 1, 0)),
-            "collapse_onset_step": diagnostics.collapse_onset_step(
-                traces["code_power"], steps, EPS
-            ),
+            "collapse_onset_step": states.collapse_onset_step(traces["code_power"], steps, EPS),
         }
 
     n_eval = config.train.eval_examples

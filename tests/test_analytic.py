@@ -7,7 +7,7 @@ import numpy as np
 import scipy.optimize
 from absl.testing import absltest, parameterized
 
-from vaecollapse import analytic
+from vaecollapse.families.vae import analytic
 
 jax.config.update("jax_enable_x64", False)
 

@@ -12,8 +12,9 @@ import scipy.stats
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaecollapse import diagnostics, models
+from vaecollapse import states
 from vaecollapse.config import base_config
+from vaecollapse.families.vae import diagnostics, models
 
 
 class DiagnosticsTest(chex.TestCase):
@@ -118,7 +119,7 @@ def test_encoder_histograms_match_numpy():
 )
 def test_collapse_onset(trace, expected):
     steps = jnp.array([10, 20, 30, 40])
-    out = jax.jit(diagnostics.collapse_onset_step, static_argnums=2)(jnp.array(trace), steps, 0.05)
+    out = jax.jit(states.collapse_onset_step, static_argnums=2)(jnp.array(trace), steps, 0.05)
     assert int(out) == expected
 
 

@@ -1,4 +1,4 @@
-"""Representation-collapse diagnostics (`vaecollapse.embeddings`): each measure against an
+"""Representation-collapse diagnostics (`ssl.monitor`): each measure against an
 independent NumPy computation or a closed form on synthetic embeddings, invariances, the
 states, one-line errors, the monitor's onset, and no JAX on import."""
 
@@ -12,8 +12,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vaecollapse
-from vaecollapse import embeddings
-from vaecollapse.embeddings import EmbeddingMonitor, diagnose_embeddings
+from vaecollapse.families.ssl import monitor as embeddings
+from vaecollapse.families.ssl.monitor import EmbeddingMonitor, diagnose_embeddings
 
 
 def gaussian(n: int, d: int, rank: int | None = None, seed: int = 0) -> np.ndarray:
@@ -245,7 +245,7 @@ def test_monitor_finds_the_onset_and_keeps_the_traces(tmp_path):
 def test_public_api_and_no_jax_on_import():
     assert vaecollapse.diagnose_embeddings is embeddings.diagnose_embeddings
     assert vaecollapse.EmbeddingMonitor is embeddings.EmbeddingMonitor
-    code = "import sys, vaecollapse.embeddings; print('jax' in sys.modules)"
+    code = "import sys, vaecollapse.families.ssl.monitor; print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
 

@@ -13,9 +13,10 @@ import pandas as pd
 import pytest
 
 from vaecollapse import boundary, config, data, families, grid, report, sweep
-from vaecollapse import samples as numpy_api
 from vaecollapse.data import synthetic
-from vaecollapse.families import gan, gan_train
+from vaecollapse.families import gan
+from vaecollapse.families.gan import monitor as numpy_api
+from vaecollapse.families.gan import trainer as gan_train
 
 traced_modes = jax.jit(gan_train.traced_modes)  # one compile per shape, not per op
 

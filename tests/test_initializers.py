@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from absl.testing import parameterized
 
-from vaecollapse.models.initializers import orthogonal
+from vaecollapse.families.vae.models.initializers import orthogonal
 
 
 class OrthogonalTest(parameterized.TestCase):

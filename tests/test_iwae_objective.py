@@ -10,8 +10,9 @@ import scipy.stats
 from conftest import tiny_config
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, models, train
-from vaecollapse.models import VAE
+from vaecollapse import data
+from vaecollapse.families.vae import models, train
+from vaecollapse.families.vae.models import VAE
 
 
 @pytest.mark.parametrize("beta", [1.0, 0.5])

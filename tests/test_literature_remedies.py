@@ -10,8 +10,9 @@ import pytest
 from conftest import tiny_config
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, models, train
-from vaecollapse.models.decoders import LSTMDecoder
+from vaecollapse import data, optim
+from vaecollapse.families.vae import models, train
+from vaecollapse.families.vae.models.decoders import LSTMDecoder
 
 
 def _fns(**train_fields):
@@ -19,7 +20,7 @@ def _fns(**train_fields):
     c.train.update(train_fields)
     dataset = data.load(c.data)
     fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
-    return c, fns, train.data_arrays(dataset.train, dataset.train_labels)
+    return c, fns, optim.data_arrays(dataset.train, dataset.train_labels)
 
 
 def _leaves_equal(a, b) -> bool:
@@ -74,8 +75,8 @@ def _replay_aggressive_step(c, key, hp, cap, check):
     dataset = data.load(c.data)
     model = models.build(c.model, dataset.meta)
     fns = train.make_train_fns(c, model, dataset)
-    tx, loss_fn = train.make_optimizer("adam"), train.make_loss_fn(model)
-    xs, ys = train.data_arrays(dataset.train, dataset.train_labels)
+    tx, loss_fn = optim.make_optimizer("adam"), train.make_loss_fn(model)
+    xs, ys = optim.data_arrays(dataset.train, dataset.train_labels)
     grad = jax.value_and_grad(loss_fn, has_aux=True)
     lr, beta = hp["learning_rate"], hp["beta"]
     first = jax.tree_util.tree_map(lambda a: a[0], fns.interval_draws(key, jnp.int32(0)))

@@ -10,7 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, models, objectives, train
+from vaecollapse import data
+from vaecollapse.families.vae import models, objectives, train
 
 
 def mmd_loops(a: np.ndarray, b: np.ndarray) -> float:

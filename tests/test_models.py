@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from vaecollapse import models, objectives
 from vaecollapse.config import base_config
-from vaecollapse.models import VAE
+from vaecollapse.families.vae import models, objectives
+from vaecollapse.families.vae.models import VAE
 
 
 def build(name, likelihood, shape):
@@ -229,7 +229,8 @@ def test_cvae_needs_labelled_data():
 
 def _loss_and_grads(model, params, x):
     """Negated ELBO (β = 1) and its gradients through `train.make_loss_fn`."""
-    from vaecollapse import grid, train
+    from vaecollapse import grid
+    from vaecollapse.families.vae import train
 
     hparams = grid.default_hparams()
     eps = jax.random.normal(jax.random.PRNGKey(5), (x.shape[0], 3))

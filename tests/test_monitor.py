@@ -8,8 +8,9 @@ import pytest
 from conftest import tiny_config
 
 import vaecollapse
-from vaecollapse import data, diagnostics, models, monitor, train
-from vaecollapse.models import VAE
+from vaecollapse import data, optim
+from vaecollapse.families.vae import diagnostics, models, monitor, train
+from vaecollapse.families.vae.models import VAE
 
 
 def encoder(n: int, d: int, k: int, seed: int = 0):
@@ -46,7 +47,7 @@ def test_diagnose_agrees_with_the_sweeps_evaluation(default_hparams):
     dataset = data.load(c.data)
     model = models.build(c.model, dataset.meta)
     params = train.make_train_fns(c, model, dataset).init(jax.random.PRNGKey(3))
-    x, labels = train.data_arrays(dataset.test[:64], None)
+    x, labels = optim.data_arrays(dataset.test[:64], None)
     evaluate = diagnostics.make_evaluate(c, model)
     steps = jnp.arange(1, 5) * 10
     traces = {"kl": jnp.ones(4), "kl_per_dim": jnp.ones((4, c.model.latent_dim))}

@@ -8,7 +8,7 @@ import scipy.special
 import scipy.stats
 from absl.testing import absltest
 
-from vaecollapse import objectives
+from vaecollapse.families.vae import objectives
 
 
 class GaussianKLTest(chex.TestCase):

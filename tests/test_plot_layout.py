@@ -82,9 +82,9 @@ def _overlaps(drawn) -> list[tuple[str, str]]:
 
 @pytest.mark.parametrize("grid", GRIDS)
 def test_phase_diagram_text_never_overlaps(grid, drawn_text, monkeypatch, tmp_path):
-    figures, save = [], plots._save
+    figures, save = [], plots.save
     monkeypatch.setattr(
-        plots, "_save", lambda fig, *a, **k: save(figures.append(fig) or fig, *a, **k)
+        plots, "save", lambda fig, *a, **k: save(figures.append(fig) or fig, *a, **k)
     )
     res = _results(**GRIDS[grid])
     plots.phase_diagram(res, tmp_path / f"{grid}.png")
@@ -133,7 +133,7 @@ def _x_drawn(ax) -> np.ndarray:
 
 def test_boundary_overlay_keeps_open_and_extrapolated_ends_on_the_heatmap():
     res = _results(beta=REFINED_BETA, context_dropout=np.linspace(0, 1, 6))
-    mean, std = plots._seed_stats(res.kl)
+    mean, std = plots.seed_stats(res.kl)
     fig, ax = plt.subplots()
     plots._heatmap_panel(fig, ax, mean, std, "beta", "context_dropout", "KL")
     plots._boundary_overlay(ax, _found(**EVERY_STATUS), "context_dropout", res.beta.values)
@@ -150,7 +150,7 @@ def test_boundary_overlay_keeps_open_and_extrapolated_ends_on_the_heatmap():
 @pytest.mark.parametrize("row", range(6))
 def test_boundary_overlay_on_a_line_plot_for_every_status(row):
     res = _results(beta=REFINED_BETA)
-    mean, std = plots._seed_stats(res.kl)
+    mean, std = plots.seed_stats(res.kl)
     found = _found(**EVERY_STATUS).isel(context_dropout=row)
     fig, ax = plt.subplots()
     plots._line_panel(ax, mean, std, "beta", "kl", "KL", [])

@@ -11,7 +11,7 @@ from conftest import tiny_config
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vaecollapse import objectives
+from vaecollapse.families.vae import objectives
 
 
 @pytest.mark.parametrize("delta", [0.0, 0.01, 0.1, 0.5, 2.0])
@@ -60,8 +60,9 @@ def test_bn_floor_on_the_batch_mean(gamma, seed, scale):
 
 
 def test_plain_posterior_needs_no_strength_and_constrained_ones_do():
-    from vaecollapse import data, models
-    from vaecollapse.models import VAE
+    from vaecollapse import data
+    from vaecollapse.families.vae import models
+    from vaecollapse.families.vae.models import VAE
 
     c = tiny_config()
     dataset = data.load(c.data)

@@ -52,6 +52,7 @@ def test_config_schema_imports_no_implementation_module():
         "vaecollapse.choices",
         "vaecollapse.config",
         "vaecollapse.families",
+        "vaecollapse.family",
         "vaecollapse.registry",
     ]
 

@@ -1,4 +1,4 @@
-"""Mode-collapse diagnostics (`vaecollapse.samples`): `diagnose_samples` against a plain
+"""Mode-collapse diagnostics (`gan.monitor`): `diagnose_samples` against a plain
 loop implementation of the VEEGAN/PacGAN definitions on hand-built samples and under
 hypothesis, `coverage` against the reference implementation (the ``prdc`` package) and
 closed forms, chunking, one-line errors, the example, and no JAX on import."""
@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import vaecollapse
-from vaecollapse import samples as samples_module
-from vaecollapse.samples import coverage, diagnose_samples
+from vaecollapse.families.gan import monitor as samples_module
+from vaecollapse.families.gan.monitor import coverage, diagnose_samples
 
 RING = np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], 1)
 GRID = np.array([[x, y] for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], np.float64)
@@ -291,7 +291,7 @@ def test_bad_input_is_named_in_one_line(function, args, match):
 def test_public_api_example_and_no_jax_on_import():
     assert vaecollapse.diagnose_samples is samples_module.diagnose_samples
     assert vaecollapse.coverage is samples_module.coverage
-    code = "import sys, vaecollapse.samples; print('jax' in sys.modules)"
+    code = "import sys, vaecollapse.families.gan.monitor; print('jax' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
     assert out.stdout.strip() == "False", out.stderr
     out = subprocess.run(

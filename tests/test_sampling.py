@@ -8,9 +8,9 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from vaecollapse import models, sampling
 from vaecollapse.config import base_config
-from vaecollapse.models import VAE
+from vaecollapse.families.vae import models, sampling
+from vaecollapse.families.vae.models import VAE
 
 
 def _model(name, shape, vocab=0):

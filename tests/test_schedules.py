@@ -6,7 +6,8 @@ import jax.numpy as jnp
 import numpy as np
 from absl.testing import absltest
 
-from vaecollapse import choices, schedules
+from vaecollapse import choices
+from vaecollapse.families.vae import schedules
 
 
 class ScheduleValuesTest(chex.TestCase):

@@ -3,8 +3,9 @@
 import numpy as np
 import pytest
 
-from vaecollapse import analytic, diagnostics, sweep
 from vaecollapse import config as config_lib
+from vaecollapse import sweep
+from vaecollapse.families.vae import analytic, diagnostics
 
 
 def run_quick(name, tmp_path):

@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from vaecollapse import config, data, diagnostics, embeddings, families, report, sweep
-from vaecollapse.families import ssl, ssl_train
+from vaecollapse import config, data, families, report, states, sweep
+from vaecollapse.families import ssl
+from vaecollapse.families.ssl import monitor as embeddings
+from vaecollapse.families.ssl import trainer as ssl_train
 
 
 def np_std_normalized(z):
@@ -76,7 +78,7 @@ def test_the_sweeps_cells_are_the_public_apis_on_the_kept_embeddings():
 
 def test_onset():
     steps = jnp.array([10, 20, 30, 40])
-    onset_step = diagnostics.collapse_onset_step  # the one the VAE uses too
+    onset_step = states.collapse_onset_step  # the one the VAE uses too
     assert int(onset_step(jnp.array([0.9, 0.05, 0.5, 0.05]), steps, 0.1)) == 40
     assert int(onset_step(jnp.array([0.9, 0.05, 0.05, 0.05]), steps, 0.1)) == 20
     assert int(onset_step(jnp.array([0.9, 0.5, 0.5, 0.5]), steps, 0.1)) == -1

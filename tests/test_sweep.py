@@ -14,7 +14,8 @@ import pytest
 import xarray as xr
 from conftest import tiny_config
 
-from vaecollapse import data, devices, grid, models, sweep, train
+from vaecollapse import data, devices, grid, sweep
+from vaecollapse.families.vae import models, train
 
 SCALARS = ("kl", "recon", "elbo", "nll_iw", "mutual_info", "kl_trace", "loss_trace", "kl_per_dim")
 

@@ -9,7 +9,8 @@ import pytest
 from conftest import tiny_config
 
 from vaecollapse import config as config_lib
-from vaecollapse import data, grid, models, train
+from vaecollapse import data, grid, optim
+from vaecollapse.families.vae import models, train
 
 
 def tiny_train_fns(log_every: int | None = None):
@@ -19,7 +20,7 @@ def tiny_train_fns(log_every: int | None = None):
         c.train.log_every = log_every
     dataset = data.load(c.data)
     fns = train.make_train_fns(c, models.build(c.model, dataset.meta), dataset)
-    train_data = train.data_arrays(dataset.train, dataset.train_labels)
+    train_data = optim.data_arrays(dataset.train, dataset.train_labels)
     return c, dataset, fns, train_data, grid.default_hparams()
 
 
@@ -105,8 +106,8 @@ def test_loss_is_recon_plus_beta_times_free_bits_kl(default_hparams):
 @pytest.mark.parametrize(
     "make, name",
     [
-        (train.make_optimizer, "lion"),
-        (lambda n: train.make_lr_factor(n, 100), "exponential"),
+        (optim.make_optimizer, "lion"),
+        (lambda n: optim.make_lr_factor(n, 100), "exponential"),
     ],
     ids=["optimizer", "lr_schedule"],
 )
@@ -123,7 +124,7 @@ def test_optimizer_direction(name):
     m/√v = g/|g|, up to ε)."""
     params = {"w": jnp.array([1.0, -2.0])}
     grads = {"w": jnp.array([0.5, -4.0])}
-    tx = train.make_optimizer(name)
+    tx = optim.make_optimizer(name)
     direction, _ = tx.update(grads, tx.init(params), params)
     expected = grads["w"] if name == "sgd" else jnp.sign(grads["w"])
     np.testing.assert_allclose(direction["w"], expected, rtol=1e-4)
@@ -131,9 +132,9 @@ def test_optimizer_direction(name):
 
 def test_cosine_lr_factor():
     """½(1 + cos(πt/T)): 1 at the start, ½ half-way, 0 at the end; constant: 1."""
-    cosine = train.make_lr_factor("cosine", 100)
+    cosine = optim.make_lr_factor("cosine", 100)
     np.testing.assert_allclose([cosine(t) for t in (0, 50, 100)], [1.0, 0.5, 0.0], atol=1e-6)
-    assert float(train.make_lr_factor("constant", 100)(37)) == 1.0
+    assert float(optim.make_lr_factor("constant", 100)(37)) == 1.0
 
 
 def test_compiled_run_is_two_nested_scans_without_host_calls(default_hparams):

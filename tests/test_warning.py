@@ -12,8 +12,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
-from vaecollapse import monitor, results, states, sweep, warning
-from vaecollapse.families import vae_report
+from vaecollapse import results, states, sweep
+from vaecollapse.families.vae import monitor, warning
+from vaecollapse.families.vae import report as vae_report
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import early_warning  # benchmarks/early_warning.py

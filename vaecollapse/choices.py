@@ -6,7 +6,7 @@ that implements the choice (imported when the engine first asks for it) and the 
 about it that are needed without it. `config` checks a config against the tables
 without loading JAX, Flax, optax or scikit-learn; the implementations dispatch through
 the same tables (`data.load`, `models.build`, `schedules.by_name`,
-`train.make_optimizer`, `train.make_lr_factor`), so a name is written here once, and
+`optim.make_optimizer`, `optim.make_lr_factor`), so a name is written here once, and
 every list of names is derived (`registry.names`). ``tests/test_config.py`` checks that
 every target loads.
 """
@@ -60,7 +60,7 @@ TFDS_IMAGE_DATA = names(DATA, kind=TFDS_IMAGE)
 TFDS_TEXT_DATA = names(DATA, kind=TFDS_TEXT)
 TOKEN_DATA = names(DATA, tokens=True)
 
-_ARCHITECTURES = "vaecollapse.models.architectures"
+_ARCHITECTURES = "vaecollapse.families.vae.models.architectures"
 MODELS = {
     "mlp": ModelEntry(f"{_ARCHITECTURES}:mlp"),
     "linear": ModelEntry(f"{_ARCHITECTURES}:linear"),
@@ -75,15 +75,15 @@ LIKELIHOODS = ("bernoulli", "gaussian", "gaussian_learned", "categorical")
 
 # β(step): ``(step, hparams, total_steps) -> beta``, parameters read from the hyperparameters
 SCHEDULES = {
-    "constant": Entry("vaecollapse.schedules:constant_from_hparams"),
-    "linear_warmup": Entry("vaecollapse.schedules:linear_warmup_from_hparams"),
-    "cyclical": Entry("vaecollapse.schedules:cyclical_from_hparams"),
-    "sigmoid": Entry("vaecollapse.schedules:sigmoid_from_hparams"),
+    "constant": Entry("vaecollapse.families.vae.schedules:constant_from_hparams"),
+    "linear_warmup": Entry("vaecollapse.families.vae.schedules:linear_warmup_from_hparams"),
+    "cyclical": Entry("vaecollapse.families.vae.schedules:cyclical_from_hparams"),
+    "sigmoid": Entry("vaecollapse.families.vae.schedules:sigmoid_from_hparams"),
 }
 # the learning-rate-free direction: ``() -> optax.GradientTransformation``
 OPTIMIZERS = {"adam": Entry("optax:scale_by_adam"), "sgd": Entry("optax:identity")}
 # the learning rate's multiplier: ``(total_steps) -> (step -> factor)``
 LR_SCHEDULES = {
-    "constant": Entry("vaecollapse.train:constant_lr"),
-    "cosine": Entry("vaecollapse.train:cosine_lr"),
+    "constant": Entry("vaecollapse.optim:constant_lr"),
+    "cosine": Entry("vaecollapse.optim:cosine_lr"),
 }

@@ -1,20 +1,19 @@
-"""Figures of a sweep's results (`vaecollapse.results`): what a person looks at first.
+"""The engine's figures of a sweep's results (`vaecollapse.results`), and the helpers every
+family's figures draw with.
 
-Each function draws one figure from the results Dataset into a PNG and returns its
-path: `phase_diagram` (KL, active units, MI and collapse state over the swept axes,
-mean over seeds with the seed spread), `kl_curves` (KL over training, the "falls to ~0
-early and stays" symptom), `kl_per_dim_bars`, `rate_distortion` (Alemi et al. 2018),
-`probe_curves`, `encoder_histograms` (μ and σ across inputs), `picture_grid`
-(reconstructions against the data average, interpolations, prior samples) and, for
-``linear_gaussian`` data, `analytic_comparison` with the closed form (Lucas et al.
-2019). `vaecollapse.report` draws them all and writes ``summary.md``.
+`phase_diagram` draws the family's panels (`family.Family.panels`: VAE KL, active units,
+I(x; z), state; SSL std·√d, RankMe, probe, state; GAN modes, quality, state) over the
+swept axes, mean ± sample std over seeds, with the estimated boundary and the family's
+known ones. The helpers — `save`, `title`, `seed_stats`, `Colours` (runs coloured by the
+first swept axis), `curves` (every run, or per colour group a median and band),
+`iter_runs`, `run_values`, `first_seed` — are public for the families' own figures
+(`families/*/plots.py`). `vaecollapse.report` draws them all and writes ``summary.md``.
 """
 
 from __future__ import annotations
 
 import functools
 import itertools
-import json
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,7 +27,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from vaecollapse import analytic, boundary, families
+from vaecollapse import boundary, families
 from vaecollapse.results import run_dims, swept_axes
 
 
@@ -38,13 +37,13 @@ def fmt_value(value) -> str:
     return f"{value:g}" if isinstance(value, int | float) else str(value)
 
 
-def _seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
+def seed_stats(da: xr.DataArray) -> tuple[xr.DataArray, xr.DataArray]:
     if "seed" in da.dims:
         return da.mean("seed"), da.std("seed", ddof=1)
     return da, xr.zeros_like(da)
 
 
-def _save(fig, path: Path, tight: bool = False, dpi: int = 110, **savefig) -> Path:
+def save(fig, path: Path, tight: bool = False, dpi: int = 110, **savefig) -> Path:
     if tight:
         fig.tight_layout()
     fig.savefig(path, dpi=dpi, **savefig)
@@ -52,72 +51,8 @@ def _save(fig, path: Path, tight: bool = False, dpi: int = 110, **savefig) -> Pa
     return path
 
 
-def _title(results: xr.Dataset, what: str) -> str:
+def title(results: xr.Dataset, what: str) -> str:
     return f"{results.attrs.get('experiment', '')}: {what}"
-
-
-def analytic_boundaries(results: xr.Dataset) -> list[float]:
-    """β values where a latent dim collapses (λ_i/σ², largest first), for linear-Gaussian
-    data: λ_i of the training data's covariance where the results hold them, else the
-    nominal spectrum of the config."""
-    config = json.loads(results.attrs["config"])
-    if config["data"]["name"] != "linear_gaussian":
-        return []
-    sigma2 = config["model"]["sigma2"]
-    latent = config["model"]["latent_dim"]
-    spectrum = results.attrs.get("train_eigenvalues", config["data"]["eigenvalues"])
-    eig = sorted(np.atleast_1d(spectrum).tolist(), reverse=True)[:latent]
-    return [e / sigma2 for e in eig]
-
-
-def analytic_kl(results: xr.Dataset, betas=None) -> xr.DataArray | None:
-    """Optimal KL per latent dim (`analytic.linear_vae_kl_per_dim`, largest first) at each
-    grid point's β, aligned with ``kl_per_dim``; None unless the data are linear-Gaussian
-    and β is swept. Learned dims are compared after sorting (the optimum is unique only up
-    to a permutation of the dims). ``betas``: other β values to evaluate it at."""
-    config = json.loads(results.attrs["config"])
-    if config["data"]["name"] != "linear_gaussian" or "beta" not in results.dims:
-        return None
-    latent = results.sizes["latent"]
-    eig = np.asarray(config["data"]["eigenvalues"])
-
-    def optimal(beta):
-        kl = analytic.linear_vae_kl_per_dim(eig, config["model"]["sigma2"], float(beta))
-        return np.sort(np.asarray(kl))[::-1][:latent]
-
-    betas = results.beta.values if betas is None else np.asarray(betas)
-    values = np.stack([optimal(b) for b in betas])
-    return xr.DataArray(values, coords={"beta": betas, "latent": results.latent.values})
-
-
-def learned_kl_sorted(results: xr.Dataset) -> xr.DataArray:
-    """``kl_per_dim`` sorted largest first along ``latent`` for every run."""
-    values = -np.sort(-results.kl_per_dim.values, axis=-1)
-    return results.kl_per_dim.copy(data=values)
-
-
-def analytic_comparison(results: xr.Dataset, path: Path) -> Path:
-    """Learned KL per dim (every run) against the linear VAE's closed form, over β."""
-    optimal = analytic_kl(results)
-    betas = results.beta.values
-    curve = analytic_kl(results, np.geomspace(betas.min() / 2, betas.max() * 2, 200))
-    learned = learned_kl_sorted(results)
-    fig, ax = plt.subplots(figsize=(6, 4))
-    for j in range(results.sizes["latent"]):
-        colour = f"C{j}"
-        ax.plot(curve.beta, curve.isel(latent=j), "-", color=colour, label=f"dim {j} optimum")
-        runs = learned.isel(latent=j)
-        others = [d for d in runs.dims if d != "beta"]
-        flat = runs.transpose("beta", *others).values.reshape(runs.sizes["beta"], -1)
-        betas = np.repeat(runs.beta.values[:, None], flat.shape[1], axis=1)
-        ax.plot(betas.ravel(), flat.ravel(), "o", color=colour, ms=3, alpha=0.6, rasterized=True)
-    ax.set_xscale("log")
-    ax.set_xlabel("β")
-    ax.set_ylabel("KL per dim (nats), sorted")
-    deviation = float(np.nanmax(np.abs(learned - optimal)))
-    ax.set_title(f"learned (dots) vs closed form (lines); max |Δ| = {deviation:.3f} nats")
-    ax.legend(fontsize=7)
-    return _save(fig, path, tight=True)
 
 
 MAX_ANNOTATED_CELLS = 64  # per-cell numbers only on panels with at most this many cells
@@ -463,11 +398,11 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
     limits = {name: (None, None) for name, _ in panels}  # one colour scale across facets
     if len(facets) > 1:
         for name, _ in panels:
-            every = _seed_stats(results[name].astype(float))[0].values
+            every = seed_stats(results[name].astype(float))[0].values
             limits[name] = (np.nanmin(every), np.nanmax(every))
     for row, (facet, selection) in zip(grid, facets, strict=True):
         for ax, (name, label) in zip(row, panels, strict=True):
-            mean, std = _seed_stats(results[name].astype(float).sel(selection))
+            mean, std = seed_stats(results[name].astype(float).sel(selection))
             if len(axes) >= 2:
                 _heatmap_panel(fig, ax, mean, std, axes[0], axes[1], label, limits[name])
                 here = None if found is None else found.sel(selection)
@@ -490,11 +425,11 @@ def phase_diagram(results: xr.Dataset, path: Path) -> Path:
         )
     if grid[0][0].get_legend_handles_labels()[0]:
         grid[0][0].legend(fontsize=7, loc="best")
-    fig.suptitle(_title(results, what))
-    return _save(fig, path, tight=True)
+    fig.suptitle(title(results, what))
+    return save(fig, path, tight=True)
 
 
-def _colour_axis(results: xr.Dataset) -> str | None:
+def colour_axis(results: xr.Dataset) -> str | None:
     axes = swept_axes(results)
     return axes[0] if axes else None
 
@@ -504,15 +439,15 @@ BAND = (0.1, 0.5, 0.9)  # quantiles of a colour group's band: 10 %, median, 90 %
 MAX_BAR_GROUPS = 8
 
 
-class _Colours:
-    """Runs coloured by the first swept axis (`_colour_axis`): numeric values through a
+class Colours:
+    """Runs coloured by the first swept axis (`colour_axis`): numeric values through a
     (log, where they span a decade) scale, names one colour each. ``values`` and
     ``rgba`` are per run, in the order of `run_values`."""
 
     def __init__(self, results: xr.Dataset):
-        self.axis = _colour_axis(results)
+        self.axis = colour_axis(results)
         if self.axis is None:
-            self.values = np.zeros(max(_runs(results).size, 1))
+            self.values = np.zeros(max(run_grid(results).size, 1))
             self.rgba = np.tile(matplotlib.colors.to_rgba("tab:blue"), (len(self.values), 1))
             self.mappable = None
             return
@@ -529,7 +464,7 @@ class _Colours:
             norm=scale(vmin=coords.min(), vmax=top), cmap=plt.get_cmap("plasma")
         )
         self.names, self.coords = names, coords
-        per_run = xr.broadcast(results[self.axis], _runs(results))[0]
+        per_run = xr.broadcast(results[self.axis], run_grid(results))[0]
         index = {v: c for v, c in zip(names.tolist(), coords, strict=True)}
         self.values = np.array([index[v] for v in run_values(per_run).tolist()])
         self.rgba = self.mappable.to_rgba(self.values)
@@ -542,7 +477,7 @@ class _Colours:
             bar.set_ticks(self.coords, labels=[str(v) for v in self.names])
 
 
-def _runs(results: xr.Dataset) -> xr.DataArray:
+def run_grid(results: xr.Dataset) -> xr.DataArray:
     """Zeros over the grid axes (`results.run_dims`): one element per run."""
     dims = run_dims(results)
     return xr.DataArray(
@@ -574,7 +509,7 @@ def run_values(da: xr.DataArray) -> np.ndarray:
 _INNER_DIMS = {"step", "latent", "rank", "unit", "mu_bin", "sigma_bin", "example", "frame", "pixel"}
 
 
-def _curves(ax, x: np.ndarray, rows: np.ndarray, colours: _Colours, step: bool = False):
+def curves(ax, x: np.ndarray, rows: np.ndarray, colours: Colours, step: bool = False):
     """Every run as a line when there are at most `MAX_RUN_LINES`; else, per colour
     group, its median and 10–90 % band over runs, with `MAX_RUN_LINES` runs (evenly
     picked) drawn thin. ``rows`` is ``[runs, len(x)]``. Cost ∝ groups, not runs."""
@@ -600,156 +535,13 @@ def _curves(ax, x: np.ndarray, rows: np.ndarray, colours: _Colours, step: bool =
         ax.fill_between(x, low, high, color=colour, alpha=0.18, step="mid" if step else None)
 
 
-def _curves_note(results: xr.Dataset) -> str:
+def curves_note(results: xr.Dataset) -> str:
     runs = results.kl.size
     if runs <= MAX_RUN_LINES:
         return ""
     return f" ({runs} runs: median and 10–90 % per colour, {MAX_RUN_LINES} runs drawn)"
 
 
-def kl_curves(results: xr.Dataset, path: Path) -> Path:
-    """KL over training per run (or per colour group, `_curves`), with the collapse ε."""
-    colours = _Colours(results)
-    fig, ax = plt.subplots(figsize=(7, 4.5))
-    _curves(ax, results.step.values, run_values(results.kl_trace), colours)
-    eps = json.loads(results.attrs["config"])["collapse_kl_eps"]
-    ax.axhline(eps, color="k", ls=":", lw=1, label=f"collapse ε = {eps:g}")
-    ax.set_yscale("symlog", linthresh=0.01)
-    ax.set_ylim(bottom=0.0)
-    ax.set_xlabel("training step")
-    ax.set_ylabel("KL(q(z|x) ‖ p(z)) (nats, train batches)")
-    colours.colorbar(fig, ax)
-    ax.set_title(_title(results, "KL over training" + _curves_note(results)), fontsize=9)
-    return _save(fig, path, tight=True)
-
-
-def kl_per_dim_bars(results: xr.Dataset, path: Path) -> Path:
-    """Mean ± std over seeds of the KL per latent dim (sorted), one bar group per value
-    of the first swept axis (at most `MAX_BAR_GROUPS`, evenly picked), others averaged."""
-    axis = _colour_axis(results)
-    mean, std = _seed_stats(results.kl_per_dim)
-    extra = [d for d in mean.dims if d not in (axis, "latent")]
-    mean, std = mean.mean(extra), std.mean(extra)
-    points = mean[axis].values if axis else [None]
-    if len(points) > MAX_BAR_GROUPS:
-        points = points[np.linspace(0, len(points) - 1, MAX_BAR_GROUPS).astype(int)]
-    fig, ax = plt.subplots(figsize=(8, 4))
-    width = 0.8 / len(points)
-    latent = results.latent.values
-    for k, value in enumerate(points):
-        m = mean.sel({axis: value}) if axis else mean
-        s = std.sel({axis: value}) if axis else std
-        order = np.argsort(-np.nan_to_num(m.values))
-        ax.bar(
-            latent + k * width,
-            m.values[order],
-            width,
-            yerr=s.values[order],
-            label=f"{axis}={fmt_value(value)}" if axis else None,
-        )
-    ax.set_xticks(latent + 0.4 - width / 2, [str(j) for j in latent])
-    ax.set_xlabel("latent dim (sorted by KL within each setting)")
-    ax.set_ylabel("KL per dim (nats)")
-    if axis:
-        ax.legend(fontsize=8)
-    ax.set_title(_title(results, "per-dimension KL (inactive units sit at 0)"))
-    return _save(fig, path, tight=True)
-
-
-def rate_distortion(results: xr.Dataset, path: Path) -> Path:
-    """KL against reconstruction NLL, one point per run (one rasterised scatter, small
-    markers past `MAX_RUN_LINES` runs), with the best z-independent decoder."""
-    colours = _Colours(results)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
-    many = results.kl.size > MAX_RUN_LINES
-    ax.scatter(
-        run_values(results.kl),
-        run_values(results.recon),
-        c=colours.rgba,
-        s=6 if many else 30,
-        alpha=0.5 if many else 1.0,
-        rasterized=many,
-    )
-    colours.colorbar(fig, ax)
-    ax.axhline(
-        results.attrs["marginal_nll"], color="k", ls="--", lw=1, label="best z-independent decoder"
-    )
-    ax.set_xlabel("rate: KL (nats)")
-    ax.set_ylabel("distortion: reconstruction NLL (nats)")
-    ax.legend(fontsize=8)
-    ax.set_title(_title(results, f"rate–distortion plane ({results.kl.size} runs)"))
-    return _save(fig, path, tight=True)
-
-
-def probe_curves(results: xr.Dataset, path: Path) -> Path:
-    """Active units and I(x; z) over training (on a fixed training subsample)."""
-    colours = _Colours(results)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    step = results.step.values
-    _curves(axes[0], step, run_values(results.active_units_trace).astype(float), colours)
-    _curves(axes[1], step, run_values(results.mutual_info_trace), colours)
-    axes[0].set_ylabel("active units")
-    axes[1].set_ylabel("I(x; z) (nats)")
-    if "mi_bound" in results.attrs:
-        bound = float(results.attrs["mi_bound"])
-        axes[1].axhline(bound, color="k", ls="--", lw=1, label=f"I(x; topic) = {bound:.2f}")
-        axes[1].legend(fontsize=8)
-    for ax in axes:
-        ax.set_xlabel("training step")
-    colours.colorbar(fig, axes)
-    what = "active units and mutual information over training"
-    fig.suptitle(_title(results, what + _curves_note(results)))
-    return _save(fig, path)
-
-
-def encoder_histograms(results: xr.Dataset, path: Path) -> Path:
-    """μ_j(x) and σ_j(x) across eval inputs and dims: the "μ ≈ 0, σ ≈ 1 for every x"
-    symptom shows as a spike at the prior's values."""
-    colours = _Colours(results)
-    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
-    _curves(axes[0], results.mu_bin.values, run_values(results.mu_hist), colours, step=True)
-    _curves(axes[1], results.sigma_bin.values, run_values(results.sigma_hist), colours, step=True)
-    for ax, prior, name in zip(
-        axes, (0.0, 1.0), ("posterior mean μ", "posterior std σ"), strict=True
-    ):
-        ax.axvline(prior, color="k", ls=":", lw=1, label=f"prior: {name.split()[-1]} = {prior:g}")
-        ax.set_xlabel(f"{name} (per input and latent dim)")
-        ax.set_ylabel("fraction of (input, dim) pairs")
-        ax.legend(fontsize=8)
-    colours.colorbar(fig, axes)
-    fig.suptitle(_title(results, "encoder outputs across inputs" + _curves_note(results)))
-    return _save(fig, path)
-
-
 def first_seed(results: xr.Dataset) -> xr.Dataset:
     """The runs of the first seed (all runs when seeds are not swept)."""
     return results.isel(seed=0) if "seed" in results.dims else results
-
-
-def picture_grid(results: xr.Dataset, variable: str, what: str, path: Path) -> Path:
-    """One row of decoded images per grid point (first seed, at most 16), the data on
-    top, laid out as one mosaic (one image drawn, whatever the number of pictures)."""
-    height, width = tuple(results.attrs["data_shape"])[:2]
-    rows = [("data", results.eval_images.values)]
-    if variable == "recon_examples":  # what a decoder that ignores z outputs
-        rows.append(
-            ("data average", np.repeat(results.mean_image.values[None], len(rows[0][1]), 0))
-        )
-    rows += [(label, run[variable].values) for label, run in iter_runs(first_seed(results), 16)]
-    cols, gap = rows[0][1].shape[0], 1
-    mosaic = np.full((len(rows) * (height + gap), cols * (width + gap)), np.nan)
-    for r, (_, images) in enumerate(rows):
-        for c, image in enumerate(images):
-            top, left = r * (height + gap), c * (width + gap)
-            mosaic[top : top + height, left : left + width] = image.reshape(height, width)
-    fig, ax = plt.subplots(figsize=(1.1 * cols + 2.2, 1.1 * len(rows)))
-    cmap = plt.get_cmap("gray_r").with_extremes(bad="white")
-    ax.imshow(mosaic, cmap=cmap, vmin=0, vmax=1, interpolation="nearest")
-    ax.set_xticks([])
-    centres = np.arange(len(rows)) * (height + gap) + (height - 1) / 2
-    ax.set_yticks(centres, [label for label, _ in rows], fontsize=7)
-    ax.tick_params(axis="y", length=0)
-    for spine in ax.spines.values():
-        spine.set_visible(False)
-    fig.suptitle(_title(results, what))
-    return _save(fig, path, dpi=90, bbox_inches="tight")

@@ -12,7 +12,7 @@ import importlib
 import shutil
 from pathlib import Path
 
-from vaecollapse import diagnostics
+from vaecollapse.families.vae import diagnostics
 
 SAFETY = 2.0  # free disk wanted: this many times the estimate
 OVERHEAD = 2**20  # bytes: results.nc's metadata, config, data pictures; config.json, locks

@@ -39,7 +39,7 @@ def runs_frame(results: xr.Dataset) -> pd.DataFrame:
     """One row per run: its grid coordinates, then the family's ``summary_columns`` (raw
     values; the state by name). Vectorised: no per-run Python loop."""
     family = families.of(results)
-    frame = pd.DataFrame(_grid_columns(plots._runs(results)))
+    frame = pd.DataFrame(_grid_columns(plots.run_grid(results)))
     for name, _, _ in family.summary_columns:
         values = plots.run_values(results[name]).ravel()
         if name == family.state:
@@ -86,7 +86,7 @@ def seed_table(results: xr.Dataset) -> str:
     ]
     header = [*axes, *(title for _, title in columns), "state (seeds)"]
     seeds = results.sizes["seed"]
-    points = plots._runs(results).isel(seed=0, drop=True)
+    points = plots.run_grid(results).isel(seed=0, drop=True)
     cells = {d: [plots.fmt_value(v) for v in c] for d, c in _grid_columns(points).items()}
     if not axes:
         cells = {}

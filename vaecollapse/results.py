@@ -7,7 +7,7 @@ the family's variables (`families.Family.variable_dims`; for the VAE ``latent``,
 For the VAE, variables are the run metrics of `diagnostics.make_evaluate` over the grid axes, the
 ``*_trace`` variables of training over ``step`` (and ``latent``), ``early_warning``,
 ``early_warning_step`` (−1 where not warned) and ``predicted_state``
-(`vaecollapse.warning.forecast`), and ``eval_images``
+(`warning.forecast`), and ``eval_images``
 and ``mean_image``. Attributes: ``format_version``, the full ``config`` (JSON),
 ``experiment``, ``data_name``/``data_shape``/``data_kind``, ``marginal_nll``,
 ``versions`` (JSON), ``mi_bound`` when the data have a known generating factor, and the

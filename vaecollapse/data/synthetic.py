@@ -22,7 +22,7 @@ def linear_gaussian(
     """Zero-mean Gaussian data x = Q diag(√λ) ε with a random rotation Q (from ``seed``).
 
     The population covariance is Q diag(λ) Qᵀ, whose spectrum is ``eigenvalues``; the
-    linear VAE's optimum on it is known in closed form (`vaecollapse.analytic`).
+    linear VAE's optimum on it is known in closed form (`vaecollapse.families.vae.analytic`).
 
     Returns:
       ``Dataset`` with ``[N, D]`` float32 vectors; ``meta['eigenvalues']`` the spectrum.

@@ -12,8 +12,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.initializers import lstm_cell
-from vaecollapse.models.layers import TapConv, square_taps
+from vaecollapse.families.vae.models.initializers import lstm_cell
+from vaecollapse.layers import TapConv, square_taps
 
 
 def gaussian_head(h: jax.Array, cond: jax.Array | None, latent_dim: int):

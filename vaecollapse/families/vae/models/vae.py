@@ -12,7 +12,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import choices, objectives
+from vaecollapse import choices
+from vaecollapse.families.vae import objectives
 
 LIKELIHOODS = choices.LIKELIHOODS
 
@@ -171,7 +172,7 @@ class VAE(nn.Module):
         ``noise``: uniform ``[B, *shape]`` (Bernoulli: x_i = [u_i < p_i]), Gumbel
         ``[B, T, V]`` (categorical: x_i = argmax(log p_i + g_i)) or standard normal
         (Gaussian: x_i = μ_i + σ·n_i). Returns ``(draw, E[x_i | z, context_<i])``; looping
-        it over positions is ancestral sampling (`vaecollapse.sampling`).
+        it over positions is ancestral sampling (`vaecollapse.families.vae.sampling`).
         """
         mean = self.decode_mean(z, context, label)
         if self.likelihood == "bernoulli":

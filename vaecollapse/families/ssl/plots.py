@@ -54,5 +54,5 @@ def spectrum(results: xr.Dataset, path: Path) -> Path:
     if axis is not None:
         mappable = matplotlib.cm.ScalarMappable(norm=norm, cmap=cmap)
         fig.colorbar(mappable, ax=axs[0].tolist(), label=axis)
-    fig.suptitle(plots._title(results, "embedding spectrum, one line per run"), fontsize=9)
-    return plots._save(fig, path, bbox_inches="tight")
+    fig.suptitle(plots.title(results, "embedding spectrum, one line per run"), fontsize=9)
+    return plots.save(fig, path, bbox_inches="tight")

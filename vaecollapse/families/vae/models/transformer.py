@@ -14,7 +14,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.decoders import previous_tokens
+from vaecollapse.families.vae.models.decoders import previous_tokens
 
 
 class TransformerDecoder(nn.Module):

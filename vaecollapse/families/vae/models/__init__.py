@@ -7,8 +7,8 @@ from typing import Any
 import jax.numpy as jnp
 
 from vaecollapse import choices, registry
-from vaecollapse.models.vae import LIKELIHOODS, VAE
-from vaecollapse.models.vq import VectorQuantizer
+from vaecollapse.families.vae.models.vae import LIKELIHOODS, VAE
+from vaecollapse.families.vae.models.vq import VectorQuantizer
 
 NAMES = tuple(choices.MODELS)
 AUTOREGRESSIVE = registry.names(choices.MODELS, autoregressive=True)

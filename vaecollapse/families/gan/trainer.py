@@ -52,11 +52,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import assemble, diagnostics, train
+from vaecollapse import assemble, optim, states
 from vaecollapse import config as config_lib
-from vaecollapse import samples as sample_measures
-from vaecollapse.families import Trace, Trainer
 from vaecollapse.families import gan as schema
+from vaecollapse.families.gan import monitor as sample_measures
+from vaecollapse.family import Trace, Trainer
 
 POWER_ITERATIONS = 5  # power iterations of the spectral norm at every call
 ADAM_B2, ADAM_EPS = 0.999, 1e-8
@@ -79,7 +79,7 @@ DEFAULTS = {
 def traced_modes(samples: jax.Array, means: jax.Array, std: float) -> dict[str, jax.Array]:
     """The mode trace of one logged interval: ``modes_fraction`` (modes captured / K) and
     ``mode_mass [K]`` (high-quality samples per mode over the fair share N/K), by
-    `vaecollapse.samples`' own formulas in ``jax.numpy`` inside the compiled program."""
+    `gan.monitor`' own formulas in ``jax.numpy`` inside the compiled program."""
     num, k = samples.shape[0], means.shape[0]
     nearest, distance = sample_measures.nearest_chunk(samples, means, xp=jnp)
     good = distance <= schema.HQ_STDS * std
@@ -199,10 +199,6 @@ def sample_mixture(key: jax.Array, means: jax.Array, std: float, num: int) -> ja
     return means[modes] + std * jax.random.normal(k_noise, (num, means.shape[1]))
 
 
-def all_finite(tree) -> jax.Array:
-    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(x)) for x in jax.tree.leaves(tree)]))
-
-
 # ----------------------------------------------------------------------------- trainer
 
 
@@ -290,7 +286,7 @@ def make_trainer(config, dataset) -> Trainer:
     use_r1 = config_lib.can_be_nonzero(config, "r1_gamma")
     use_gp = config_lib.can_be_nonzero(config, "gp_lambda")
     n = batch * s.pack  # samples per update
-    lr_factor = train.make_lr_factor(
+    lr_factor = optim.make_lr_factor(
         config.train.get("lr_schedule", "constant"), config.train.steps
     )
 
@@ -358,7 +354,7 @@ def make_trainer(config, dataset) -> Trainer:
             real = sample_mixture(k_real, centres, std, n)
             fake = generate(g_params, jax.random.normal(k_z, (n, latent)))
             d_loss, grads = jax.value_and_grad(d_loss_fn)(d_params, real, fake, hparams, k_pen)
-            finite = finite & jnp.isfinite(d_loss) & all_finite(grads)
+            finite = finite & jnp.isfinite(d_loss) & optim.all_finite(grads)
             d_params, d_opt = adam_step(d_params, grads, d_opt, d_lr, b1)
             d_losses.append(d_loss)
         k_z, k_unroll = jax.random.split(jax.random.fold_in(key, s.d_steps))
@@ -366,7 +362,7 @@ def make_trainer(config, dataset) -> Trainer:
         g_loss, grads = jax.value_and_grad(g_loss_fn)(
             g_params, d_params, d_opt, z, k_unroll, hparams, d_lr, centres
         )
-        finite = finite & jnp.isfinite(g_loss) & all_finite(grads)
+        finite = finite & jnp.isfinite(g_loss) & optim.all_finite(grads)
         g_params, g_opt = adam_step(g_params, grads, g_opt, g_lr, b1)
         params = {"generator": g_params, "discriminator": d_params}
         opt = {"generator": g_opt, "discriminator": d_opt}
@@ -377,16 +373,15 @@ def make_trainer(config, dataset) -> Trainer:
         def one(state, _):
             k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
             params, opt, d_loss, g_loss, finite = train_step(state, hparams, k_step, centres)
-            ok = finite & ~state.diverged
-            keep = lambda new, old: jax.tree.map(  # noqa: E731
-                lambda a, b: jnp.where(ok, a, b), new, old
+            ok, diverged, diverged_step = optim.guarded(
+                finite, state.diverged, state.diverged_step, state.step
             )
             new = State(
-                keep(params, state.params),
-                keep(opt, state.opt_state),
+                optim.select(ok, params, state.params),
+                optim.select(ok, opt, state.opt_state),
                 state.step + 1,
-                state.diverged | ~finite,
-                jnp.where(state.diverged | finite, state.diverged_step, state.step),
+                diverged,
+                diverged_step,
             )
             return new, (d_loss, g_loss)
 
@@ -408,7 +403,7 @@ def make_trainer(config, dataset) -> Trainer:
         z = jax.random.normal(key, (schema.EVAL_SAMPLES, latent))
         return {
             "eval_samples": generate(state.params["generator"], z),
-            "collapse_onset_step": diagnostics.collapse_onset_step(
+            "collapse_onset_step": states.collapse_onset_step(
                 traces["modes_fraction"], steps, schema.HEALTHY_FRACTION
             ),
         }

@@ -44,7 +44,7 @@ This module imports no JAX (the reading side imports it).
 
 from __future__ import annotations
 
-from vaecollapse.families import Family, Figure, OrderParameter
+from vaecollapse.family import Family, Figure, OrderParameter
 
 EVAL_SAMPLES = 2500  # generated samples the mode measures count (VEEGAN, PacGAN)
 HQ_STDS = 3.0  # a sample within this many stds of its nearest mode is high quality
@@ -133,7 +133,7 @@ def healthy_modes(num_modes: int) -> float:
 def collapse_state(captured: int, num_modes: int) -> int:
     """The state code (`STATE_NAMES`) of a run capturing ``captured`` of ``num_modes``
     modes: 0 healthy (at least `healthy_modes`), else 2 full (≤ 1), else 1 partial — the
-    one rule of the family's sweep and of `vaecollapse.samples` (healthy is read first, so
+    one rule of the family's sweep and of `gan.monitor` (healthy is read first, so
     a one-mode mixture captured reads healthy)."""
     if captured >= healthy_modes(num_modes):
         return HEALTHY
@@ -185,17 +185,17 @@ FAMILY = Family(
         ("coverage", "coverage"),
     ),
     figures={
-        "samples": Figure("vaecollapse.families.gan_plots:samples", has_samples),
-        "mode_trace": Figure("vaecollapse.families.gan_plots:mode_trace", has_mode_trace),
+        "samples": Figure("vaecollapse.families.gan.plots:samples", has_samples),
+        "mode_trace": Figure("vaecollapse.families.gan.plots:mode_trace", has_mode_trace),
     },
     state="collapse_state",
     state_names=STATE_NAMES,
     onset="collapse_onset_step",
     legend=legend,
     variable_dims={"mode_mass": ("mode",), "eval_samples": ("sample", "xy")},
-    make_trainer="vaecollapse.families.gan_train:make_trainer",
-    check_data="vaecollapse.families.gan_train:check_data",
+    make_trainer="vaecollapse.families.gan.trainer:make_trainer",
+    check_data="vaecollapse.families.gan.trainer:check_data",
     result_bytes=result_bytes,
-    finish="vaecollapse.families.gan_train:finish",
+    finish="vaecollapse.families.gan.trainer:finish",
     states_at=states_at,
 )

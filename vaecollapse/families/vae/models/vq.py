@@ -12,7 +12,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import objectives
+from vaecollapse.families.vae import objectives
 
 
 class VectorQuantizer(nn.Module):

@@ -15,8 +15,9 @@ import math
 
 import numpy as np
 
-from vaecollapse import data, diagnostics, models, preflight, results, train, warning
-from vaecollapse.families import Trace, Trainer
+from vaecollapse import data, optim, preflight, results
+from vaecollapse.families.vae import diagnostics, models, train, warning
+from vaecollapse.family import Trace, Trainer
 
 
 def trace_spec(latent_dim: int) -> dict[str, Trace]:
@@ -46,8 +47,8 @@ def make_trainer(config, dataset: data.Dataset) -> Trainer:
         evaluate=evaluate_run,
         trace=trace_spec(config.model.latent_dim),
         evaluate_traces=("kl", "kl_per_dim"),
-        train_data=train.data_arrays(dataset.train, dataset.train_labels),
-        eval_data=train.data_arrays(dataset.test[:n_eval], test_labels),
+        train_data=optim.data_arrays(dataset.train, dataset.train_labels),
+        eval_data=optim.data_arrays(dataset.test[:n_eval], test_labels),
         trace_bytes=4 * (4 + (1 + len(diagnostics.Pull._fields)) * config.model.latent_dim),
     )
 

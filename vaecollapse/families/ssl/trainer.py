@@ -1,7 +1,7 @@
 """The SSL family's writing side: joint-embedding training behind the `families.Trainer`
 contract — SimSiam (Chen & He 2021), BYOL (Grill et al. 2020), VICReg (Bardes et al.
 2022), InfoNCE (the linear toy of Jing et al. 2022) or Barlow Twins (Zbontar et al. 2021)
-— whose collapse measures are `vaecollapse.embeddings`' (the public API's), applied to
+— whose collapse measures are `ssl.monitor`' (the public API's), applied to
 every run's eval embeddings after the sweep (`finish`) and, for the traced
 ``std_normalized``, inside the compiled program with ``xp=jax.numpy``.
 
@@ -73,10 +73,11 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import assemble, diagnostics, embeddings, train
-from vaecollapse.families import Trace, Trainer
+from vaecollapse import assemble, optim, states
 from vaecollapse.families import ssl as schema
-from vaecollapse.models.layers import TapConv, square_taps
+from vaecollapse.families.ssl import monitor as embeddings
+from vaecollapse.family import Trace, Trainer
+from vaecollapse.layers import TapConv, square_taps
 
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
 NORMS = ("batch", "layer", "none")
@@ -411,7 +412,7 @@ def make_trainer(config, dataset) -> Trainer:
         raise ValueError(
             f"config.model.noise_from={noise_from!r} is invalid: must be in [0, {features})"
         )
-    tx = train.make_optimizer(config.train.optimizer)
+    tx = optim.make_optimizer(config.train.optimizer)
     ema_cosine = _choice(config, "ema_schedule", "cosine", EMA_SCHEDULES) == "cosine"
     total_steps = config.train.steps
 
@@ -462,9 +463,7 @@ def make_trainer(config, dataset) -> Trainer:
             value, grads = jax.value_and_grad(loss_fn)(
                 state.params, k_views, x[rows], hparams, state.target
             )
-            finite = jnp.isfinite(value) & jnp.all(
-                jnp.stack([jnp.all(jnp.isfinite(g)) for g in jax.tree.leaves(grads)])
-            )
+            finite = jnp.isfinite(value) & optim.all_finite(grads)
             updates, opt_state = tx.update(grads, state.opt_state)
             params = {
                 part: jax.tree.map(
@@ -478,17 +477,16 @@ def make_trainer(config, dataset) -> Trainer:
                 target = jax.tree.map(
                     lambda t, p: tau * t + (1 - tau) * p, state.target, params["encoder"]
                 )
-            ok = finite & ~state.diverged
-            keep = lambda new, old: jax.tree.map(  # noqa: E731
-                lambda n, o: jnp.where(ok, n, o), new, old
+            ok, diverged, diverged_step = optim.guarded(
+                finite, state.diverged, state.diverged_step, state.step
             )
             new = State(
-                keep(params, state.params),
-                keep(opt_state, state.opt_state),
+                optim.select(ok, params, state.params),
+                optim.select(ok, opt_state, state.opt_state),
                 state.step + 1,
-                state.diverged | ~finite,
-                jnp.where(state.diverged | finite, state.diverged_step, state.step),
-                keep(target, state.target),
+                diverged,
+                diverged_step,
+                optim.select(ok, target, state.target),
             )
             return new, value
 
@@ -505,7 +503,7 @@ def make_trainer(config, dataset) -> Trainer:
         return {
             "embeddings": embed(state.params, x),
             "loss": loss_fn(state.params, key, x, hparams, state.target),
-            "collapse_onset_step": diagnostics.collapse_onset_step(
+            "collapse_onset_step": states.collapse_onset_step(
                 traces["std_normalized"], steps, schema.STD_THRESHOLD
             ),
         }
@@ -519,7 +517,7 @@ def make_trainer(config, dataset) -> Trainer:
         trace={"loss": Trace(), "std_normalized": Trace()},
         evaluate_traces=("std_normalized",),
         train_data=jnp.asarray(flat(dataset.train), jnp.float32),
-        eval_data=train.data_arrays(
+        eval_data=optim.data_arrays(
             jnp.asarray(flat(dataset.test[:n_eval]), jnp.float32), test_labels
         ),
         trace_bytes=8,

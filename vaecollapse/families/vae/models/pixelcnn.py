@@ -27,7 +27,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.layers import Tap, TapConv
+from vaecollapse.layers import Tap, TapConv
 
 
 def causal_taps(kernel: int, first: bool, stack: str) -> tuple[Tap, ...]:

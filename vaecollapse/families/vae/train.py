@@ -15,24 +15,17 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
-import numpy as np
-import optax
 
-from vaecollapse import choices, diagnostics, objectives, registry, schedules
 from vaecollapse import config as config_lib
+from vaecollapse import optim
 from vaecollapse.data import Dataset
-from vaecollapse.models import VAE
-from vaecollapse.models.vae import cast_floating
+from vaecollapse.families.vae import diagnostics, objectives, schedules
+from vaecollapse.families.vae.models import VAE
+from vaecollapse.families.vae.models.vae import cast_floating
 
 Array = jax.Array
 Hparams = dict[str, Array]
-Data = tuple[Array, Array]  # (examples [N, *shape], int32 labels [N]; zeros when unlabelled)
-
-
-def data_arrays(x, labels) -> Data:
-    """The ``(x, labels)`` pair the pure functions take; labels are zeros when absent."""
-    labels = np.zeros(len(x), np.int32) if labels is None else labels
-    return jnp.asarray(x), jnp.asarray(labels, jnp.int32)
+Data = optim.Data
 
 
 class TrainState(NamedTuple):
@@ -102,29 +95,6 @@ class TrainFns(NamedTuple):
     advance: Callable[..., tuple[TrainState, dict[str, Array]]]
     interval_draws: Callable[[Array, Array], Draws]
     step: Callable[..., tuple[TrainState, dict[str, Array]]]
-
-
-def make_optimizer(name: str) -> optax.GradientTransformation:
-    """The learning-rate-free direction ``name`` names in `choices.OPTIMIZERS`; the
-    (vmapped) rate is applied by the step. Raises ValueError on an unknown name."""
-    return registry.lookup(choices.OPTIMIZERS, name, f"optimizer {name!r}").load()()
-
-
-def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
-    """Multiplier of the (swept) learning rate at a step, of the schedule ``name`` names
-    in `choices.LR_SCHEDULES`. Raises ValueError on an unknown name."""
-    return registry.lookup(choices.LR_SCHEDULES, name, f"lr schedule {name!r}").load()(total_steps)
-
-
-def constant_lr(total_steps: int) -> Callable[[Array], Array]:
-    """The ``constant`` learning-rate schedule: factor 1."""
-    return lambda step: jnp.float32(1.0)
-
-
-def cosine_lr(total_steps: int) -> Callable[[Array], Array]:
-    """The ``cosine`` learning-rate schedule: ½(1 + cos(π t/T)), to 0 at the last step
-    (Loshchilov & Hutter 2017)."""
-    return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
 
 
 class RunKeys(NamedTuple):
@@ -245,24 +215,13 @@ def _undo_if_diverged(start: TrainState, end: TrainState) -> TrainState:
     step's critical path (a per-step select of every parameter and optimiser leaf
     cost a third of the reference model's step time on CPU).
     """
-    restore = lambda old, new: _select(end.diverged, old, new)  # noqa: E731
+    restore = lambda old, new: optim.select(end.diverged, old, new)  # noqa: E731
     return end._replace(
         params=restore(start.params, end.params),
         opt_state=restore(start.opt_state, end.opt_state),
         codebook_stats=restore(start.codebook_stats, end.codebook_stats),
         encoder_opt_state=restore(start.encoder_opt_state, end.encoder_opt_state),
     )
-
-
-def _select(condition: Array, if_true: Any, if_false: Any) -> Any:
-    """Leaf by leaf, ``if_true`` where the (per-run scalar) ``condition`` holds, else
-    ``if_false`` (two pytrees of one structure)."""
-    return jax.tree_util.tree_map(lambda t, f: jnp.where(condition, t, f), if_true, if_false)
-
-
-def _all_finite(tree) -> Array:
-    leaves = jax.tree_util.tree_leaves(tree)
-    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
 
 
 def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
@@ -277,8 +236,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     example = jnp.zeros((1, *dataset.train.shape[1:]), dataset.train.dtype)
     example_label = jnp.zeros((1,), jnp.int32)
     settings = diagnostics.Settings.from_config(config)
-    tx = make_optimizer(config.train.optimizer)
-    lr_factor = make_lr_factor(config.train.lr_schedule, total_steps)
+    tx = optim.make_optimizer(config.train.optimizer)
+    lr_factor = optim.make_lr_factor(config.train.lr_schedule, total_steps)
     use_mmd = config_lib.can_be_nonzero(config, "mmd_weight")  # compiled only when used
     iwae_samples = int(config.train.get("iwae_samples", 1))
     grad_fn = jax.value_and_grad(make_loss_fn(model, use_mmd, iwae_samples), has_aux=True)
@@ -413,8 +372,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
                 encoder_part(grads), encoder_opt_state, encoder_part(start_params)
             )
             zeros = jax.tree_util.tree_map(jnp.zeros_like, encoder)
-            encoder = _select(state.aggressive, zeros, encoder)
-            encoder_opt_state = _select(state.aggressive, encoder_opt_state, moved)
+            encoder = optim.select(state.aggressive, zeros, encoder)
+            encoder_opt_state = optim.select(state.aggressive, encoder_opt_state, moved)
             direction = {"params": {**decoder["params"], **encoder}}
         else:
             direction, opt_state = tx.update(grads, state.opt_state, start_params)
@@ -425,7 +384,7 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
             params, stats = update_codebook(params, stats, extras, hparams, restart_key)
         # Loss and gradients at start_params; a non-finite one marks the run diverged
         # (its interval is undone in `advance`) and drops this step from the trace.
-        finite = jnp.isfinite(metrics["loss"]) & _all_finite(grads)
+        finite = jnp.isfinite(metrics["loss"]) & optim.all_finite(grads)
         new_state = state._replace(
             params=params,
             opt_state=opt_state,
@@ -504,8 +463,8 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
         params = with_part(state.params, decoder_part(fresh))
         reset = (state.step == pretrain_steps) & ~state.diverged  # a diverged run stays frozen
         return state._replace(
-            params=_select(reset, params, state.params),
-            opt_state=_select(reset, tx.init(params), state.opt_state),
+            params=optim.select(reset, params, state.params),
+            opt_state=optim.select(reset, tx.init(params), state.opt_state),
         )
 
     return TrainFns(init=init, advance=advance, interval_draws=interval_draws, step=step)
@@ -519,7 +478,7 @@ def make_train(config: Any, model: VAE, dataset: Dataset) -> Callable:
     """
     fns = make_train_fns(config, model, dataset)
     num_logs = config.train.steps // config.train.log_every
-    train_data = data_arrays(dataset.train, dataset.train_labels)
+    train_data = optim.data_arrays(dataset.train, dataset.train_labels)
 
     def train(hparams: Hparams, key: Array):
         state = fns.init(key)

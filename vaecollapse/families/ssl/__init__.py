@@ -31,7 +31,7 @@ Order parameters (each falls to ~0, or to its floor, at collapse):
   normalised by its own largest value, is not meaningful (rank 0 is 1 by definition).
 
 ``collapse_state`` (`state_names`; `collapse_state`, the one rule that
-`vaecollapse.embeddings` applies too): 2 complete (``std_normalized`` < 0.1), else 1
+`ssl.monitor` applies too): 2 complete (``std_normalized`` < 0.1), else 1
 dimensional (RankMe < ¼·min(N, d), or any of the first min(N − 1, d) spectrum entries
 below 1e-3: a direction with no variance, Jing et al.'s collapsed dimension), else 0
 healthy. Why ¼: an isotropic Gaussian sample reads RankMe ≥ 0.8·min(N, d)
@@ -40,10 +40,10 @@ digits 0.42·d (13–14 of 32, docs/ssl.md), collapsed ones 1.5–1.8. RankMe is
 complete test: it counts directions, not their size (a constant vector plus 1 % isotropic
 noise reads RankMe ≈ 1.5 in d = 32, std_normalized 0.01). ``collapse_onset_step``: the
 first logged step from which the ``std_normalized`` trace (train subset) stays below 0.1;
-−1 never. ``probe_accuracy``: `vaecollapse.embeddings`' closed-form ridge linear probe on the eval
+−1 never. ``probe_accuracy``: `ssl.monitor`' closed-form ridge linear probe on the eval
 embeddings with the labels (ridge relative to their scale, a seeded random half fit, the
 other scored; chance ~0.1 on digits); NaN for data without labels. Every measure is
-`vaecollapse.embeddings`' (`ssl_train.finish`), the public API's one implementation.
+`ssl.monitor`' (`ssl_train.finish`), the public API's one implementation.
 
 This module imports no JAX (the reading side imports it).
 """
@@ -52,7 +52,7 @@ from __future__ import annotations
 
 import json
 
-from vaecollapse.families import Family, Figure, OrderParameter
+from vaecollapse.family import Family, Figure, OrderParameter
 
 STD_THRESHOLD = 0.1  # std_normalized below which a run counts as completely collapsed
 RANKME_THRESHOLD = 1.5
@@ -160,16 +160,16 @@ FAMILY = Family(
         ("loss", "loss"),
         ("collapse_onset_step", "onset"),
     ),
-    figures={"spectrum": Figure("vaecollapse.families.ssl_plots:spectrum", is_spectrum)},
+    figures={"spectrum": Figure("vaecollapse.families.ssl.plots:spectrum", is_spectrum)},
     state="collapse_state",
     state_names=STATE_NAMES,
     onset="collapse_onset_step",
     legend=legend,
     variable_dims={"spectrum": ("rank",), "embeddings": ("example", "feature")},
-    make_trainer="vaecollapse.families.ssl_train:make_trainer",
-    check_data="vaecollapse.families.ssl_train:check_data",
+    make_trainer="vaecollapse.families.ssl.trainer:make_trainer",
+    check_data="vaecollapse.families.ssl.trainer:check_data",
     result_bytes=result_bytes,
-    finish="vaecollapse.families.ssl_train:finish",
+    finish="vaecollapse.families.ssl.trainer:finish",
     states_at=states_at,
 )
 
@@ -231,7 +231,7 @@ def collapse_state(
 ):
     """The state code (`STATE_NAMES`) from std_normalized ``std``, RankMe ``rank`` and the
     `smallest_spectrum` ``smallest`` of ``n`` embeddings of dim ``d`` — the one rule of the
-    family and of `vaecollapse.embeddings` (module docstring); `states_at` moves one of its
+    family and of `ssl.monitor` (module docstring); `states_at` moves one of its
     lines. Python or NumPy scalars with the default ``where``; arrays with an array
     ``where`` (``xr.where``; then ``|`` combines them)."""
     dimensional = (rank < dimensional_rank(n, d)) | (smallest < spectrum_threshold)

@@ -11,7 +11,9 @@ import json
 import numpy as np
 import xarray as xr
 
-from vaecollapse import plots, states, warning
+from vaecollapse import plots, states
+from vaecollapse.families.vae import plots as vae_plots
+from vaecollapse.families.vae import warning
 
 
 def sections(results: xr.Dataset) -> str:
@@ -25,9 +27,9 @@ def sections(results: xr.Dataset) -> str:
 
 def reference_boundaries(results: xr.Dataset, along: str):
     """For linear-Gaussian data along β: ``("kl_per_dim", λ_i/σ² per rank)``, the linear
-    VAE's closed-form boundary of each latent dim (`plots.analytic_boundaries`); None
+    VAE's closed-form boundary of each latent dim (`vae_plots.analytic_boundaries`); None
     otherwise."""
-    closed = plots.analytic_boundaries(results) if along == "beta" else []
+    closed = vae_plots.analytic_boundaries(results) if along == "beta" else []
     if not closed:
         return None
     ranks = np.arange(results.sizes["latent"])
@@ -45,10 +47,10 @@ def _as_text(tokens: np.ndarray) -> str:
 
 def analytic_note(results: xr.Dataset) -> str:
     """Markdown: the largest gap between learned and optimal KL per dim (linear data)."""
-    optimal = plots.analytic_kl(results)
+    optimal = vae_plots.analytic_kl(results)
     if optimal is None:
         return ""
-    gap = np.abs(plots.learned_kl_sorted(results) - optimal)
+    gap = np.abs(vae_plots.learned_kl_sorted(results) - optimal)
     worst = gap.where(gap == gap.max(), drop=True)
     where = ", ".join(f"{d}={plots.fmt_value(worst[d].values[0])}" for d in worst.dims)
     return (
@@ -103,7 +105,7 @@ def with_forecast(results: xr.Dataset, total_steps: int) -> xr.Dataset:
 
 
 def warning_note(results: xr.Dataset) -> str:
-    """Markdown: the early warning (`vaecollapse.warning.forecast`, as the sweep wrote it
+    """Markdown: the early warning (`warning.forecast`, as the sweep wrote it
     into ``results.nc``) and its predicted end states against the outcome."""
     total = (
         json.loads(results.attrs["config"])["train"]["steps"] if "config" in results.attrs else None

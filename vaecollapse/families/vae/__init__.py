@@ -10,7 +10,7 @@ with it), so the line through the last two points above ε is extrapolated to ze
 boundary --sensitivity`). A run's state and
 onset both read the KL per latent dim against ε (`diagnostics.collapse_state`,
 `diagnostics.final_onset`); active units are a measure beside them. Its figures are
-`vaecollapse.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
+`families.vae.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
 histograms, the closed form for linear-Gaussian data, and pictures for image data. Its
 writing side is today's engine: `models.build`, `train.make_train_fns`,
 `diagnostics.make_evaluate`, loaded only when a sweep runs.
@@ -19,7 +19,7 @@ writing side is today's engine: `models.build`, `train.make_train_fns`,
 from __future__ import annotations
 
 from vaecollapse import states
-from vaecollapse.families import TO_ZERO, Family, Figure, OrderParameter, config_of
+from vaecollapse.family import TO_ZERO, Family, Figure, OrderParameter, config_of
 
 
 def is_images(results) -> bool:
@@ -29,27 +29,27 @@ def is_images(results) -> bool:
 
 def is_linear_gaussian(results) -> bool:
     """Linear-Gaussian data over β: the closed form applies (`plots.analytic_kl`)."""
-    from vaecollapse import plots
+    from vaecollapse.families.vae import plots
 
     return plots.analytic_kl(results) is not None
 
 
 def reconstructions(results, path):
-    from vaecollapse import plots
+    from vaecollapse.families.vae import plots
 
     what = "reconstructions (top: data, then the data average)"
     return plots.picture_grid(results, "recon_examples", what, path)
 
 
 def interpolations(results, path):
-    from vaecollapse import plots
+    from vaecollapse.families.vae import plots
 
     what = "decoding the line from z(x₀) to z(x₁)"
     return plots.picture_grid(results, "interpolation", what, path)
 
 
 def prior_samples(results, path):
-    from vaecollapse import plots
+    from vaecollapse.families.vae import plots
 
     return plots.picture_grid(results, "prior_samples", "samples from the prior", path)
 
@@ -132,12 +132,14 @@ FAMILY = Family(
         ("collapse_onset_step", "onset"),
     ),
     figures={
-        "kl_curves": Figure("vaecollapse.plots:kl_curves"),
-        "kl_per_dim": Figure("vaecollapse.plots:kl_per_dim_bars"),
-        "rate_distortion": Figure("vaecollapse.plots:rate_distortion"),
-        "au_mi_curves": Figure("vaecollapse.plots:probe_curves"),
-        "encoder_histograms": Figure("vaecollapse.plots:encoder_histograms"),
-        "analytic_kl": Figure("vaecollapse.plots:analytic_comparison", is_linear_gaussian),
+        "kl_curves": Figure("vaecollapse.families.vae.plots:kl_curves"),
+        "kl_per_dim": Figure("vaecollapse.families.vae.plots:kl_per_dim_bars"),
+        "rate_distortion": Figure("vaecollapse.families.vae.plots:rate_distortion"),
+        "au_mi_curves": Figure("vaecollapse.families.vae.plots:probe_curves"),
+        "encoder_histograms": Figure("vaecollapse.families.vae.plots:encoder_histograms"),
+        "analytic_kl": Figure(
+            "vaecollapse.families.vae.plots:analytic_comparison", is_linear_gaussian
+        ),
         "reconstructions": Figure(reconstructions, is_images),
         "interpolations": Figure(interpolations, is_images),
         "prior_samples": Figure(prior_samples, is_images),
@@ -157,11 +159,11 @@ FAMILY = Family(
         "mu_hist": ("mu_bin",),
         "sigma_hist": ("sigma_bin",),
     },
-    reference_boundaries="vaecollapse.families.vae_report:reference_boundaries",
-    sections="vaecollapse.families.vae_report:sections",
+    reference_boundaries="vaecollapse.families.vae.report:reference_boundaries",
+    sections="vaecollapse.families.vae.report:sections",
     states_at=states_at,
-    make_trainer="vaecollapse.families.vae_train:make_trainer",
-    check_data="vaecollapse.families.vae_train:check_data",
-    result_bytes="vaecollapse.families.vae_train:result_bytes",
-    finish="vaecollapse.families.vae_train:finish",
+    make_trainer="vaecollapse.families.vae.trainer:make_trainer",
+    check_data="vaecollapse.families.vae.trainer:check_data",
+    result_bytes="vaecollapse.families.vae.trainer:result_bytes",
+    finish="vaecollapse.families.vae.trainer:finish",
 )

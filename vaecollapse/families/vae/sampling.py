@@ -17,7 +17,7 @@ from typing import Any
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models import VAE
+from vaecollapse.families.vae.models import VAE
 
 
 def sample_noise(model: VAE, key: jax.Array, shape: tuple[int, ...], vocab_size: int = 0):

@@ -74,8 +74,8 @@ def samples(results: xr.Dataset, path: Path) -> Path:
             f"HQ {float(run.high_quality):.0%}",
             fontsize=7,
         )
-    fig.suptitle(plots._title(results, "generated samples over the modes (red: 3 std)"), fontsize=9)
-    return plots._save(fig, path, tight=True)
+    fig.suptitle(plots.title(results, "generated samples over the modes (red: 3 std)"), fontsize=9)
+    return plots.save(fig, path, tight=True)
 
 
 def mode_trace(results: xr.Dataset, path: Path) -> Path:
@@ -105,7 +105,7 @@ def mode_trace(results: xr.Dataset, path: Path) -> Path:
     if image is not None:
         fig.colorbar(image, ax=list(axes), label="high-quality samples / fair share", shrink=0.8)
     fig.suptitle(
-        plots._title(results, f"modes over training ({gan.TRACE_SAMPLES} samples per step)"),
+        plots.title(results, f"modes over training ({gan.TRACE_SAMPLES} samples per step)"),
         fontsize=9,
     )
-    return plots._save(fig, path)
+    return plots.save(fig, path)

@@ -17,8 +17,8 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse.models.initializers import lstm_cell
-from vaecollapse.models.layers import TapConv, square_taps, upsample
+from vaecollapse.families.vae.models.initializers import lstm_cell
+from vaecollapse.layers import TapConv, square_taps, upsample
 
 
 class MLPDecoder(nn.Module):

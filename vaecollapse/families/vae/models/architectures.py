@@ -11,10 +11,20 @@ from typing import Any
 
 import flax.linen as nn
 
-from vaecollapse.models.decoders import ConvDecoder, LinearDecoder, LSTMDecoder, MLPDecoder
-from vaecollapse.models.encoders import ConvEncoder, LinearEncoder, LSTMEncoder, MLPEncoder
-from vaecollapse.models.pixelcnn import GatedPixelCNN
-from vaecollapse.models.transformer import TransformerDecoder
+from vaecollapse.families.vae.models.decoders import (
+    ConvDecoder,
+    LinearDecoder,
+    LSTMDecoder,
+    MLPDecoder,
+)
+from vaecollapse.families.vae.models.encoders import (
+    ConvEncoder,
+    LinearEncoder,
+    LSTMEncoder,
+    MLPEncoder,
+)
+from vaecollapse.families.vae.models.pixelcnn import GatedPixelCNN
+from vaecollapse.families.vae.models.transformer import TransformerDecoder
 
 Pair = tuple[nn.Module, nn.Module]
 

@@ -1,0 +1,77 @@
+"""The training pieces every family uses: the optimiser and the learning rate's schedule
+by name, the ``(x, labels)`` arrays the pure functions take, and the finite-step guard.
+
+Every family's step is a pure function of (parameters, hyperparameters as arrays, key,
+data); these are the parts of it that are not a family's own. The swept learning rate is
+applied by the step (`make_optimizer` returns the rate-free direction), so it stays an
+array in the trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+import optax
+
+from vaecollapse import choices, registry
+
+Array = jax.Array
+Data = tuple[Array, Array]  # (examples [N, *shape], int32 labels [N]; zeros when unlabelled)
+
+
+def data_arrays(x, labels) -> Data:
+    """The ``(x, labels)`` pair the pure functions take; labels are zeros when absent."""
+    labels = np.zeros(len(x), np.int32) if labels is None else labels
+    return jnp.asarray(x), jnp.asarray(labels, jnp.int32)
+
+
+def make_optimizer(name: str) -> optax.GradientTransformation:
+    """The learning-rate-free direction ``name`` names in `choices.OPTIMIZERS`; the
+    (vmapped) rate is applied by the step. Raises ValueError on an unknown name."""
+    return registry.lookup(choices.OPTIMIZERS, name, f"optimizer {name!r}").load()()
+
+
+def make_lr_factor(name: str, total_steps: int) -> Callable[[Array], Array]:
+    """Multiplier of the (swept) learning rate at a step, of the schedule ``name`` names
+    in `choices.LR_SCHEDULES`. Raises ValueError on an unknown name."""
+    return registry.lookup(choices.LR_SCHEDULES, name, f"lr schedule {name!r}").load()(total_steps)
+
+
+def constant_lr(total_steps: int) -> Callable[[Array], Array]:
+    """The ``constant`` learning-rate schedule: factor 1."""
+    return lambda step: jnp.float32(1.0)
+
+
+def cosine_lr(total_steps: int) -> Callable[[Array], Array]:
+    """The ``cosine`` learning-rate schedule: ½(1 + cos(π t/T)), to 0 at the last step
+    (Loshchilov & Hutter 2017)."""
+    return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
+
+
+def all_finite(tree) -> Array:
+    """Whether every leaf of ``tree`` is finite everywhere (a scalar bool)."""
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
+
+
+def select(condition: Array, if_true: Any, if_false: Any) -> Any:
+    """Leaf by leaf, ``if_true`` where the (per-run scalar) ``condition`` holds, else
+    ``if_false`` (two pytrees of one structure)."""
+    return jax.tree_util.tree_map(lambda t, f: jnp.where(condition, t, f), if_true, if_false)
+
+
+def guarded(finite: Array, diverged: Array, diverged_step: Array, step: Array):
+    """The finite-step guard of a run: ``(ok, diverged, diverged_step)`` after a step whose
+    loss and gradients are ``finite``. ``ok``: the step may be applied (finite, and the
+    run had not diverged before); a run is flagged ``diverged`` at its first non-finite
+    step, and ``diverged_step`` keeps that step (−1 while it has not)."""
+    ok = finite & ~diverged
+    return (
+        ok,
+        diverged | ~finite,
+        jnp.where(diverged | finite, diverged_step, step),
+    )
