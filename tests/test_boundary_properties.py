@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from test_boundary import fake_results
 
-from vaecollapse import boundary
+from vaecollapse import boundary, median
 
 SETTINGS = settings(max_examples=120, deadline=None, derandomize=True)
 
@@ -63,26 +63,26 @@ def test_the_estimate_lies_inside_its_interval_and_its_status_says_where(sweep):
     found = estimate(x, curves, direction)
     value, low, high = numbers(found)
     status = str(found.status.values)
-    assert status in boundary.STATUSES
+    assert status in median.STATUSES
     assert int(found.seeds_bracketed) <= int(found.seeds) <= len(curves)
-    if status == boundary.NO_DATA:
+    if status == median.NO_DATA:
         assert np.isnan([value, low, high]).all()
         return
     assert low <= high
-    assert np.isfinite(value) == (status in (boundary.BRACKETED, boundary.EXTRAPOLATED))
+    assert np.isfinite(value) == (status in (median.BRACKETED, median.EXTRAPOLATED))
     if np.isfinite(value):
         assert low <= value <= high
-    if status == boundary.BRACKETED:
+    if status == median.BRACKETED:
         assert x.min() <= value <= x.max() and float(found.extrapolated_by) == 0.0
-    if status == boundary.EXTRAPOLATED:
+    if status == median.EXTRAPOLATED:
         beyond = x.max() if direction == "increasing" else x.min()
         np.testing.assert_allclose(float(found.extrapolated_by), value - beyond)
         past = np.log(value / beyond) if log else value - beyond  # at most a step or so
         assert abs(past) <= np.ptp(np.log(x) if log else x) + 1e-9
         assert not x.min() <= value <= x.max()
-    if status == boundary.BEYOND_HIGH:
+    if status == median.BEYOND_HIGH:
         assert high == np.inf
-    if status == boundary.BEYOND_LOW:
+    if status == median.BEYOND_LOW:
         assert low == -np.inf
 
 
@@ -209,7 +209,7 @@ def test_a_bounded_measure_is_never_read_past_the_grid(sweep):
     found = bounded_estimate(x, curves, direction, threshold)
     value, low, high = numbers(found)
     status = str(found.status.values)
-    assert status != boundary.EXTRAPOLATED and found.attrs["rule"] == "interpolate"
+    assert status != median.EXTRAPOLATED and found.attrs["rule"] == "interpolate"
     for end in (value, low, high):
         assert not np.isfinite(end) or x.min() <= end <= x.max()
     if np.isfinite(value):

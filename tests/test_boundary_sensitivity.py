@@ -1,4 +1,4 @@
-"""`boundary.sensitivity` (``vaecollapse boundary DIR --sensitivity`` and summary.md's
+"""`sensitivity.sensitivity` (``vaecollapse boundary DIR --sensitivity`` and summary.md's
 section): the boundary and the runs per collapse state at ½×, 1× and 2× the threshold,
 on hand-built results of every family (VAE, SSL, GAN and `linear_ae_family`)."""
 
@@ -9,7 +9,7 @@ import pytest
 import xarray as xr
 from test_boundary import fake_results
 
-from vaecollapse import boundary, report
+from vaecollapse import report, sensitivity
 
 
 def results_of(family: str, variables: dict, coords: dict, **config) -> xr.Dataset:
@@ -33,7 +33,7 @@ def test_vae_states_are_the_family_s_rule_at_each_threshold():
     kl[:, :, 0] = np.array([1.0, 0.6, 0.04, 0.04])[:, None]  # the curve that sits near ε
     kl[:, :, 1] = np.array([0.3, 0.0, 0.0, 0.0])[:, None]
     res = fake_results({"beta": betas, "seed": [0, 1]}, kl)
-    found, states = boundary.sensitivity(res, "beta", "kl_per_dim")
+    found, states = sensitivity.sensitivity(res, "beta", "kl_per_dim")
     assert list(found.factor.values) == [0.5, 1.0, 2.0]
     assert found.attrs["thresholds"] == [0.025, 0.05, 0.1]
     assert list(states.factor) == [0.5, 1.0, 2.0] and states.attrs["states"] == [
@@ -45,7 +45,7 @@ def test_vae_states_are_the_family_s_rule_at_each_threshold():
     assert counts.loc[0.5].tolist() == [2, 6, 0]  # at ½ε the 0.04 dim is still alive
     assert counts.loc[1.0].tolist() == [2, 2, 4] == counts.loc[2.0].tolist()
     # whichever order parameter the boundary reads, the VAE's states are its own rule's
-    _, by_kl = boundary.sensitivity(res, "beta", "kl")
+    _, by_kl = sensitivity.sensitivity(res, "beta", "kl")
     assert by_kl.attrs["states"] == states.attrs["states"]
     assert by_kl[states.attrs["states"]].equals(states[states.attrs["states"]])
     by_hand = (kl < 0.05).sum(-1)  # the family's rule at ε
@@ -53,7 +53,7 @@ def test_vae_states_are_the_family_s_rule_at_each_threshold():
     # the boundary of rank 0 moves: bracketed at 1×, beyond the grid at ½×
     assert found.status.sel(factor=1.0, latent=0).item() == "bracketed"
     assert found.status.sel(factor=0.5, latent=0).item() == "beyond_high"
-    text = boundary.sensitivity_markdown(found, states)
+    text = sensitivity.sensitivity_markdown(found, states)
     assert "| latent | ½× (0.025) | 1× (0.05) | 2× (0.1) | depends |" in text
     assert "| 0 | beyond_high [4, ∞) | 1.75 [1, 4] | 1.75 [1, 2.071] | yes |" in text
     assert text.splitlines()[4].endswith("| yes |")  # rank 0 depends on the threshold
@@ -74,7 +74,7 @@ def test_ssl_boundary_moves_with_the_threshold_and_its_states_are_the_measure_s_
         {"std_normalized": (("target_gradient", "seed"), std)},
         {"target_gradient": alpha, "seed": [0, 1]},
     )
-    found, states = boundary.sensitivity(res)
+    found, states = sensitivity.sensitivity(res)
     assert found.attrs["along"] == "target_gradient" and found.attrs["threshold"] == 0.1
     estimates = found.estimate.values
     np.testing.assert_allclose(estimates, [0.875, 0.75, 0.75 - 0.25 * 0.1 / 0.3], rtol=1e-9)
@@ -98,17 +98,17 @@ def test_gan_per_mode_states_and_the_main_measure_work():
         },
         {"d_lr_ratio": ratio, "seed": [0, 1], "mode": [0, 1]},
     )
-    found, states = boundary.sensitivity(res)
+    found, states = sensitivity.sensitivity(res)
     assert found.attrs["measure"] == "modes_fraction" and str(found.status.values[1]) == "bracketed"
     # with modes_captured, the main measure's states are the family's rule at each line
     captured = np.array([25, 24, 15, 1])[:, None] * np.ones((1, 2), int)
     ruled = res.assign(modes_captured=(("d_lr_ratio", "seed"), captured))
-    _, by_rule = boundary.sensitivity(ruled)
+    _, by_rule = sensitivity.sensitivity(ruled)
     assert by_rule.attrs["states"] == ["healthy", "partial", "full"]
     counts = by_rule.set_index("factor")[["healthy", "partial", "full"]]
     assert counts.loc[1.0].tolist() == [4, 2, 2]  # 25, 24 of 25 healthy; 15 partial; 1 full
     assert counts.loc[0.5].tolist() == [6, 0, 2]  # at 45 %: 15 of 25 healthy too
-    found, states = boundary.sensitivity(res, measure="mode_mass")
+    found, states = sensitivity.sensitivity(res, measure="mode_mass")
     assert states.attrs["states"] == ["healthy", "partial", "full"]
     one = states.set_index("factor").loc[1.0]
     assert [int(one[n]) for n in ("healthy", "partial", "full")] == [6, 0, 2]
@@ -130,7 +130,7 @@ def test_an_outside_family_works_too():
         family_module="linear_ae_family",
     )
     for measure in ("code_power", "code_variance"):
-        found, states = boundary.sensitivity(res, measure=measure)
+        found, states = sensitivity.sensitivity(res, measure=measure)
         assert set(found.status.values.ravel()) == {"bracketed"}, measure
         assert states[states.attrs["states"]].sum(axis=1).tolist() == [4, 4, 4]
 
@@ -141,11 +141,11 @@ def test_diverged_runs_are_counted_apart_and_bad_factors_named():
         np.array([[0.9, 0.9], [0.3, np.nan], [0.0, 0.0]])[..., None],
         np.array([[False, False], [False, True], [False, False]]),
     )
-    _, states = boundary.sensitivity(res, "beta", "kl")
+    _, states = sensitivity.sensitivity(res, "beta", "kl")
     assert states.attrs["states"][-1] == "diverged" and (states.diverged == 1).all()
     assert (states[states.attrs["states"]].sum(axis=1) == 6).all()
     with pytest.raises(ValueError, match=r"factors=\(0.0, 1.0\) is invalid: each must be > 0"):
-        boundary.sensitivity(res, "beta", "kl", factors=(0, 1))
+        sensitivity.sensitivity(res, "beta", "kl", factors=(0, 1))
 
 
 def test_summary_md_has_the_sensitivity_section(tmp_path):

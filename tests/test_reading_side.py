@@ -15,6 +15,9 @@ ENGINE = ("jax", "jaxlib", "flax", "optax", "orbax", "chex", "sklearn", "tensorf
 READING_SIDE = (
     "vaecollapse.results",
     "vaecollapse.boundary",
+    "vaecollapse.crossing",
+    "vaecollapse.median",
+    "vaecollapse.sensitivity",
     "vaecollapse.plots",
     "vaecollapse.report",
     "vaecollapse.refine",

@@ -8,7 +8,7 @@ from ``DIR/results.nc``. ``boundary`` prints and writes the boundary
 (`boundary.estimate`): to ``DIR/boundary.csv`` when it is the one ``summary.md`` shows
 (`report.boundary_arguments`), else to a file of its own, ``DIR/boundary_MEASURE.csv``
 (`boundary_file`); with ``--sensitivity`` the boundary and the runs per state at ½×, 1×
-and 2× the threshold (`boundary.sensitivity`, ``DIR/boundary_sensitivity*.csv``);
+and 2× the threshold (`sensitivity.sensitivity`, ``DIR/boundary_sensitivity*.csv``);
 ``refine`` adds grid values around the boundaries
 (`refine.refine`), then re-draws the report; ``data`` downloads and prepares tfds
 datasets (`data.tfds.prepare`).
@@ -260,18 +260,18 @@ def _factors(text: str) -> tuple[float, ...]:
 def _boundary(args: list[str]) -> None:
     from pathlib import Path
 
-    from vaecollapse import boundary, results
+    from vaecollapse import boundary, results, sensitivity
 
     opts = _boundary_parser("boundary").parse_args(args)
     ran = results.load(opts.workdir)
     if opts.sensitivity:
-        found, states = boundary.sensitivity(
+        found, states = sensitivity.sensitivity(
             ran, opts.along, opts.measure, opts.threshold, _factors(opts.factors)
         )
         name = boundary_file(ran, found.isel(factor=0), "boundary_sensitivity")
         path = Path(opts.workdir) / name
-        boundary.sensitivity_frame(found).to_csv(path, index=False, float_format="%.6g")
-        print(boundary.sensitivity_markdown(found, states, limit=10_000))
+        sensitivity.sensitivity_frame(found).to_csv(path, index=False, float_format="%.6g")
+        print(sensitivity.sensitivity_markdown(found, states, limit=10_000))
         print(path)
         return
     found = boundary.estimate(ran, opts.along, opts.measure, opts.threshold)

@@ -21,7 +21,7 @@ import ml_collections
 import numpy as np
 import xarray as xr
 
-from vaecollapse import boundary, config, results
+from vaecollapse import boundary, config, median, results
 
 SIGNIFICANT = 4  # new axis values are rounded to this many significant digits
 
@@ -53,10 +53,10 @@ def propose(found: xr.Dataset, values: np.ndarray, points: int) -> list[float]:
     low_end = grid_t[0] - step * np.array([1.0, 2.0])
     collapse_high = found.attrs["direction"] == "increasing"
     sides = {
-        boundary.BEYOND_HIGH: (high_end,),
-        boundary.BEYOND_LOW: (low_end,),
-        boundary.EXTRAPOLATED: (high_end if collapse_high else low_end,),
-        boundary.UNDETERMINED: (low_end, high_end),
+        median.BEYOND_HIGH: (high_end,),
+        median.BEYOND_LOW: (low_end,),
+        median.EXTRAPOLATED: (high_end if collapse_high else low_end,),
+        median.UNDETERMINED: (low_end, high_end),
     }
     intervals, beyond = set(), set()
     status = found.status.values.ravel()
@@ -64,7 +64,7 @@ def propose(found: xr.Dataset, values: np.ndarray, points: int) -> list[float]:
     for s, low, high in zip(status, lows, highs, strict=True):
         for end in sides.get(str(s), ()):
             beyond.update(end.tolist())
-        if s in (boundary.BRACKETED, boundary.EXTRAPOLATED):
+        if s in (median.BRACKETED, median.EXTRAPOLATED):
             a = fwd(low) if np.isfinite(low) else grid_t[0]  # an open end: the grid's
             b = fwd(high) if np.isfinite(high) else grid_t[-1]
             if b > a:

@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from vaecollapse import boundary, families, plots
+from vaecollapse import boundary, families, plots, sensitivity
 from vaecollapse import results as results_lib
 
 MAX_SUMMARY_RUNS = 64  # per-run rows in summary.md; every run is in runs.csv
@@ -198,12 +198,12 @@ def boundary_section(results: xr.Dataset, workdir: Path) -> tuple[str, list[Path
 
 def sensitivity_section(results: xr.Dataset, along: str, measure: str) -> str:
     """Markdown: the boundary and the runs per state at ½×, 1× and 2× the threshold
-    (`boundary.sensitivity`, as ``vaecollapse boundary WORKDIR --sensitivity`` prints
+    (`sensitivity.sensitivity`, as ``vaecollapse boundary WORKDIR --sensitivity`` prints
     them), so a reader sees which conclusions depend on it."""
-    found, states = boundary.sensitivity(results, along, measure)
+    found, states = sensitivity.sensitivity(results, along, measure)
     return (
         "\n## Sensitivity to the threshold\n\n"
-        + boundary.sensitivity_markdown(found, states, limit=20)
+        + sensitivity.sensitivity_markdown(found, states, limit=20)
         + "\nEvery row: `vaecollapse boundary WORKDIR --sensitivity`.\n"
     )
 
