@@ -12,7 +12,7 @@ the tfds data are prepared.
     vaecollapse run experiments/image_phase.py --workdir /tmp/ip --config.quick=True
 """
 
-from vaecollapse.config import pixelcnn_digits
+from vaecollapse.families.vae.config import pixelcnn_digits
 
 
 def get_config(arg=None):

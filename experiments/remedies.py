@@ -25,7 +25,7 @@ table (mean ± std over seeds) and `phase_diagram.png` its bars, one per remedy.
     vaecollapse run experiments/remedies.py --workdir /tmp/remedies --config.quick=True
 """
 
-from vaecollapse.config import pixelcnn_digits
+from vaecollapse.families.vae.config import pixelcnn_digits
 
 
 def get_config(arg=None):

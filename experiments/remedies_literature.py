@@ -30,7 +30,7 @@ BN-VAE and δ-VAE: the claims of the slow tests, the floors included) takes ~3 m
     vaecollapse run experiments/remedies_literature.py --workdir /tmp/rl --config.quick=True
 """
 
-from vaecollapse.config import lstm_text
+from vaecollapse.families.vae.config import lstm_text
 
 
 def get_config(arg=None):

@@ -15,7 +15,8 @@ first 200 steps, the pretrained encoder's autoencoder for the first 100 — and 
 
 import pathlib
 
-from vaecollapse.config import experiment_config, pixelcnn_digits
+from vaecollapse.config import experiment_config
+from vaecollapse.families.vae.config import pixelcnn_digits
 
 TEXT = pathlib.Path(__file__).with_name("remedies_literature.py")  # the text half
 LSTM_ONLY = ("word_dropout", "z_initial_only")

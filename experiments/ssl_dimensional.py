@@ -22,9 +22,8 @@ from vaecollapse.config import base_config
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = base_config("ssl")
     c.name = "ssl_dimensional"
-    c.family = "ssl"
     c.data.name = "linear_gaussian"
     c.data.eigenvalues = (1.0,) * 16  # x ~ N(0, I₁₆)
     c.data.num_examples = 12_500  # 10,000 to train, 2,500 held out

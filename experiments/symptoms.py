@@ -21,7 +21,7 @@ decoder that ignores z draws one picture eight times.
     vaecollapse run experiments/symptoms.py --workdir /tmp/symptoms --config.quick=True
 """
 
-from vaecollapse.config import pixelcnn_digits
+from vaecollapse.families.vae.config import pixelcnn_digits
 
 
 def get_config(arg=None):

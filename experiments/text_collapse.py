@@ -15,7 +15,7 @@ summary.md renders reconstructions, interpolations and prior samples as text.
     vaecollapse run experiments/text_collapse.py --workdir /tmp/tc --config.quick=True
 """
 
-from vaecollapse.config import lstm_text
+from vaecollapse.families.vae.config import lstm_text
 
 
 def get_config(arg=None):

@@ -74,11 +74,13 @@ def test_every_choice_names_an_implementation():
     """`config` checks names against the `choices` tables (importing no implementation);
     the engine dispatches through the same tables, so each entry's target must load."""
     from vaecollapse import choices
+    from vaecollapse.families.vae import choices as vae_choices
 
-    tables = ("DATA", "MODELS", "SCHEDULES", "OPTIMIZERS", "LR_SCHEDULES")
-    for table in tables:
-        for name, entry in getattr(choices, table).items():
-            assert callable(entry.load()), f"choices.{table}[{name!r}]: {entry.target}"
+    tables = {choices: ("DATA", "OPTIMIZERS", "LR_SCHEDULES"), vae_choices: ("MODELS", "SCHEDULES")}
+    for module, names in tables.items():
+        for table in names:
+            for name, entry in getattr(module, table).items():
+                assert callable(entry.load()), f"{table}[{name!r}]: {entry.target}"
 
 
 def test_hparam_table_derives_defaults_and_dtypes():
@@ -86,7 +88,9 @@ def test_hparam_table_derives_defaults_and_dtypes():
     its own rule."""
     for name, value in config_lib.HPARAM_DEFAULTS.items():
         config_lib.check_hparam(name, value, f"hparams.{name}")
-    assert set(config_lib.base_config().hparams) == set(config_lib.HPARAMS)
+    for family in ("vae", "ssl", "gan"):  # each family's config holds what it reads
+        c = config_lib.base_config(family)
+        assert set(c.hparams) == set(config_lib.family_hparams(c)), family
     dtypes = {name: grid.hparam_dtype(name) for name in config_lib.HPARAMS}
     assert dtypes.pop("seed") == np.int32 and set(dtypes.values()) == {np.dtype(np.float32)}
     assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "vae", "ssl", "gan"}

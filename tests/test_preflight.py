@@ -48,6 +48,9 @@ def test_the_estimate_covers_what_a_run_writes(tmp_path):
     c = tiny_config(beta=(0.5, 1.0, 2.0), seed=(0, 1))
     sweep.run_sweep(c, tmp_path, progress=False)
     written = sum(p.stat().st_size for p in tmp_path.rglob("*") if p.is_file())
-    run = preflight.result_bytes(c.train.steps // c.train.log_every, c.model.latent_dim, 64)
+    from vaecollapse import data
+    from vaecollapse.families.vae import trainer
+
+    run = trainer.result_bytes(c, data.load(c.data))
     assert written <= preflight.disk_needed(0, 6, 6, run)
     assert shutil.disk_usage(tmp_path).free > written

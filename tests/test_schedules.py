@@ -6,8 +6,7 @@ import jax.numpy as jnp
 import numpy as np
 from absl.testing import absltest
 
-from vaecollapse import choices
-from vaecollapse.families.vae import schedules
+from vaecollapse.families.vae import choices, schedules
 
 
 class ScheduleValuesTest(chex.TestCase):

@@ -159,8 +159,15 @@ class Family:
         results do not hold (VAE: KL as a share of the loss).
       variable_dims: final variable -> the names of its dims after the grid's (none
         listed: a scalar per run).
-      hparams: swept hyperparameters of other families it reads too (its own are those
-        of `config.HPARAMS` with its ``family``; ``seed`` and ``learning_rate`` every one's).
+      config: the import path of the family's config module (no JAX), which holds its
+        swept hyperparameters ``HPARAMS`` (name -> `vaecollapse.config.Hparam`), its
+        config section ``defaults(c)`` (every field its trainer reads, written into
+        `vaecollapse.config.base_config`), and its checks ``check_fields(config)`` (the
+        whole sweep's config) and ``check_point(c)`` (one compile's), each raising
+        ValueError in one line; "": none (the family reads the engine's fields and the
+        hyperparameters it names in ``hparams``).
+      hparams: swept hyperparameters of other families it reads too (its own are its
+        config module's ``HPARAMS``; ``seed`` and ``learning_rate`` every one's).
       reference_boundaries: ``fn(results, along) -> (measure, DataArray) | None``: a
         known boundary to compare the estimate with (VAE: the linear VAE's closed form
         per latent dim along β), drawn on the phase diagram and tabled; optional.
@@ -197,6 +204,7 @@ class Family:
     legend: Callable | str = ""
     derived: Mapping[str, Callable | str] = field(default_factory=dict)
     variable_dims: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    config: str = ""
     hparams: tuple[str, ...] = ()
     reference_boundaries: Callable | str = ""
     sections: Callable | str = ""

@@ -12,19 +12,8 @@ import importlib
 import shutil
 from pathlib import Path
 
-from vaecollapse.families.vae import diagnostics
-
 SAFETY = 2.0  # free disk wanted: this many times the estimate
 OVERHEAD = 2**20  # bytes: results.nc's metadata, config, data pictures; config.json, locks
-
-
-def result_bytes(num_logs: int, latent_dim: int, pixels: int) -> int:
-    """Bytes of one run's results (traces, per-dim values, histograms, pictures)."""
-    traces = num_logs * (6 + 6 * latent_dim)  # per-dim KL and `diagnostics.Pull`
-    per_dim = 3 * latent_dim
-    histograms = len(diagnostics.MU_EDGES) + len(diagnostics.SIGMA_EDGES)
-    pictures = 3 * diagnostics.NUM_SHOWN * pixels
-    return 4 * (traces + per_dim + histograms + pictures + 20)
 
 
 def disk_needed(per_run: int, chunk: int, num_runs: int, run_results: int) -> int:

@@ -44,6 +44,7 @@ This module imports no JAX (the reading side imports it).
 
 from __future__ import annotations
 
+from vaecollapse.families.gan.config import LOSSES as LOSSES  # model.gan_loss
 from vaecollapse.family import Family, Figure, OrderParameter
 
 EVAL_SAMPLES = 2500  # generated samples the mode measures count (VEEGAN, PacGAN)
@@ -57,7 +58,6 @@ COVERAGE_THRESHOLD = 0.5
 MODE_MASS_THRESHOLD = 0.1
 HEALTHY, PARTIAL, FULL = 0, 1, 2
 STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
-LOSSES = ("ns", "wgan")  # non-saturating (Goodfellow et al. 2014), Wasserstein
 
 
 def legend(results) -> str:
@@ -95,33 +95,13 @@ def result_bytes(config, dataset) -> int:
 
 
 def base_config():
-    """`config.base_config` set up for the GAN family: the grid, noise dim 2, MLP G and D
-    of 128-128, the non-saturating loss, no remedy, Adam (β₁ 0.5) at 1e-3 for both
-    players with a cosine decay to 0, batch 64, 12,000 generator steps logged every 200.
-    The static knobs are all written (variants and static axes may set only existing
-    fields; `gan_train.settings`)."""
+    """`config.base_config` of the GAN family (`families.gan.config.defaults`): the grid,
+    noise dim 2, MLP G and D of 128-128, the non-saturating loss, no remedy, Adam (β₁ 0.5)
+    at 1e-3 for both players with a cosine decay to 0, batch 64, 12,000 generator steps
+    logged every 200."""
     from vaecollapse import config
 
-    c = config.base_config()
-    c.family = "gan"
-    c.data = c.data.__class__({"name": "grid", "num_examples": 10_000, "seed": 0})
-    c.model.latent_dim = 2
-    c.model.gan_loss = "ns"
-    c.model.generator_hidden = (128, 128)
-    c.model.discriminator_hidden = (128, 128)
-    c.model.d_steps = 1
-    c.model.pack = 1
-    c.model.spectral_norm = False
-    c.model.minibatch_std = False
-    c.model.unroll = 0
-    c.train.steps = 12_000
-    c.train.log_every = 200
-    c.train.batch_size = 64
-    c.train.lr_schedule = "cosine"
-    c.checkpoint_every = 2000
-    c.hparams.learning_rate = 1e-3
-    c.hparams.adam_b1 = 0.5
-    return c
+    return config.base_config("gan")
 
 
 def healthy_modes(num_modes: int) -> float:
@@ -154,6 +134,7 @@ def states_at(results, measure, threshold):
 
 FAMILY = Family(
     name="gan",
+    config="vaecollapse.families.gan.config",
     order_parameters={
         "modes_fraction": OrderParameter("modes captured / K", HEALTHY_FRACTION),
         "coverage": OrderParameter("coverage (Naeem et al. 2020)", COVERAGE_THRESHOLD),

@@ -131,6 +131,7 @@ def states_at(results, measure, threshold):
 
 FAMILY = Family(
     name="ssl",
+    config="vaecollapse.families.ssl.config",
     order_parameters={
         "std_normalized": OrderParameter("std of l2-normalised embedding × √d", STD_THRESHOLD),
         "rankme": OrderParameter("RankMe (effective rank)", RANKME_THRESHOLD),
@@ -182,8 +183,7 @@ def digits_config():
     (the digits experiments' shared setting)."""
     from vaecollapse import config
 
-    c = config.base_config()
-    c.family = "ssl"
+    c = config.base_config("ssl")
     c.data.binarize = False  # grey levels in [0, 1]
     c.model.encoder_hidden = (256, 256)
     c.model.latent_dim = 32

@@ -92,6 +92,7 @@ def kl_share(results):
 
 FAMILY = Family(
     name="vae",
+    config="vaecollapse.families.vae.config",
     order_parameters={
         "mutual_info": OrderParameter("I(x; z) (nats)", "collapse_kl_eps", None, TO_ZERO),
         "kl": OrderParameter("KL (nats)", "collapse_kl_eps", None, TO_ZERO),

@@ -11,7 +11,8 @@ from collections.abc import Callable, Mapping
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import choices, registry
+from vaecollapse import registry
+from vaecollapse.families.vae import choices
 
 Array = jax.Array
 

@@ -15,7 +15,7 @@ import math
 
 import numpy as np
 
-from vaecollapse import data, optim, preflight, results
+from vaecollapse import data, optim, results
 from vaecollapse.families.vae import diagnostics, models, train, warning
 from vaecollapse.family import Trace, Trainer
 
@@ -64,12 +64,15 @@ def check_data(config, dataset: data.Dataset) -> None:
 
 
 def result_bytes(config, dataset: data.Dataset) -> int:
-    """Bytes of one run's results (`preflight.result_bytes`)."""
-    return preflight.result_bytes(
-        config.train.steps // config.train.log_every,
-        config.model.latent_dim,
-        math.prod(dataset.meta["shape"]),
-    )
+    """Bytes of one run's results (traces, per-dim values, histograms, pictures:
+    preflight's disk estimate)."""
+    num_logs = config.train.steps // config.train.log_every
+    latent_dim, pixels = config.model.latent_dim, math.prod(dataset.meta["shape"])
+    traces = num_logs * (6 + 6 * latent_dim)  # per-dim KL and `diagnostics.Pull`
+    per_dim = 3 * latent_dim
+    histograms = len(diagnostics.MU_EDGES) + len(diagnostics.SIGMA_EDGES)
+    pictures = 3 * diagnostics.NUM_SHOWN * pixels
+    return 4 * (traces + per_dim + histograms + pictures + 20)
 
 
 def finish(config, dataset: data.Dataset, variables: dict) -> tuple[dict, dict, dict]:

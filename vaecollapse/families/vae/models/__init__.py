@@ -6,7 +6,8 @@ from typing import Any
 
 import jax.numpy as jnp
 
-from vaecollapse import choices, registry
+from vaecollapse import registry
+from vaecollapse.families.vae import choices
 from vaecollapse.families.vae.models.vae import LIKELIHOODS, VAE
 from vaecollapse.families.vae.models.vq import VectorQuantizer
 

@@ -12,8 +12,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import choices
-from vaecollapse.families.vae import objectives
+from vaecollapse.families.vae import choices, objectives
 
 LIKELIHOODS = choices.LIKELIHOODS
 
