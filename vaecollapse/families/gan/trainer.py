@@ -1,53 +1,38 @@
-"""The GAN family's writing side: a generator and a discriminator trained against each
-other behind the `families.Trainer` contract, and the mode measures in pure JAX.
+"""The GAN family's trainer: a generator and a discriminator trained against each other
+behind the `family.Trainer` contract (init, advance, evaluate), and `finish`, every run's
+measures after the sweep.
 
-Model (architecture only, Flax linen): an MLP generator noise z ∈ R^``latent_dim``
-(standard normal) → R² (ReLU hidden layers ``config.model.generator_hidden``) and an MLP
-discriminator R^(2·pack) → R (LeakyReLU(0.2) hidden layers
-``config.model.discriminator_hidden``).
-
-Static knobs (``config.model``; one compile each):
-
-- ``gan_loss``: ``"ns"`` — the non-saturating loss (Goodfellow et al. 2014): D minimises
-  softplus(−D(x)) + softplus(D(G(z))), G minimises softplus(−D(G(z))); ``"wgan"`` — the
-  Wasserstein critic: D minimises D(G(z)) − D(x), G minimises −D(G(z)) (use with a
-  gradient penalty, ``gp_lambda`` > 0, or spectral norm; nothing clips the weights);
-- ``d_steps``: discriminator updates per generator update (each on fresh samples);
-- ``pack``: PacGAN's packing degree m (Lin et al. 2018): D judges m samples at once,
-  concatenated (both players draw ``batch_size``·m samples per update);
-- ``spectral_norm``: each Dense kernel of D divided by its largest singular value
-  (Miyato et al. 2018), estimated by `POWER_ITERATIONS` power iterations from a fixed
-  start vector at every call (no persistent u: the state stays the parameters), the
-  singular vectors held constant in the gradient, as in the paper;
-- ``minibatch_std``: the std over the batch of D's last hidden features, averaged, fed
-  as one more feature to D's output layer (Karras et al. 2018);
-- ``unroll``: the generator's loss is taken against D after that many further D updates
-  (each a full Adam update, on the same generated batch), differentiated through them
-  (Metz et al. 2017); 0 is the plain GAN.
+The networks are `gan.networks`, the losses and penalties `gan.losses`. Static knobs
+(``config.model``, one compile each; `settings` checks them): ``gan_loss`` (``"ns"``,
+``"wgan"``), ``generator_hidden`` and ``discriminator_hidden``, ``d_steps``
+(discriminator updates per generator update, each on fresh samples), ``pack`` (PacGAN's
+m: both players draw ``batch_size``·m samples per update), ``spectral_norm``,
+``minibatch_std`` and ``unroll`` (D's look-ahead steps in the generator's loss, each a
+full Adam update on the same generated batch).
 
 Swept knobs (``hparams``, arrays in the trace): ``learning_rate`` (the generator's),
-``d_lr_ratio`` (D's learning rate over G's), ``adam_b1`` (Adam's β₁ of both players; Adam
-is written here so that β₁ can be an array: β₂ = 0.999, ε = 1e-8), ``r1_gamma`` (R1,
-Mescheder et al. 2018: γ/2·E‖∇ₓD(x)‖² on real packs) and ``gp_lambda`` (Gulrajani et al.
-2017: λ·E(‖∇D(x̂)‖ − 1)² at x̂ = εx + (1 − ε)G(z), ε ~ U(0, 1) per pack). A penalty's
-double backward pass is compiled only when the config can make it non-zero (default
-non-zero, swept, or set by a variant).
+``d_lr_ratio`` (D's learning rate over G's), ``adam_b1`` (Adam's β₁ of both players),
+``r1_gamma`` and ``gp_lambda`` (the penalties' weights). A penalty's double backward pass
+is compiled only when the config can make it non-zero (default non-zero, swept, or set by
+a variant).
 
-Both learning rates follow ``config.train.lr_schedule`` (`choices.LR_SCHEDULES`:
-``constant``, ``cosine`` to 0 at the last step). Real samples are drawn on device from
-the mixture's means and std at every update (``dataset.meta['modes']``,
-``['mode_std']``). One training step is ``d_steps`` D updates then one G update;
-``train.steps`` counts G updates.
+Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization") is written here so
+that β₁ can be an array (`adam_step`; β₂ = `ADAM_B2`, ε = `ADAM_EPS`). Both learning
+rates follow ``config.train.lr_schedule`` (`choices.LR_SCHEDULES`: ``constant``,
+``cosine`` to 0 at the last step). Real samples are drawn on device from the mixture's
+means and std at every update (``dataset.meta['modes']``, ``['mode_std']``). One
+training step is ``d_steps`` D updates then one G update; ``train.steps`` counts G
+updates. At each logged interval the compiled run measures `gan.TRACE_SAMPLES` generated
+samples (`traced_modes`: `gan.monitor`'s formulas in ``jax.numpy``); the eval samples'
+measures are taken after the sweep by `gan.monitor` itself (`finish`).
 
 Imported only when a sweep runs (`families.gan` names it by path).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from typing import Any, NamedTuple
 
-import flax.linen as nn
 import jax
 import jax.numpy as jnp
 import numpy as np
@@ -55,12 +40,11 @@ import numpy as np
 from vaecollapse import assemble, optim, states
 from vaecollapse import config as config_lib
 from vaecollapse.families import gan as schema
+from vaecollapse.families.gan import losses, networks
 from vaecollapse.families.gan import monitor as sample_measures
 from vaecollapse.family import Trace, Trainer
 
-POWER_ITERATIONS = 5  # power iterations of the spectral norm at every call
 ADAM_B2, ADAM_EPS = 0.999, 1e-8
-LEAKY_SLOPE = 0.2
 DEFAULTS = {
     "gan_loss": "ns",
     "generator_hidden": (128, 128),
@@ -88,71 +72,6 @@ def traced_modes(samples: jax.Array, means: jax.Array, std: float) -> dict[str, 
         "modes_fraction": jnp.sum(counts > 0) / k,
         "mode_mass": counts * k / num,
     }
-
-
-# ------------------------------------------------------------------------------- model
-
-
-def spectral_normalize(kernel: jax.Array) -> jax.Array:
-    """``kernel`` over its largest singular value σ = uᵀWv, u and v from
-    `POWER_ITERATIONS` power iterations from a fixed start, held constant in the gradient."""
-    u = jnp.ones((kernel.shape[1],), kernel.dtype) / np.sqrt(kernel.shape[1])
-    w = jax.lax.stop_gradient(kernel)
-    for _ in range(POWER_ITERATIONS):
-        v = w @ u
-        v = v / (jnp.linalg.norm(v) + 1e-12)
-        u = w.T @ v
-        u = u / (jnp.linalg.norm(u) + 1e-12)
-    sigma = v @ kernel @ u
-    return kernel / jnp.maximum(sigma, 1e-12)
-
-
-class Dense(nn.Module):
-    """A Dense layer whose kernel is spectrally normalised when ``spectral_norm``."""
-
-    features: int
-    spectral_norm: bool = False
-
-    @nn.compact
-    def __call__(self, x):
-        kernel = self.param("kernel", nn.initializers.lecun_normal(), (x.shape[-1], self.features))
-        bias = self.param("bias", nn.initializers.zeros, (self.features,))
-        if self.spectral_norm:
-            kernel = spectral_normalize(kernel)
-        return x @ kernel + bias
-
-
-class Generator(nn.Module):
-    """z [B, latent] → x [B, 2]: (Dense → ReLU) per hidden width, Dense(2)."""
-
-    hidden: Sequence[int]
-
-    @nn.compact
-    def __call__(self, z):
-        h = z
-        for width in self.hidden:
-            h = nn.relu(nn.Dense(width)(h))
-        return nn.Dense(2)(h)
-
-
-class Discriminator(nn.Module):
-    """packs [B, 2·pack] → logits [B]: (Dense → LeakyReLU(0.2)) per hidden width, the
-    minibatch std feature when ``minibatch_std``, Dense(1); Dense kernels spectrally
-    normalised when ``spectral_norm``."""
-
-    hidden: Sequence[int]
-    spectral_norm: bool = False
-    minibatch_std: bool = False
-
-    @nn.compact
-    def __call__(self, x):
-        h = x
-        for width in self.hidden:
-            h = nn.leaky_relu(Dense(width, self.spectral_norm)(h), LEAKY_SLOPE)
-        if self.minibatch_std:
-            spread = jnp.mean(jnp.sqrt(jnp.var(h, axis=0) + 1e-8))
-            h = jnp.concatenate([h, jnp.broadcast_to(spread, (h.shape[0], 1))], axis=-1)
-        return Dense(1, self.spectral_norm)(h)[:, 0]
 
 
 # --------------------------------------------------------------------------- optimiser
@@ -276,8 +195,8 @@ def check_data(config, dataset) -> None:
 def make_trainer(config, dataset) -> Trainer:
     """The GAN family's `Trainer` for one static config."""
     s = settings(config)
-    generator = Generator(s.generator_hidden)
-    discriminator = Discriminator(s.discriminator_hidden, s.spectral_norm, s.minibatch_std)
+    generator = networks.Generator(s.generator_hidden)
+    discriminator = networks.Discriminator(s.discriminator_hidden, s.spectral_norm, s.minibatch_std)
     latent = config.model.latent_dim
     batch, log_every = config.train.batch_size, config.train.log_every
     means = np.asarray(dataset.meta["modes"], np.float32)
@@ -293,43 +212,35 @@ def make_trainer(config, dataset) -> Trainer:
     def generate(g_params, z):
         return generator.apply({"params": g_params}, z)
 
+    def critic(d_params):
+        return lambda packs: discriminator.apply({"params": d_params}, packs)
+
     def judge(d_params, x):
         """D's logits of ``x [B·pack, 2]`` in packs of ``pack`` consecutive samples."""
-        return discriminator.apply({"params": d_params}, x.reshape(-1, 2 * s.pack))
-
-    def input_grad_sq(d_params, packs):
-        g = jax.grad(lambda p: jnp.sum(discriminator.apply({"params": d_params}, p)))(packs)
-        return jnp.sum(g * g, axis=-1)
+        return critic(d_params)(networks.pack(x, s.pack))
 
     def d_loss_fn(d_params, real, fake, hparams, key):
-        d_real, d_fake = judge(d_params, real), judge(d_params, fake)
-        if s.gan_loss == "ns":
-            loss = jnp.mean(jax.nn.softplus(-d_real)) + jnp.mean(jax.nn.softplus(d_fake))
-        else:
-            loss = jnp.mean(d_fake) - jnp.mean(d_real)
-        real_p, fake_p = real.reshape(-1, 2 * s.pack), fake.reshape(-1, 2 * s.pack)
-        if use_r1:
-            loss = loss + 0.5 * hparams["r1_gamma"] * jnp.mean(input_grad_sq(d_params, real_p))
-        if use_gp:
-            eps = jax.random.uniform(key, (real_p.shape[0], 1))
-            mixed = eps * real_p + (1 - eps) * fake_p
-            norm = jnp.sqrt(input_grad_sq(d_params, mixed) + 1e-12)
-            loss = loss + hparams["gp_lambda"] * jnp.mean((norm - 1.0) ** 2)
-        return loss
-
-    def g_objective(d_fake):
-        if s.gan_loss == "ns":
-            return jnp.mean(jax.nn.softplus(-d_fake))
-        return -jnp.mean(d_fake)
+        return losses.discriminator_objective(
+            critic(d_params),
+            networks.pack(real, s.pack),
+            networks.pack(fake, s.pack),
+            s.gan_loss,
+            key,
+            r1_gamma=hparams["r1_gamma"] if use_r1 else None,
+            gp_lambda=hparams["gp_lambda"] if use_gp else None,
+        )
 
     def g_loss_fn(g_params, d_params, d_opt, z, key, hparams, d_lr, centres):
         fake = generate(g_params, z)
-        for i in range(s.unroll):  # Metz et al. 2017: D's look-ahead, differentiated through
-            k_real, k_pen = jax.random.split(jax.random.fold_in(key, i))
+
+        def d_update(d_params, d_opt, key):  # one look-ahead step of D, on the same fakes
+            k_real, k_pen = jax.random.split(key)
             real = sample_mixture(k_real, centres, std, n)
             grads = jax.grad(d_loss_fn)(d_params, real, fake, hparams, k_pen)
-            d_params, d_opt = adam_step(d_params, grads, d_opt, d_lr, hparams["adam_b1"])
-        return g_objective(judge(d_params, fake))
+            return adam_step(d_params, grads, d_opt, d_lr, hparams["adam_b1"])
+
+        d_params = losses.unrolled(d_params, d_opt, d_update, s.unroll, key)
+        return losses.generator_loss(s.gan_loss, judge(d_params, fake))
 
     def init(key):
         k_g, k_d = jax.random.split(jax.random.fold_in(key, 1))
