@@ -10,6 +10,7 @@ import pytest
 
 from vaecollapse import config, data, families, report, states, sweep
 from vaecollapse.families import ssl
+from vaecollapse.families.ssl import augment, losses, networks
 from vaecollapse.families.ssl import monitor as embeddings
 from vaecollapse.families.ssl import trainer as ssl_train
 
@@ -90,13 +91,13 @@ def test_target_gradient_scales_the_target_branch(alpha):
     key_p, key_z = jax.random.split(jax.random.PRNGKey(0))
     p = jax.random.normal(key_p, (8, 4))
     z = jax.random.normal(key_z, (8, 4))
-    np.testing.assert_allclose(ssl_train.target(z, alpha), z)
-    full = jax.grad(lambda z: ssl_train.negative_cosine(p, z))(z)
-    knob = jax.grad(lambda z: ssl_train.negative_cosine(p, ssl_train.target(z, alpha)))(z)
+    np.testing.assert_allclose(losses.target(z, alpha), z)
+    full = jax.grad(lambda z: losses.negative_cosine(p, z))(z)
+    knob = jax.grad(lambda z: losses.negative_cosine(p, losses.target(z, alpha)))(z)
     np.testing.assert_allclose(knob, alpha * full, rtol=1e-5, atol=1e-7)
     # in the symmetric loss, z₂'s gradient comes through p₂'s branch and, × α, the target
-    symmetric = jax.grad(lambda z2: ssl_train.simsiam_loss(p, z2, z, z2, alpha))(z)
-    predictor_side = jax.grad(lambda z2: 0.5 * ssl_train.negative_cosine(z2, z))(z)
+    symmetric = jax.grad(lambda z2: losses.simsiam_loss(p, z2, z, z2, alpha))(z)
+    predictor_side = jax.grad(lambda z2: 0.5 * losses.negative_cosine(z2, z))(z)
     np.testing.assert_allclose(symmetric, predictor_side + 0.5 * alpha * full, atol=1e-6)
 
 
@@ -140,20 +141,20 @@ def test_vicreg_infonce_barlow_and_byol_match_numpy():
         z1 = (scale * rng.normal(size=(12, 5))).astype(np.float32)
         z2 = (z1 + 0.2 * rng.normal(size=(12, 5))).astype(np.float32)
         for lam, mu, nu in ((25.0, 25.0, 1.0), (1.0, 0.0, 3.0)):
-            got = float(ssl_train.vicreg_loss(z1, z2, lam, mu, nu))
+            got = float(losses.vicreg_loss(z1, z2, lam, mu, nu))
             assert got == pytest.approx(np_vicreg(z1, z2, lam, mu, nu), rel=1e-5)
         for temperature, cosine in ((0.1, False), (0.5, True)):
-            got = float(ssl_train.infonce_loss(z1, z2, temperature, cosine))
+            got = float(losses.infonce_loss(z1, z2, temperature, cosine))
             assert got == pytest.approx(np_infonce(z1, z2, temperature, cosine), rel=1e-5)
         for lam in (0.0051, 1.0):
-            got = float(ssl_train.barlow_loss(z1, z2, lam))
+            got = float(losses.barlow_loss(z1, z2, lam))
             assert got == pytest.approx(np_barlow(z1, z2, lam), rel=1e-4)
         u1 = z1 / np.linalg.norm(z1, axis=1, keepdims=True)
         u2 = z2 / np.linalg.norm(z2, axis=1, keepdims=True)
         u3 = -u1[::-1]
         # ½[‖p̄₁ − t̄₂‖² + ‖p̄₂ − t̄₁‖²] (Grill et al.'s normalised squared error, symmetrised)
         byol = 0.5 * np.mean(np.sum((u1 - u2) ** 2, 1) + np.sum((u3 - u1) ** 2, 1))
-        got = float(ssl_train.byol_loss(z1, u3, u1, z2))
+        got = float(losses.byol_loss(z1, u3, u1, z2))
         assert got == pytest.approx(byol, rel=1e-5)
 
 
@@ -161,14 +162,14 @@ def test_normalize_has_a_finite_gradient_at_a_zero_row():
     """A predictor row whose ReLUs are all off is 0: its normalised value stays 0 and the
     gradient finite (jnp.linalg.norm's is NaN there), other rows unchanged."""
     z = jnp.array([[3.0, 4.0], [0.0, 0.0]])
-    np.testing.assert_allclose(ssl_train.normalize(z), [[0.6, 0.8], [0.0, 0.0]])
-    grad = jax.grad(lambda z: ssl_train.negative_cosine(z, z[::-1] + 1.0))(z)
+    np.testing.assert_allclose(losses.normalize(z), [[0.6, 0.8], [0.0, 0.0]])
+    grad = jax.grad(lambda z: losses.negative_cosine(z, z[::-1] + 1.0))(z)
     assert bool(jnp.isfinite(grad).all())
 
 
 def test_augment_puts_noise_only_from_noise_from():
     x = jnp.ones((4, 6))
-    view = ssl_train.augment(jax.random.PRNGKey(0), x, jnp.float32(1.0), 0.0, 3)
+    view = augment.augment(jax.random.PRNGKey(0), x, jnp.float32(1.0), 0.0, 3)
     np.testing.assert_array_equal(view[:, :3], 1.0)
     assert float(jnp.abs(view[:, 3:] - 1).min()) > 0
 
@@ -192,9 +193,9 @@ def test_shift_images_matches_numpy_and_augment_draws_from_its_own_stream():
 
     @jax.jit  # one compile (eager ops compile one by one)
     def run(images, offsets, key, flat):
-        shifted = ssl_train.shift_images(images, offsets, 2)
+        shifted = augment.shift_images(images, offsets, 2)
         # augment: offsets from fold_in(key, 2), one per example, then mask and noise (off)
-        view = ssl_train.augment(key, flat, jnp.float32(0.0), 0.0, 0, (5, 6, 2), 2)
+        view = augment.augment(key, flat, jnp.float32(0.0), 0.0, 0, (5, 6, 2), 2)
         return shifted, view, jax.random.randint(jax.random.fold_in(key, 2), (5, 2), -2, 3)
 
     shifted, view, drawn = run(images, offsets, key, flat)
@@ -206,7 +207,7 @@ def test_shift_images_matches_numpy_and_augment_draws_from_its_own_stream():
 def test_conv_encoder_shapes():
     """Flat digits [B, 64] (as the trainer holds them) or [B, 8, 8, 1] → [B, d]; 3×3
     stride-2 convs 8 → 4 → 2, per-channel norms, then the MLP head on the 2·2·8 map."""
-    encoder = ssl_train.ConvEncoder((8, 8, 1), (4, 8), (16,), 6)
+    encoder = networks.ConvEncoder((8, 8, 1), (4, 8), (16,), 6)
     x = np.random.default_rng(0).uniform(size=(10, 64)).astype(np.float32)
 
     @jax.jit  # one compile
@@ -311,17 +312,17 @@ def test_vmapped_runs_equal_single_runs_on_the_new_paths(loss):
     rows = jax.random.randint(k_rows, (c.train.batch_size,), 0, len(trainer.train_data))
     x = trainer.train_data[rows]
     noise, lr, wd = hparams["aug_noise"], hparams["learning_rate"], hparams["weight_decay"]
-    encoder = ssl_train.LinearEncoder((6,), 6)
+    encoder = networks.LinearEncoder((6,), 6)
 
     def loss_of(params):
         k1, k2 = jax.random.split(k_views)
-        z1 = encoder.apply({"params": params}, ssl_train.augment(k1, x, noise, 0.0, 3))
-        z2 = encoder.apply({"params": params}, ssl_train.augment(k2, x, noise, 0.0, 3))
+        z1 = encoder.apply({"params": params}, augment.augment(k1, x, noise, 0.0, 3))
+        z2 = encoder.apply({"params": params}, augment.augment(k2, x, noise, 0.0, 3))
         if loss == "vicreg":
-            return ssl_train.vicreg_loss(z1, z2, 25.0, 25.0, 1.0)
+            return losses.vicreg_loss(z1, z2, 25.0, 25.0, 1.0)
         if loss == "barlow":
-            return ssl_train.barlow_loss(z1, z2, 0.0051)
-        return ssl_train.infonce_loss(z1, z2, 0.1)
+            return losses.barlow_loss(z1, z2, 0.0051)
+        return losses.infonce_loss(z1, z2, 0.1)
 
     params = state.params["encoder"]
     expected = jax.tree.map(lambda p, g: p - lr * (g + wd * p), params, jax.grad(loss_of)(params))
@@ -361,21 +362,21 @@ def test_byols_cosine_momentum_schedule():
     """Grill et al. (2020, §3.2): τ_k = 1 − (1 − τ_base)(cos(πk/K) + 1)/2."""
     base, total = 0.99, 1000
     steps = np.array([0, 250, 500, 1000])
-    got = np.asarray(ssl_train.ema_momentum(base, jnp.asarray(steps), total, True))
+    got = np.asarray(losses.ema_momentum(base, jnp.asarray(steps), total, True))
     expected = [1 - (1 - base) * (np.cos(np.pi * k / total) + 1) / 2 for k in steps]
     np.testing.assert_allclose(got, expected, rtol=1e-6)
     np.testing.assert_allclose(got[[0, 2, 3]], [0.99, 0.995, 1.0], rtol=1e-6)
-    assert ssl_train.ema_momentum(base, 500, total, False) == base
+    assert losses.ema_momentum(base, 500, total, False) == base
 
 
 def test_simsiams_output_norm_has_no_affine_parameters_by_default():
     """SimSiam's projector ends in BatchNorm1d(dim, affine=False): no scale γ through
     which the output can shrink to a point; `output_affine` restores one."""
     x = jnp.ones((4, 6))
-    plain = ssl_train.Encoder((8,), 5).init(jax.random.PRNGKey(0), x)["params"]
-    affine = ssl_train.Encoder((8,), 5, output_affine=True).init(jax.random.PRNGKey(0), x)
+    plain = networks.Encoder((8,), 5).init(jax.random.PRNGKey(0), x)["params"]
+    affine = networks.Encoder((8,), 5, output_affine=True).init(jax.random.PRNGKey(0), x)
     assert "Norm_1" not in plain and set(affine["params"]["Norm_1"]) == {"scale", "bias"}
-    z = ssl_train.Encoder((8,), 5).apply(
+    z = networks.Encoder((8,), 5).apply(
         {"params": plain}, jax.random.normal(jax.random.PRNGKey(1), (64, 6))
     )
     np.testing.assert_allclose(z.mean(0), 0, atol=1e-5)
