@@ -1,7 +1,8 @@
 """Mode-collapse diagnostics (`gan.monitor`): `diagnose_samples` against a plain
 loop implementation of the VEEGAN/PacGAN definitions on hand-built samples and under
 hypothesis, `coverage` against the reference implementation (the ``prdc`` package) and
-closed forms, chunking, one-line errors, the example, and no JAX on import."""
+closed forms, chunking, one-line errors, the example, no JAX on import, and
+`SampleMonitor` over a training loop (onset, traces equal to the API's, errors)."""
 
 import json
 import subprocess
@@ -15,7 +16,8 @@ from hypothesis import strategies as st
 
 import vaecollapse
 from vaecollapse.families.gan import monitor as samples_module
-from vaecollapse.families.gan.monitor import coverage, diagnose_samples
+from vaecollapse.families.gan import prdc
+from vaecollapse.families.gan.monitor import SampleMonitor, coverage, diagnose_samples
 
 RING = np.stack([np.cos(2 * np.pi * np.arange(8) / 8), np.sin(2 * np.pi * np.arange(8) / 8)], 1)
 GRID = np.array([[x, y] for x in (-4, -2, 0, 2, 4) for y in (-4, -2, 0, 2, 4)], np.float64)
@@ -203,7 +205,7 @@ def test_chunks_change_nothing_and_stay_small(monkeypatch):
     default = diagnose_samples(small, GRID, 0.05)
     real, fake = rng.standard_normal((120, 6)), rng.standard_normal((90, 6)) + 0.3
     full = coverage(real, fake, k=4)
-    monkeypatch.setattr(samples_module, "CHUNK_ELEMENTS", 7 * 25 * 2)
+    monkeypatch.setattr(prdc, "CHUNK_ELEMENTS", 7 * 25 * 2)
     chunked = diagnose_samples(small, GRID, 0.05)
     np.testing.assert_array_equal(chunked.mode_counts, default.mode_counts)
     assert chunked.high_quality == default.high_quality
@@ -300,3 +302,126 @@ def test_public_api_example_and_no_jax_on_import():
     assert out.returncode == 0, out.stderr
     assert "state:          partial" in out.stdout and "modes captured: 5 of 8" in out.stdout
     assert "reverse KL:     0.470" in out.stdout and "'coverage': 0.603" in out.stdout
+
+
+# SampleMonitor: the measures over a training loop
+
+
+def ring_run(modes_used, seed=0, n=400):
+    """One generator's samples per update: ``n`` points spread evenly over the first
+    ``modes_used[t]`` ring modes (std 0.01), and real points from all 8 modes."""
+    rng = np.random.default_rng(seed)
+    real = RING[np.arange(n) % 8] + 0.01 * rng.standard_normal((n, 2))
+    runs = [RING[np.arange(n) % m] + 0.01 * rng.standard_normal((n, 2)) for m in modes_used]
+    return runs, real
+
+
+def monitored(modes_used, with_real=True):
+    runs, real = ring_run(modes_used)
+    m = SampleMonitor(RING, 0.01)
+    for i, samples in enumerate(runs):
+        m.update(100 * i, samples, real if with_real else None)
+    return m, runs, real
+
+
+def test_monitor_onset_of_a_run_from_eight_modes_to_one(tmp_path):
+    """8 → 6 → 3 → 1 modes: healthy, partial, full; the onset is the first update on one
+    mode (step 500), read from the traces, the xarray and the figure."""
+    m, _, _ = monitored([8, 8, 8, 6, 3, 1, 1, 1])
+    assert m.traces["modes_captured"].tolist() == [8, 8, 8, 6, 3, 1, 1, 1]
+    assert m.traces["state"].tolist() == ["healthy"] * 3 + ["partial"] * 2 + ["full"] * 3
+    assert m.onset == 500
+    assert m.traces["coverage"][0] > 0.9 and m.traces["coverage"][-1] < 0.2
+    ds = m.to_xarray()
+    assert ds.attrs["onset"] == 500 and ds.attrs["num_modes"] == 8 and ds.attrs["k"] == 5
+    assert ds.step.values.tolist() == list(range(0, 800, 100))
+    assert set(ds.data_vars) == {*samples_module.MODE_MEASURES, *samples_module.PRDC_MEASURES}
+    assert all(ds[name].dims == ("step",) for name in ds.data_vars)
+    fig = m.plot(tmp_path / "samples_monitor.png")
+    assert (tmp_path / "samples_monitor.png").stat().st_size > 0 and len(fig.axes) == 4
+    for ax in fig.axes:  # the onset marked on every panel
+        assert any(list(line.get_xdata()) == [500, 500] for line in ax.get_lines())
+
+
+def test_monitor_onset_is_the_final_states_stretch():
+    """Full, then partial to the end: the onset is where the final state (partial) began,
+    not the first collapsed update."""
+    m, _, _ = monitored([8, 8, 1, 1, 5, 5], with_real=False)
+    assert m.traces["state"].tolist() == ["healthy"] * 2 + ["full"] * 2 + ["partial"] * 2
+    assert m.onset == 400
+    collapsed_from_the_start, _, _ = monitored([1, 1, 1], with_real=False)
+    assert collapsed_from_the_start.onset == 0
+
+
+@pytest.mark.parametrize("modes_used", [[8, 8, 8, 8], [8, 6, 3, 8], []])
+def test_monitor_ending_healthy_has_no_onset(modes_used, tmp_path):
+    m, _, _ = monitored(modes_used)
+    assert m.onset is None and m.to_xarray().attrs["onset"] == -1
+    assert m.to_xarray().sizes["step"] == len(modes_used)
+    m.plot(tmp_path / "healthy.png")
+
+
+def test_monitor_traces_are_the_apis_on_each_update():
+    """Every recorded value is what `diagnose_samples` and `coverage` return on the same
+    samples; an update without real features records NaN for coverage's measures."""
+    m, runs, real = monitored([8, 7, 4, 2, 1])
+    for t, samples in enumerate(runs):
+        report, prdc_ = diagnose_samples(samples, RING, 0.01), coverage(real, samples, k=5)
+        assert m.traces["modes_captured"][t] == report.modes_captured
+        assert m.traces["high_quality"][t] == report.high_quality
+        assert m.traces["reverse_kl"][t] == report.reverse_kl
+        assert m.traces["state"][t] == report.state
+        for name in samples_module.PRDC_MEASURES:
+            assert m.traces[name][t] == prdc_[name], name
+        np.testing.assert_array_equal(m.reports[t].mode_counts, report.mode_counts)
+    row = m.update(500, runs[0])  # no real features at this update
+    assert row == {name: getattr(diagnose_samples(runs[0], RING, 0.01), name)
+                   for name in samples_module.MODE_MEASURES}  # fmt: skip
+    assert np.isnan(m.traces["coverage"][-1]) and m.traces["modes_captured"][-1] == 8
+
+
+def test_monitor_without_modes_records_coverage_only(tmp_path):
+    runs, real = ring_run([8, 2])
+    m = SampleMonitor(k=3)
+    for step, samples in zip((10, 20), runs, strict=True):
+        m.update(step, samples, real)
+    assert set(m.traces) == set(samples_module.PRDC_MEASURES)
+    assert m.traces["precision"].tolist() == [coverage(real, x, k=3)["precision"] for x in runs]
+    assert m.onset is None and m.to_xarray().attrs["onset"] == -1
+    assert len(m.plot(tmp_path / "no_modes.png").axes) == 1
+    assert vaecollapse.SampleMonitor is SampleMonitor
+
+
+Z4 = np.zeros((4, 2))
+MONITOR_ERRORS = [
+    ((RING, None), (), r"^std=None is invalid with modes given: a known mixture needs both"),
+    ((None, 0.01), (), r"^modes=None is invalid with std given"),
+    ((RING, 0.0), (), r"^std=0.0 is invalid: must be a float > 0, or \[8\] floats"),
+    ((RING[0], 0.01), (), r"^modes has shape \(2,\): expected \[K modes, D dims\]$"),
+    ((None, None), (0, Z4), r"^real=None is invalid: this monitor has no modes, so every"),
+    ((RING, 0.01), (0, np.zeros(5)), r"^samples has shape \(5,\): expected \[N samples, D"),
+    ((RING, 0.01), (0, np.zeros((4, 3))), r"^samples has 3 dims but modes has 2: they must"),
+    ((RING, 0.01), (0, Z4, np.zeros((6, 3))), r"^real has 3 dims but samples has 2: they"),
+    ((RING, 0.01), (0, [[np.nan, 0.0]]), r"^samples has 1 non-finite values \(first at"),
+    ((RING, 0.01), (1.5, Z4), r"^step=1.5 is invalid: must be an integer$"),
+    ((None, None), (0, Z4, np.zeros((9, 2))), r"^k=5 is invalid for samples of 4 rows: must be"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("made_with, update_with, match", MONITOR_ERRORS)
+def test_monitor_bad_input_is_named_in_one_line(made_with, update_with, match):
+    with pytest.raises(ValueError, match=match) as error:
+        SampleMonitor(*made_with).update(*update_with)
+    assert "\n" not in str(error.value)
+
+
+def test_monitor_refuses_a_step_that_does_not_increase_and_keeps_nothing_refused():
+    m = SampleMonitor(RING, 0.01)
+    m.update(5, RING)
+    with pytest.raises(ValueError, match=r"^step=5 is invalid: must be > the last step 5$"):
+        m.update(5, RING)
+    with pytest.raises(ValueError, match=r"^samples has 3 dims"):
+        m.update(6, np.zeros((4, 3)))
+    with pytest.raises(ValueError, match=r"^k=0 is invalid: must be an integer >= 1$"):
+        SampleMonitor(k=0)
+    assert m.steps == [5] and len(m.reports) == 1 and m.traces["modes_captured"].tolist() == [8]

@@ -14,7 +14,8 @@ light):
 - `diagnose_samples(samples, modes, std)` -> `SampleReport`: mode collapse of a
   generator's samples from a known Gaussian mixture (modes captured, high-quality
   fraction, reverse KL, state); `coverage(real_features, fake_features, k=5)`:
-  precision, recall, density and coverage of any features.
+  precision, recall, density and coverage of any features; `SampleMonitor(modes, std)`
+  for a training loop (``update(step, samples, real=None)``, the traces, the ``onset``).
 - `run_sweep(config, workdir)` -> xarray Dataset, `load_results(workdir)`.
 - `experiment_config("demo", quick=True)`: the config of ``experiments/NAME.py``.
 - `estimate_boundary(results, along="beta")`: where collapse sets in (`boundary`).
@@ -35,6 +36,7 @@ _API = {
     "diagnose_samples": ("vaecollapse.families.gan.monitor", "diagnose_samples"),
     "SampleReport": ("vaecollapse.families.gan.monitor", "SampleReport"),
     "coverage": ("vaecollapse.families.gan.monitor", "coverage"),
+    "SampleMonitor": ("vaecollapse.families.gan.monitor", "SampleMonitor"),
     "run_sweep": ("vaecollapse.sweep", "run_sweep"),
     "load_results": ("vaecollapse.results", "load"),
     "experiment_config": ("vaecollapse.config", "experiment_config"),

@@ -37,34 +37,15 @@ PacGAN, Lin et al. 2018), the measures of those papers (`SampleReport`):
     with few high-quality samples, so read ``high_quality`` beside it (VEEGAN's Table 1:
     Unrolled GAN captures 7.6 of 8 ring modes with 35.6 % high-quality samples).
 
-`coverage(real_features, fake_features, k=5)`: for data without known modes (images
-through Inception or any encoder, as NumPy features), precision, recall, density and
-coverage of Naeem et al. (2020, "Reliable Fidelity and Diversity Metrics for Generative
-Models"), built on k-nearest-neighbour balls. ``r_i`` is the distance from real point
-X_i to its k-th nearest other real point (its k + 1-th nearest, itself included: the
-same radius as the reference implementation, the ``prdc`` package, also with duplicate
-points); ``s_j`` the same for fake point Y_j among the fakes. With N real and M fake
-points, and a point inside a ball when its distance is strictly below the radius (as
-``prdc`` does):
+`coverage(real_features, fake_features, k=5)` (`gan.prdc`, here too): for data without
+known modes (images through Inception or any encoder, as NumPy features), precision,
+recall, density and coverage of Naeem et al. (2020, "Reliable Fidelity and Diversity
+Metrics for Generative Models"), built on k-nearest-neighbour balls.
 
-``precision``
-    The fraction of fakes inside at least one real ball: (1/M) Σ_j 1[∃i: ‖Y_j − X_i‖ < r_i].
-    Fidelity: fakes that look real.
-``recall``
-    The fraction of reals inside at least one fake ball: (1/N) Σ_i 1[∃j: ‖X_i − Y_j‖ < s_j].
-    Diversity, as seen from the fakes' own (possibly inflated) balls.
-``density``
-    How many real balls hold a fake, on average, divided by k:
-    (1/(kM)) Σ_j Σ_i 1[‖Y_j − X_i‖ < r_i]. About 1 when fakes follow the real
-    distribution, above 1 when they crowd into dense real regions; unbounded.
-``coverage``
-    The fraction of real balls that hold at least one fake:
-    (1/N) Σ_i 1[min_j ‖X_i − Y_j‖ < r_i]. Mode dropping lowers it; outliers among the
-    fakes do not raise it (unlike recall). Naeem et al. recommend k = 5.
-
-Identical real and fake sets (no repeated points) read precision = recall = coverage = 1;
-sets further apart than every radius read 0 everywhere. Our numbers agree with
-``prdc.compute_prdc`` to float precision (`tests/test_samples.py`).
+`SampleMonitor(modes=None, std=None)`: both over a training loop. ``update(step,
+samples, real=None)`` records `diagnose_samples`' measures with a known mixture and
+`coverage`'s with real features; the traces, the ``onset`` of the final collapsed state,
+``plot()``, ``to_xarray()``.
 
 Bad input (not 2-D, empty, non-finite values, feature dims that differ, std ≤ 0, k not
 in [1, number of points − 1]) is answered by a one-line ValueError naming the argument.
@@ -78,10 +59,10 @@ import numbers
 import numpy as np
 
 from vaecollapse.families import gan
+from vaecollapse.families.gan.prdc import as_points, coverage, rows_per_chunk
 
 STATE_NAMES = tuple(gan.STATE_NAMES[code] for code in sorted(gan.STATE_NAMES))
 QUALITY_STDS = gan.HQ_STDS  # a sample within this many std of its nearest mode is high quality
-CHUNK_ELEMENTS = 1 << 20  # float64 entries per distance chunk (8 MB)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -120,24 +101,6 @@ class SampleReport:
         return out
 
 
-def _points(name: str, x, what: str, dim: tuple[str, int] | None = None) -> np.ndarray:
-    """``x`` as a float64 ``[N, D]`` array with N >= 1, or a one-line ValueError."""
-    x = np.asarray(x, np.float64)
-    if x.ndim != 2:
-        raise ValueError(f"{name} has shape {x.shape}: expected [{what}, D dims]")
-    if x.shape[0] == 0 or x.shape[1] == 0:
-        raise ValueError(f"{name} has shape {x.shape}: expected at least 1 row and 1 dim")
-    if dim is not None and x.shape[1] != dim[1]:
-        raise ValueError(
-            f"{name} has {x.shape[1]} dims but {dim[0]} has {dim[1]}: they must be the same"
-        )
-    bad = ~np.isfinite(x)
-    if bad.any():
-        first = np.argwhere(bad)[0].tolist()
-        raise ValueError(f"{name} has {int(bad.sum())} non-finite values (first at {first})")
-    return x
-
-
 def _std(std, k: int) -> np.ndarray:
     """``std`` as ``[K]`` positive finite floats, or a one-line ValueError."""
     allowed = f"must be a float > 0, or [{k}] floats > 0 (one per mode)"
@@ -151,11 +114,6 @@ def _std(std, k: int) -> np.ndarray:
         shown = repr(float(s)) if s.ndim == 0 else f"{s.tolist()!r}"[:60]
         raise ValueError(f"std={shown} is invalid: {allowed}")
     return np.broadcast_to(s, (k,))
-
-
-def _rows(n_columns: int) -> int:
-    """Rows per chunk so that a chunk holds about `CHUNK_ELEMENTS` entries."""
-    return max(1, CHUNK_ELEMENTS // max(1, n_columns))
 
 
 def nearest_chunk(samples, modes, xp=np):
@@ -178,7 +136,7 @@ def nearest_modes(samples: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, n
     """`nearest_chunk` in chunks of samples (tens of MB at most, whatever N)."""
     n = samples.shape[0]
     index, distance = np.empty(n, np.int64), np.empty(n)
-    step = _rows(modes.size)
+    step = rows_per_chunk(modes.size)
     for start in range(0, n, step):
         chunk_index, chunk_distance = nearest_chunk(samples[start : start + step], modes)
         index[start : start + step] = chunk_index
@@ -207,13 +165,13 @@ def diagnose_samples(samples, modes, std) -> SampleReport:
       ValueError: samples or modes not 2-D or empty, their dims differ, non-finite
         values, std not > 0 or not of shape [] or [K].
     """
-    samples = _points("samples", samples, "N samples")
-    modes = _points("modes", modes, "K modes", dim=("samples", samples.shape[1]))
+    samples = as_points("samples", samples, "N samples")
+    modes = as_points("modes", modes, "K modes", dim=("samples", samples.shape[1]))
     k = modes.shape[0]
     std = _std(std, k)
     nearest, distance = nearest_modes(samples, modes)
     good = distance <= QUALITY_STDS * std[nearest]
-    step = _rows(k)
+    step = rows_per_chunk(k)
     counts = sum(
         mode_counts(nearest[i : i + step], good[i : i + step], k)
         for i in range(0, len(nearest), step)
@@ -234,82 +192,168 @@ def diagnose_samples(samples, modes, std) -> SampleReport:
     )
 
 
-def _sq_norms(x: np.ndarray) -> np.ndarray:
-    return np.einsum("ij,ij->i", x, x)
+MODE_MEASURES = ("modes_captured", "high_quality", "reverse_kl", "state")
+PRDC_MEASURES = ("precision", "recall", "density", "coverage")
 
 
-def _distances(a: np.ndarray, b: np.ndarray, a2: np.ndarray, b2: np.ndarray) -> np.ndarray:
-    """``[len(a), len(b)]`` Euclidean distances from the squared norms (clipped at 0)."""
-    return np.sqrt(np.maximum(a2[:, None] + b2[None, :] - 2.0 * (a @ b.T), 0.0))
+class SampleMonitor:
+    """Mode-collapse measures over a training loop: call `update` every few steps.
 
-
-def knn_radii(x: np.ndarray, k: int) -> np.ndarray:
-    """``[N]`` the distance from each row of ``x`` to its k-th nearest other row (its
-    k + 1-th nearest counting itself at distance 0), in chunks of rows."""
-    n = x.shape[0]
-    x2 = _sq_norms(x)
-    radii = np.empty(n)
-    step = _rows(n)
-    for start in range(0, n, step):
-        d = _distances(x[start : start + step], x, x2[start : start + step], x2)
-        rows = np.arange(d.shape[0])
-        d[rows, start + rows] = 0.0  # a point's distance to itself, exactly
-        radii[start : start + step] = np.partition(d, k, axis=1)[:, k]
-    return radii
-
-
-def _k(k, n_real: int, n_fake: int) -> int:
-    """``k`` as an int in [1, min(N, M) − 1], or a one-line ValueError."""
-    n = min(n_real, n_fake)
-    which = "real" if n_real <= n_fake else "fake"
-    if n < 2:
-        raise ValueError(
-            f"{which}_features has {n} row: need >= 2 (each point's k-th nearest other point)"
-        )
-    if not isinstance(k, numbers.Integral) or isinstance(k, bool) or not 1 <= k <= n - 1:
-        raise ValueError(
-            f"k={k!r} is invalid: must be an integer in [1, {n - 1}] "
-            f"({which}_features has {n} rows; each needs k other points)"
-        )
-    return int(k)
-
-
-def coverage(real_features, fake_features, k: int = 5) -> dict[str, float]:
-    """Precision, recall, density and coverage (Naeem et al. 2020) of ``fake_features``
-    ``[M, D]`` against ``real_features`` ``[N, D]`` with k-nearest-neighbour balls.
+    With a known mixture (``modes [K, D]`` and ``std``, as `diagnose_samples` takes them)
+    every update records `diagnose_samples`' ``modes_captured``, ``high_quality``,
+    ``reverse_kl`` and ``state``; with ``real`` features (any data) it records
+    `coverage`'s ``precision``, ``recall``, ``density`` and ``coverage`` (k = ``k``; NaN
+    at an update without them). ``onset`` is the first update from which the state stays
+    at the last update's state when that is partial or full (`gan.collapse_state`, the
+    family's rule); None when the last update is healthy, and without modes.
 
     Args:
-      real_features: one real example's features per row (NumPy, JAX, …; PyTorch:
-        ``f.detach().cpu().numpy()``).
-      fake_features: one generated example's features per row, the same D dims.
-      k: the neighbour that sets each ball's radius (Naeem et al.: 5).
-
-    Returns:
-      ``{"precision", "recall", "density", "coverage"}`` as floats (module docstring).
+      modes: the mixture's K mode means ``[K, D]``, as `diagnose_samples` takes them; None
+        for data without known modes (then every update needs ``real``).
+      std: the mixture's std per coordinate (a float or ``[K]`` floats), with ``modes``.
+      k: the neighbour that sets each ball's radius in `coverage` (Naeem et al.: 5).
 
     Raises:
-      ValueError: not 2-D or empty, dims that differ, non-finite values, k not an
-        integer in [1, min(N, M) − 1].
+      ValueError: one of modes and std without the other, bad modes or std (as
+        `diagnose_samples`), k not an integer >= 1.
     """
-    real = _points("real_features", real_features, "N real points")
-    dim = ("real_features", real.shape[1])
-    fake = _points("fake_features", fake_features, "M fake points", dim)
-    k = _k(k, real.shape[0], fake.shape[0])
-    real_radii, fake_radii = knn_radii(real, k), knn_radii(fake, k)
-    real2, fake2 = _sq_norms(real), _sq_norms(fake)
-    n, m = real.shape[0], fake.shape[0]
-    in_real_balls = np.zeros(m, np.int64)  # per fake: how many real balls hold it
-    recalled, covered = np.zeros(n, bool), np.zeros(n, bool)
-    step = _rows(m)
-    for start in range(0, n, step):
-        d = _distances(real[start : start + step], fake, real2[start : start + step], fake2)
-        inside = d < real_radii[start : start + step, None]  # [c, M]: fake j in ball i
-        in_real_balls += inside.sum(axis=0)
-        covered[start : start + step] = inside.any(axis=1)
-        recalled[start : start + step] = (d < fake_radii[None, :]).any(axis=1)
-    return {
-        "precision": float(np.mean(in_real_balls > 0)),
-        "recall": float(recalled.mean()),
-        "density": float(in_real_balls.sum() / (k * m)),
-        "coverage": float(covered.mean()),
-    }
+
+    def __init__(self, modes=None, std=None, *, k: int = gan.PRDC_K):
+        if (modes is None) != (std is None):
+            given, missing = ("modes", "std") if std is None else ("std", "modes")
+            raise ValueError(
+                f"{missing}=None is invalid with {given} given: a known mixture needs both "
+                "modes [K, D] and std (or neither, and real features at every update)"
+            )
+        if not isinstance(k, numbers.Integral) or isinstance(k, bool) or k < 1:
+            raise ValueError(f"k={k!r} is invalid: must be an integer >= 1")
+        self.modes = None if modes is None else as_points("modes", modes, "K modes")
+        if self.modes is not None:
+            _std(std, self.modes.shape[0])
+        self.std, self.k = std, int(k)
+        self.steps: list[int] = []
+        self.reports: list[SampleReport | None] = []  # None without modes
+        self.rows: list[dict] = []  # each update's measures
+
+    def update(self, step: int, samples, real=None) -> dict:
+        """Measure the generated ``samples [N, D]`` at ``step`` (increasing), against
+        ``real [M, D]`` features when given; keep and return the measures.
+
+        Returns:
+          This update's measures by name (`MODE_MEASURES` with modes, `PRDC_MEASURES`
+          with ``real``).
+
+        Raises:
+          ValueError: step not an integer above the last, no ``real`` without modes,
+            samples or real not ``[N, D]`` or non-finite, dims that differ from the
+            modes' or the samples', fewer than k + 1 rows.
+        """
+        if not isinstance(step, numbers.Integral) or isinstance(step, bool):
+            raise ValueError(f"step={step!r} is invalid: must be an integer")
+        if self.steps and step <= self.steps[-1]:
+            raise ValueError(f"step={step} is invalid: must be > the last step {self.steps[-1]}")
+        if self.modes is None and real is None:
+            raise ValueError(
+                "real=None is invalid: this monitor has no modes, so every update needs real "
+                "features (or create it with SampleMonitor(modes, std))"
+            )
+        dim = None if self.modes is None else ("modes", self.modes.shape[1])
+        samples = as_points("samples", samples, "N samples", dim)
+        if real is not None:
+            real = as_points("real", real, "M real points", ("samples", samples.shape[1]))
+            n, which = min((len(real), "real"), (len(samples), "samples"))
+            if self.k > n - 1:
+                raise ValueError(
+                    f"k={self.k} is invalid for {which} of {n} rows: must be at most {n - 1} "
+                    "(each point's k-th nearest other point sets its ball)"
+                )
+        report, row = None, {}
+        if self.modes is not None:
+            report = diagnose_samples(samples, self.modes, self.std)
+            row = {name: getattr(report, name) for name in MODE_MEASURES}
+        if real is not None:
+            row |= coverage(real, samples, k=self.k)
+        self.steps.append(int(step))
+        self.reports.append(report)
+        self.rows.append(row)
+        return row
+
+    @property
+    def traces(self) -> dict[str, np.ndarray]:
+        """Each recorded measure at every update: `MODE_MEASURES` with modes,
+        `PRDC_MEASURES` once an update had real features."""
+        names = MODE_MEASURES if self.modes is not None else ()
+        if any("coverage" in row for row in self.rows):
+            names += PRDC_MEASURES
+        out = {name: np.asarray([row.get(name, np.nan) for row in self.rows]) for name in names}
+        if "state" in out:
+            out["state"] = out["state"].astype(str)
+        return out
+
+    @property
+    def onset(self) -> int | None:
+        """The first update's step from which the state stays at the last update's, when
+        that is partial or full; None when it is healthy, before any update, or without
+        modes."""
+        if self.modes is None or not self.reports:
+            return None
+        k = self.modes.shape[0]
+        codes = np.asarray([gan.collapse_state(r.modes_captured, k) for r in self.reports])
+        if codes[-1] == gan.HEALTHY:
+            return None
+        stays = codes == codes[-1]
+        first = 0 if stays.all() else len(stays) - int(np.argmin(stays[::-1]))
+        return self.steps[first]
+
+    def to_xarray(self):
+        """The traces over ``step``; attributes ``onset`` (−1 when None), ``k`` and, with
+        modes, ``num_modes``."""
+        import xarray as xr
+
+        attrs = {"onset": -1 if self.onset is None else self.onset, "k": self.k}
+        if self.modes is not None:
+            attrs["num_modes"] = self.modes.shape[0]
+        return xr.Dataset(
+            {name: ("step", values) for name, values in self.traces.items()},
+            coords={"step": np.asarray(self.steps, np.int64)},
+            attrs=attrs,
+        )
+
+    def plot(self, path=None):
+        """Modes captured (with the healthy line), the high-quality fraction and the
+        reverse KL with modes, precision / recall / density / coverage with real features,
+        over the updates, the onset marked; saved to ``path`` when given. Returns the
+        figure."""
+        import matplotlib.pyplot as plt
+
+        traces, steps, onset = self.traces, np.asarray(self.steps), self.onset
+        panels = []
+        if self.modes is not None:
+            panels += [
+                ("modes captured", ["modes_captured"]),
+                ("high-quality fraction", ["high_quality"]),
+                ("reverse KL (nats)", ["reverse_kl"]),
+            ]
+        if "coverage" in traces:
+            panels.append(("Naeem et al. (2020)", list(PRDC_MEASURES)))
+        panels = panels or [("no update yet", [])]
+        fig, axes = plt.subplots(1, len(panels), figsize=(4.3 * len(panels), 3.6), squeeze=False)
+        axes = axes[0]
+        for ax, (label, names) in zip(axes, panels, strict=True):
+            for name in names:
+                ax.plot(steps, traces[name], "o-", ms=3, label=name if len(names) > 1 else None)
+            ax.set_xlabel("step")
+            ax.set_ylabel(label)
+            if onset is not None:
+                ax.axvline(onset, color="red", lw=1, label=f"onset {onset}")
+        if self.modes is not None:
+            k = self.modes.shape[0]
+            axes[0].axhline(k, color="k", ls=":", lw=1, label=f"K = {k}")
+            axes[0].axhline(gan.healthy_modes(k), color="g", ls="--", lw=1, label="healthy")
+        for ax in axes:
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(fontsize=8)
+        fig.tight_layout()
+        if path is not None:
+            fig.savefig(path, dpi=110)
+        return fig
