@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 
+import matplotlib.pyplot as plt
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -240,6 +241,71 @@ def test_monitor_finds_the_onset_and_keeps_the_traces(tmp_path):
     assert fresh.onset is None and fresh.to_xarray().sizes["step"] == 0
     fresh.update(1, np.ones((4, 8)))
     assert fresh.onset == 1
+
+
+def stays_from(steps, flags):
+    """The step from which ``flags`` holds to the last one, walking back from the end;
+    None when the last is false (a reference for the monitor's onsets)."""
+    onset = None
+    for step, flag in zip(reversed(steps), reversed(flags), strict=True):
+        if not flag:
+            break
+        onset = step
+    return onset
+
+
+@pytest.mark.parametrize(
+    "phases",
+    [
+        ["isotropic"] * 3 + ["line"] * 4,  # ends rank one: dimensional, never complete
+        ["isotropic"] * 2 + ["line"] * 3 + ["point"] * 3,  # ends at a point: complete
+        ["line", "point", "isotropic", "line", "point", "line", "point", "point"],  # relapses
+        ["isotropic", "point", "point", "line"],  # complete, then back to rank one
+        ["isotropic"] * 3 + ["line", "isotropic"],  # recovered
+    ],
+)
+def test_monitor_reports_the_onset_of_the_state_the_run_ends_in(phases, tmp_path):
+    """Isotropic Gaussian embeddings (healthy), a line through the origin z = s·u with s
+    of both signs (rank one: dimensional, std·√d = ‖u‖₁/√d > 0.1, never complete) and
+    one point (complete): the onsets from the phases the embeddings were built in, the
+    first update of the last stretch at least that collapsed."""
+    n, d = 256, 8
+    rng = np.random.default_rng(4)
+    u = rng.standard_normal(d)
+    u /= np.linalg.norm(u)
+    point = rng.standard_normal(d)
+    built = {"isotropic": "healthy", "line": "dimensional", "point": "complete"}
+    m = EmbeddingMonitor(d)
+    steps = [100 * (i + 1) for i in range(len(phases))]
+    for i, (step, phase) in enumerate(zip(steps, phases, strict=True)):
+        if phase == "isotropic":
+            z = gaussian(n, d, seed=i)
+        elif phase == "line":
+            z = np.random.default_rng(i).standard_normal((n, 1)) * u
+        else:
+            z = np.tile(point, (n, 1))
+        report = m.update(step, z)
+        assert report.state == built[phase], (step, phase)
+        if phase == "line":
+            assert report.rank_one and report.std_normalized > 0.1
+    dimensional = stays_from(steps, [p != "isotropic" for p in phases])
+    complete = stays_from(steps, [p == "point" for p in phases])
+    ends = {"isotropic": None, "line": dimensional, "point": complete}[phases[-1]]
+    assert m.state == built[phases[-1]]
+    assert m.dimensional_onset == dimensional and m.collapse_onset == dimensional
+    assert m.onset == complete and m.state_onset == ends
+    attrs = m.to_xarray().attrs
+    for name, value in (("dimensional_onset", dimensional), ("onset", complete)):
+        assert attrs[name] == (-1 if value is None else value), name
+    assert attrs["state_onset"] == (-1 if ends is None else ends)
+    assert attrs["collapse_onset"] == attrs["dimensional_onset"]
+    fig = m.plot(tmp_path / "onsets.png")
+    marked = {line.get_label() for line in fig.axes[0].get_lines() if "from" in line.get_label()}
+    expected = {f"complete from {complete}"} if complete is not None else set()
+    if dimensional is not None and dimensional != complete:
+        expected.add(f"dimensional from {dimensional}")
+    assert marked == expected
+    plt.close(fig)
 
 
 def test_public_api_and_no_jax_on_import():

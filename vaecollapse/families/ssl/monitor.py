@@ -5,7 +5,8 @@ NumPy in, NumPy out (no JAX here: this is reading-side): ``z`` is the encoder's 
 projector's) embedding of N inputs, ``[N, d]`` — NumPy or JAX arrays, or anything
 `np.asarray` takes (PyTorch: ``z.detach().cpu().numpy()``). `diagnose_embeddings`
 measures one set of embeddings; `EmbeddingMonitor` keeps the measures over a training
-loop and finds the onset of complete collapse. Everything is computed in float64.
+loop and finds the onset of the state it ends in, dimensional or complete collapse.
+Everything is computed in float64.
 
 The measures (`EmbeddingReport`):
 
@@ -85,6 +86,8 @@ from vaecollapse.families import ssl
 
 MEASURES = ("std_normalized", "rankme", "probe_accuracy")
 STATE_NAMES = tuple(ssl.STATE_NAMES[code] for code in sorted(ssl.STATE_NAMES))
+STATE_CODES = {name: code for code, name in ssl.STATE_NAMES.items()}  # worse: larger
+ONSETS = ("onset", "collapse_onset", "dimensional_onset", "state_onset")  # the monitor's
 
 # the state's thresholds: the SSL family's (`families.ssl`), defined there once
 COMPLETE_STD = ssl.STD_THRESHOLD  # std_normalized below this: complete collapse
@@ -254,12 +257,19 @@ class EmbeddingMonitor:
     """Representation-collapse measures over a training loop: call `update` every few
     steps.
 
-    ``onset`` is the first updated step from which ``std_normalized`` stays below
-    ``threshold`` (default 0.1: the state stays ``complete``) to the last update; None
-    while it has not collapsed completely. ``collapse_onset`` is the first from which the
-    state stays other than healthy (dimensional, rank one included, or complete): a
-    collapse onto one line through the origin, both signs, never reads complete (its
-    std·√d is ‖u‖₁/√d ≥ 1/√d) but has this onset.
+    Each onset is the first updated step of the stretch that reaches the last update;
+    None while the run is not in that condition at the last update:
+
+    - ``state_onset``: of the state the run ends in (`state`), the first update from
+      which the state stays that bad or worse (``dimensional``: dimensional or
+      complete; ``complete``: complete); None while healthy.
+    - ``dimensional_onset`` (also ``collapse_onset``): the state stays ``dimensional``
+      or worse. A collapse onto one line through the origin, both signs, never reads
+      complete (its std·√d is ‖u‖₁/√d ≥ 1/√d) but has this onset.
+    - ``onset``: complete collapse, ``std_normalized`` stays below ``threshold``
+      (default 0.1, the state rule's: the state stays ``complete``).
+
+    The states are the SSL family's rule (`vaecollapse.families.ssl.collapse_state`).
     """
 
     def __init__(self, dim: int, *, threshold: float = COMPLETE_STD):
@@ -302,16 +312,41 @@ class EmbeddingMonitor:
         ``threshold``; None while it is not below at the last update."""
         return self._first_of_last_stretch(self.trace("std_normalized") < self.threshold)
 
+    def _codes(self) -> np.ndarray:
+        """The state code (`STATE_CODES`: larger is worse) at every update."""
+        return np.asarray([STATE_CODES[r.state] for r in self.reports], np.int64)
+
+    @property
+    def state(self) -> str | None:
+        """The state at the last update; None before the first."""
+        return self.reports[-1].state if self.reports else None
+
+    @property
+    def dimensional_onset(self) -> int | None:
+        """Dimensional collapse (rank one included) or worse: the first update from which
+        the state stays ``dimensional`` or ``complete``; None while healthy at the last
+        update."""
+        return self._first_of_last_stretch(self._codes() >= ssl.DIMENSIONAL)
+
     @property
     def collapse_onset(self) -> int | None:
-        """Any collapse, dimensional (rank one included) or complete: the first update
-        from which the state stays other than ``healthy``; None while healthy at the last
-        update."""
-        states = np.asarray([r.state for r in self.reports], dtype=str)
-        return self._first_of_last_stretch(states != "healthy")
+        """Any collapse: `dimensional_onset` (the name it had first)."""
+        return self.dimensional_onset
+
+    @property
+    def state_onset(self) -> int | None:
+        """The onset of the state the run ends in (`state`): the first update from which
+        the state stays that bad or worse — `dimensional_onset` when it ends
+        ``dimensional``, the first update from which it stays ``complete`` when it ends
+        complete; None while healthy (or before the first update)."""
+        codes = self._codes()
+        if not len(codes) or codes[-1] == ssl.HEALTHY:
+            return None
+        return self._first_of_last_stretch(codes >= codes[-1])
 
     def to_xarray(self) -> xr.Dataset:
-        """The traces over ``step``, ``spectrum`` over (``step``, ``rank``) and ``state``."""
+        """The traces over ``step``, ``spectrum`` over (``step``, ``rank``) and ``state``;
+        the onsets in its attrs (−1 for None)."""
         data = {m: ("step", self.trace(m)) for m in MEASURES}
         spectra = (
             np.stack([r.spectrum for r in self.reports])
@@ -320,25 +355,25 @@ class EmbeddingMonitor:
         )
         data["spectrum"] = (("step", "rank"), spectra)
         data["state"] = ("step", np.asarray([r.state for r in self.reports], dtype=str))
+        onsets = [(name, getattr(self, name)) for name in ONSETS]
         return xr.Dataset(
             data,
             coords={"step": np.asarray(self.steps, np.int64), "rank": np.arange(self.dim)},
-            attrs={
-                "threshold": self.threshold,
-                "onset": -1 if self.onset is None else self.onset,
-                "collapse_onset": -1 if self.collapse_onset is None else self.collapse_onset,
-            },
+            attrs={"threshold": self.threshold} | {k: -1 if v is None else v for k, v in onsets},
         )
 
     def plot(self, path: str | Path | None = None):
         """std_normalized (and probe accuracy), RankMe and the spectrum over the updates,
-        with the thresholds and the onset; saved to ``path`` when given. Returns the
-        figure."""
+        with the thresholds and the onsets (dimensional, orange; complete, red) of the
+        stretch the run ends in; saved to ``path`` when given. Returns the figure."""
         import matplotlib.pyplot as plt
 
         fig, axes = plt.subplots(1, 3, figsize=(13, 3.6))
         traces = self.to_xarray()
         steps, onset = traces.step.values, traces.attrs["onset"]
+        onsets = [("complete", onset, "red")]
+        if traces.attrs["dimensional_onset"] != onset:  # dimensional before, or never complete
+            onsets.insert(0, ("dimensional", traces.attrs["dimensional_onset"], "darkorange"))
         axes[0].plot(steps, traces.std_normalized.values, "k-o", ms=3, label="std × √d")
         if np.isfinite(traces.probe_accuracy.values).any():
             axes[0].plot(steps, traces.probe_accuracy.values, "b--o", ms=3, label="probe acc.")
@@ -352,8 +387,9 @@ class EmbeddingMonitor:
         for ax, name in zip(axes, names, strict=True):
             ax.set_xlabel("step")
             ax.set_ylabel(name)
-            if onset >= 0:
-                ax.axvline(onset, color="red", lw=1, label=f"onset {onset}")
+            for state, step, colour in onsets:
+                if step >= 0:
+                    ax.axvline(step, color=colour, lw=1, label=f"{state} from {step}")
             ax.legend(fontsize=8)
         fig.tight_layout()
         if path is not None:
