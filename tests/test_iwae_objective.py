@@ -11,7 +11,7 @@ from conftest import tiny_config
 
 from vaecollapse import config as config_lib
 from vaecollapse import data
-from vaecollapse.families.vae import models, train
+from vaecollapse.families.vae import losses, models
 from vaecollapse.families.vae.models import VAE
 
 
@@ -23,7 +23,7 @@ def test_loss_is_the_negated_importance_weighted_bound(default_hparams, beta):
     x = jnp.asarray(dataset.train[:8])
     params = model.init(jax.random.PRNGKey(0), x, jnp.zeros((8, 3)))
     eps = jax.random.normal(jax.random.PRNGKey(1), (5, 8, 3))
-    loss_fn = train.make_loss_fn(model, iwae_samples=5)
+    loss_fn = losses.make_loss_fn(model, iwae_samples=5)
     loss, (metrics, _) = loss_fn(params, x, None, eps, None, default_hparams, beta)
     mean, log_var = (np.asarray(a, np.float64) for a in model.apply(params, x, method=VAE.encode))
     std, e = np.exp(0.5 * log_var), np.asarray(eps, np.float64)

@@ -11,7 +11,7 @@ from conftest import tiny_config
 
 from vaecollapse import config as config_lib
 from vaecollapse import data, optim
-from vaecollapse.families.vae import models, train
+from vaecollapse.families.vae import losses, models, train
 from vaecollapse.families.vae.models.decoders import LSTMDecoder
 
 
@@ -75,7 +75,7 @@ def _replay_aggressive_step(c, key, hp, cap, check):
     dataset = data.load(c.data)
     model = models.build(c.model, dataset.meta)
     fns = train.make_train_fns(c, model, dataset)
-    tx, loss_fn = optim.make_optimizer("adam"), train.make_loss_fn(model)
+    tx, loss_fn = optim.make_optimizer("adam"), losses.make_loss_fn(model)
     xs, ys = optim.data_arrays(dataset.train, dataset.train_labels)
     grad = jax.value_and_grad(loss_fn, has_aux=True)
     lr, beta = hp["learning_rate"], hp["beta"]

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from vaecollapse import config as config_lib
 from vaecollapse import data
-from vaecollapse.families.vae import models, objectives, train
+from vaecollapse.families.vae import losses, models, objectives, train
 
 
 def mmd_loops(a: np.ndarray, b: np.ndarray) -> float:
@@ -60,8 +60,8 @@ def test_the_term_is_compiled_only_when_its_weight_can_be_nonzero(default_hparam
     x = jnp.asarray(dataset.train[:16])
     eps = jax.random.normal(jax.random.PRNGKey(1), (16, 3))
     prior = jax.random.normal(jax.random.PRNGKey(2), (16, 3))
-    plain, _ = train.make_loss_fn(model)(params, x, None, eps, None, default_hparams, 1.0)
-    with_term = train.make_loss_fn(model, mmd=True)
+    plain, _ = losses.make_loss_fn(model)(params, x, None, eps, None, default_hparams, 1.0)
+    with_term = losses.make_loss_fn(model, mmd=True)
     zero, _ = with_term(params, x, None, eps, None, default_hparams, 1.0, prior)
     assert float(zero) == float(plain)  # λ = 0 (the default): the same loss
     hparams = {**default_hparams, "mmd_weight": jnp.float32(10.0)}

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from vaecollapse.config import base_config
-from vaecollapse.families.vae import models, objectives
+from vaecollapse.families.vae import losses, models, objectives
 from vaecollapse.families.vae.models import VAE
 
 
@@ -228,13 +228,12 @@ def test_cvae_needs_labelled_data():
 
 
 def _loss_and_grads(model, params, x):
-    """Negated ELBO (β = 1) and its gradients through `train.make_loss_fn`."""
+    """Negated ELBO (β = 1) and its gradients through `losses.make_loss_fn`."""
     from vaecollapse import grid
-    from vaecollapse.families.vae import train
 
     hparams = grid.default_hparams()
     eps = jax.random.normal(jax.random.PRNGKey(5), (x.shape[0], 3))
-    loss_fn = train.make_loss_fn(model)
+    loss_fn = losses.make_loss_fn(model)
     return jax.value_and_grad(lambda p: loss_fn(p, x, None, eps, None, hparams, 1.0)[0])
 
 

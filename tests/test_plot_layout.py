@@ -10,7 +10,7 @@ import pytest
 import xarray as xr
 from matplotlib.text import Text
 
-from vaecollapse import families, plots
+from vaecollapse import families, layout, plots
 
 # experiments/image_phase.py with --config.quick=True (β 0.25, 1, 4 × context dropout 0,
 # 0.5, 1) after `vaecollapse refine WORKDIR --points 4 --rounds 1`, which added β 0.63,
@@ -60,7 +60,7 @@ def drawn_text(monkeypatch):
     def record(self, renderer):
         if self.get_visible() and self.get_text():
             box = self.get_window_extent(renderer)
-            drawn[id(self)] = (self.get_text(), box, isinstance(self, plots._CellNumber))
+            drawn[id(self)] = (self.get_text(), box, isinstance(self, layout.CellNumber))
         return draw(self, renderer)
 
     monkeypatch.setattr(Text, "draw", record)

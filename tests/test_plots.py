@@ -12,7 +12,7 @@ import pytest
 import xarray as xr
 from conftest import tiny_config
 
-from vaecollapse import plots, report, results, sweep
+from vaecollapse import layout, plots, report, results, sweep
 from vaecollapse.families.vae import analytic
 from vaecollapse.families.vae import plots as vae_plots
 
@@ -197,7 +197,7 @@ def test_heatmap_writes_cell_numbers_only_on_small_panels(size, annotated):
     plots._heatmap_panel(fig, ax, mean, res.kl.std("seed"), "beta", "width", "KL")
     assert len(ax.texts) == (size * size if annotated else 0)
     assert ax.get_xscale() == "log" and ax.get_yscale() == "linear"
-    assert len(ax.get_xticklabels()) <= plots.MAX_TICKS
+    assert len(ax.get_xticklabels()) <= layout.MAX_TICKS
     plt.close(fig)
 
 

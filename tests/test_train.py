@@ -10,7 +10,7 @@ from conftest import tiny_config
 
 from vaecollapse import config as config_lib
 from vaecollapse import data, grid, optim
-from vaecollapse.families.vae import models, train
+from vaecollapse.families.vae import losses, models, train
 
 
 def tiny_train_fns(log_every: int | None = None):
@@ -94,7 +94,7 @@ def test_loss_is_recon_plus_beta_times_free_bits_kl(default_hparams):
     eps = jax.random.normal(jax.random.PRNGKey(2), (16, c.model.latent_dim))
     params = model.init(jax.random.PRNGKey(0), x, eps)
     hparams = {**default_hparams, "free_bits": jnp.float32(0.3)}
-    loss, (metrics, _) = train.make_loss_fn(model)(params, x, None, eps, None, hparams, 2.0)
+    loss, (metrics, _) = losses.make_loss_fn(model)(params, x, None, eps, None, hparams, 2.0)
     mean, log_var, log_px = (np.asarray(a, np.float64) for a in model.apply(params, x, eps))
     kl = 0.5 * (mean**2 + np.exp(log_var) - log_var - 1.0)
     expected = -log_px.mean() + 2.0 * np.maximum(0.3, kl.mean(0)).sum()

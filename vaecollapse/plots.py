@@ -12,9 +12,7 @@ first swept axis), `curves` (every run, or per colour group a median and band),
 
 from __future__ import annotations
 
-import functools
 import itertools
-from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -27,7 +25,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import xarray as xr
 
-from vaecollapse import boundary, families
+from vaecollapse import boundary, families, layout
 from vaecollapse.results import run_dims, swept_axes
 
 
@@ -55,173 +53,17 @@ def title(results: xr.Dataset, what: str) -> str:
     return f"{results.attrs.get('experiment', '')}: {what}"
 
 
-MAX_ANNOTATED_CELLS = 64  # per-cell numbers only on panels with at most this many cells
-MAX_TICKS = 8  # labelled ticks no closer than 1/MAX_TICKS of the axis
-MAX_FACETS = 8
-TEXT_PAD_PX = 3  # room kept clear around a tick label or a cell's number, in pixels
-MAX_MARKED_ROWS = 20  # boundary intervals capped row by row on heatmaps up to this many rows
-
-
-@dataclass(frozen=True)
-class _AxisLayout:
-    """Where a heatmap axis puts its grid values: at the values themselves (log-scaled
-    when they span a decade, or evenly spaced), else — names, or numbers spaced unevenly
-    such as free bits (0, 0.25, 1) — at 0, 1, … with equal cells."""
-
-    values: np.ndarray
-    at_values: bool
-    log: bool
-
-    @classmethod
-    def of(cls, values: np.ndarray) -> _AxisLayout:
-        if values.dtype.kind not in "fiu" or len(values) < 2:
-            return cls(values, False, False)
-        if boundary.is_log_axis(values):
-            return cls(values, True, True)
-        steps = np.diff(np.sort(values.astype(float)))
-        return cls(values, bool(np.allclose(steps, steps[0], rtol=0.05)), False)
-
-    @property
-    def ticks(self) -> np.ndarray:
-        """Plot position of each grid value, in the given order: the value, or its rank
-        (names: their index)."""
-        if self.at_values:
-            return self.values.astype(float)
-        if self.values.dtype.kind in "fiu":
-            return np.argsort(np.argsort(self.values)).astype(float)
-        return np.arange(len(self.values), dtype=float)
-
-    @property
-    def edges(self) -> np.ndarray:
-        """Cell edges: midpoints between grid values (geometric on a log axis)."""
-        t = np.log(self.ticks) if self.log else self.ticks
-        order = np.argsort(t)
-        t = t[order]
-        inner = (t[1:] + t[:-1]) / 2 if len(t) > 1 else np.array([])
-        first = 2 * t[0] - inner[0] if len(t) > 1 else t[0] - 0.5
-        last = 2 * t[-1] - inner[-1] if len(t) > 1 else t[0] + 0.5
-        mids = np.concatenate([[first], inner, [last]])
-        return np.exp(mids) if self.log else mids
-
-    @property
-    def order(self) -> np.ndarray:
-        return np.argsort(self.ticks)
-
-    @property
-    def centres(self) -> np.ndarray:
-        """Middle of each cell as drawn, in sorted order (geometric on a log axis)."""
-        e = self.edges
-        return np.sqrt(e[1:] * e[:-1]) if self.log else (e[1:] + e[:-1]) / 2
-
-    @property
-    def labels(self) -> list[str]:
-        """Tick label of each grid value, in the given order."""
-        numeric = self.values.dtype.kind in "fiu"
-        return [f"{v:.3g}" if numeric else str(v) for v in self.values]
-
-    def position(self, values) -> np.ndarray:
-        """Plot coordinates of axis values (between grid values: interpolated)."""
-        if self.at_values:
-            return np.asarray(values, float)
-        grid = np.sort(self.values.astype(float))
-        return np.interp(values, grid, np.arange(len(grid), dtype=float))
-
-
-def _pixels(ax, which: str, values) -> np.ndarray:
-    """Screen positions (pixels) of data values along the x or y axis of ``ax``."""
-    points = np.ones((len(values), 2))  # 1: inside a log scale's domain as a linear one's
-    points[:, int(which == "y")] = values
-    return ax.transData.transform(points)[:, int(which == "y")]
-
-
-class _FittingTicks(matplotlib.ticker.Locator):
-    """Ticks at as many grid values as there is room to label where the axis is drawn
-    (unequal cells, such as a refined grid's, crowd some labels and not others): the
-    first value, the last where it clears the first, then, walking the axis, each value
-    whose label, at its rendered size, clears its labelled neighbours' by `TEXT_PAD_PX`
-    and sits at least 1/`MAX_TICKS` of the axis from them (a long axis reads as a scale,
-    not a row of numbers). Chosen where the ticks are drawn, so after any layout; kept
-    while the axes' size, limits and dpi stay the same (matplotlib asks for the ticks
-    many times per draw)."""
-
-    def __init__(self, ticks: np.ndarray, labels: list[str]):
-        order = np.argsort(ticks)
-        self.ticks = np.asarray(ticks, float)[order]
-        self.labels = [labels[i] for i in order]
-        self._chosen = (None, None)
-
-    def __call__(self):
-        ax, which = self.axis.axes, self.axis.axis_name
-        figure = ax.get_figure(root=True)
-        key = (ax.bbox.bounds, tuple(self.axis.get_view_interval()), figure.dpi)
-        if self._chosen[0] != key:
-            self._chosen = (key, self.ticks[self._choose(ax, which, figure)])
-        return self._chosen[1]
-
-    def _choose(self, ax, which: str, figure) -> list[int]:
-        renderer = matplotlib.backends.backend_agg.RendererAgg(1, 1, figure.dpi)  # any format
-        probe = matplotlib.text.Text(figure=figure)
-        probe.update_from(self.axis.get_major_ticks(1)[0].label1)
-        at = _pixels(ax, which, self.ticks)
-        spacing = (ax.bbox.width if which == "x" else ax.bbox.height) / MAX_TICKS
-
-        @functools.cache
-        def half(i: int) -> float:
-            probe.set_text(self.labels[i])
-            box = probe.get_window_extent(renderer)
-            return (box.width if which == "x" else box.height) / 2
-
-        def clear(i: int, j: int) -> bool:
-            gap = abs(at[i] - at[j])
-            return gap >= spacing and gap >= half(i) + half(j) + TEXT_PAD_PX
-
-        order = np.argsort(at).tolist()  # screen order (an inverted axis runs backwards)
-        keep, ends = order[:1], [i for i in order[-1:] if clear(i, order[0])]
-        for i in order[1:-1]:
-            if clear(i, keep[-1]) and all(clear(i, j) for j in ends):
-                keep.append(i)
-        return sorted(keep + ends)
-
-
-def _thin_ticks(ax, which: str, layout: _AxisLayout) -> None:
-    """Ticks at grid values, labelled, where they fit (`_FittingTicks`); no minor ticks
-    (the cells show the grid, and a tick per value costs on grids of thousands of runs)."""
-    axis = getattr(ax, f"{which}axis")
-    axis.set_major_locator(_FittingTicks(layout.ticks, layout.labels))
-    names = dict(zip(layout.ticks.tolist(), layout.labels, strict=True))
-    axis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _: names.get(v, "")))
-    axis.set_minor_locator(matplotlib.ticker.NullLocator())
-
-
-class _CellNumber(matplotlib.text.Text):
-    """A heatmap cell's number, drawn only where it fits inside its cell (``cell``: x0,
-    x1, y0, y1 in data coordinates) with `TEXT_PAD_PX` to spare, at the size the panel
-    is drawn at: narrow cells of a refined grid stay blank rather than overprinted."""
-
-    def __init__(self, cell: tuple[float, float, float, float], *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.cell = cell
-
-    def draw(self, renderer) -> None:
-        x0, x1, y0, y1 = self.cell
-        corners = self.axes.transData.transform([(x0, y0), (x1, y1)])
-        low, high = corners.min(axis=0) + TEXT_PAD_PX, corners.max(axis=0) - TEXT_PAD_PX
-        box = self.get_window_extent(renderer)
-        if box.x0 >= low[0] and box.y0 >= low[1] and box.x1 <= high[0] and box.y1 <= high[1]:
-            super().draw(renderer)
-
-
 def _heatmap_panel(
     fig, ax, mean, std, x_axis: str, y_axis: str, label: str, limits=(None, None)
 ) -> None:
-    """Mean over seeds over two swept axes (`_AxisLayout` places the cells), tick labels
-    where they fit (`_thin_ticks`), mean ± std (just the mean where the std is 0, as with
-    one seed) in each cell that has room for it (`_CellNumber`) when the panel has at
-    most `MAX_ANNOTATED_CELLS` cells; ``limits`` (vmin, vmax) share a colour scale
+    """Mean over seeds over two swept axes (`layout.AxisLayout` places the cells), tick labels
+    where they fit (`layout.thin_ticks`), mean ± std (just the mean where the std is 0, as with
+    one seed) in each cell that has room for it (`layout.CellNumber`) when the panel has at
+    most `layout.MAX_ANNOTATED_CELLS` cells; ``limits`` (vmin, vmax) share a colour scale
     across facets."""
     m = mean.transpose(y_axis, x_axis)
     s = std.transpose(y_axis, x_axis)
-    x, y = _AxisLayout.of(m[x_axis].values), _AxisLayout.of(m[y_axis].values)
+    x, y = layout.AxisLayout.of(m[x_axis].values), layout.AxisLayout.of(m[y_axis].values)
     values = m.values[np.ix_(y.order, x.order)]
     spread = s.values[np.ix_(y.order, x.order)]
     vmin, vmax = limits
@@ -234,17 +76,17 @@ def _heatmap_panel(
         ax.set_yscale("log")
     ax.set_xlim(x.edges[0], x.edges[-1])  # the mesh's; overlays never widen them
     ax.set_ylim(y.edges[0], y.edges[-1])
-    _thin_ticks(ax, "x", x)
-    _thin_ticks(ax, "y", y)
+    layout.thin_ticks(ax, "x", x)
+    layout.thin_ticks(ax, "y", y)
     ax.set_xlabel(x_axis)
     ax.set_ylabel(y_axis)
-    if m.size <= MAX_ANNOTATED_CELLS:
+    if m.size <= layout.MAX_ANNOTATED_CELLS:
         xe, ye, xc, yc = x.edges, y.edges, x.centres, y.centres
         halo = matplotlib.patheffects.withStroke  # in the cell's colour: over the boundary
         for (i, j), value in np.ndenumerate(values):
             text = f"{value:.2g}" + (f"\n±{spread[i, j]:.1g}" if spread[i, j] else "")
             ax.add_artist(
-                _CellNumber(
+                layout.CellNumber(
                     (xe[j], xe[j + 1], ye[i], ye[i + 1]),
                     xc[j],
                     yc[i],
@@ -267,7 +109,7 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values
     places cells; ``x_values`` the grid values of the boundary's axis): a band that is
     open on a side (low −∞, high +∞) or reaches past the mesh stops at the mesh's edge
     with an arrowhead there (each row's interval drawn and capped up to
-    `MAX_MARKED_ROWS` rows; beyond, where they would merge into a block, the band
+    `layout.MAX_MARKED_ROWS` rows; beyond, where they would merge into a block, the band
     alone); on a line plot, a vertical line and band (open sides up to the axis's
     limits)."""
     if found is None:
@@ -282,8 +124,8 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values
             ax.axvspan(low, high, color="red", alpha=0.15)
             ax.set_xlim(left, right)
         return
-    x = _AxisLayout.of(np.asarray(x_values))
-    y = _AxisLayout.of(found[y_axis].values).ticks
+    x = layout.AxisLayout.of(np.asarray(x_values))
+    y = layout.AxisLayout.of(found[y_axis].values).ticks
     left, right = x.edges[0], x.edges[-1]
 
     def place(values):
@@ -299,7 +141,7 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values
     ax.plot(estimate, y, "o-", color="red", lw=1.5, ms=3)
     if len(y) > 1:
         ax.fill_betweenx(y, low, high, color="red", alpha=0.2)
-    if len(y) > MAX_MARKED_ROWS:
+    if len(y) > layout.MAX_MARKED_ROWS:
         return
     ax.hlines(y, low, high, color="red", lw=1)
     for ends, edge, open_marker in ((low, left, "<"), (high, right, ">")):
@@ -310,7 +152,7 @@ def _boundary_overlay(ax, found: xr.Dataset | None, y_axis: str | None, x_values
 
 def _facets(results: xr.Dataset, axes: list[str]) -> list[tuple[str, dict]]:
     """(title, selection) per combination of the swept axes after the first two (at most
-    `MAX_FACETS`); one untitled facet when there are none."""
+    `layout.MAX_FACETS`); one untitled facet when there are none."""
     rest = axes[2:]
     if not rest:
         return [("", {})]
@@ -320,7 +162,7 @@ def _facets(results: xr.Dataset, axes: list[str]) -> list[tuple[str, dict]]:
     ]
     return [
         (", ".join(f"{d}={fmt_value(v)}" for d, v in sel.items()), sel)
-        for sel in stacked[:MAX_FACETS]
+        for sel in stacked[: layout.MAX_FACETS]
     ]
 
 
@@ -343,7 +185,9 @@ def _line_panel(ax, mean, std, axis: str, name: str, label: str, boundaries) -> 
     ax.set_ylabel(label)
     if boundary.is_log_axis(x):
         ax.set_xscale("log")
-        _thin_ticks(ax, "x", _AxisLayout.of(x))  # its default labels overprint in 1–2 decades
+        layout.thin_ticks(
+            ax, "x", layout.AxisLayout.of(x)
+        )  # its default labels overprint in 1–2 decades
     if name == "active_units" and boundaries:
         betas = np.geomspace(x.min(), x.max(), 200)
         counts = [sum(b < c for c in boundaries) for b in betas]
