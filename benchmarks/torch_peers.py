@@ -93,7 +93,6 @@ from jax.sharding import PartitionSpec as P
 
 from vaecollapse import config as config_lib
 from vaecollapse import data, devices, families, grid, sweep
-from vaecollapse.families.ssl import trainer as ssl_train
 
 FAMILIES = ("vae", "ssl", "gan")
 TRIAL_STEPS = 30  # steps per run of PyTorch's thread-count trial
@@ -327,7 +326,7 @@ def torch_run(family: str, c, dataset, seed: int, steps: int) -> None:
     if family == "ssl":
         x_all = torch.as_tensor(dataset.train.reshape(len(dataset.train), -1), dtype=torch.float32)
         enc, pred = nets["encoder"], nets["predictor"]
-        keep_prob = 1 - float(c.model.get("mask_prob", ssl_train.MASK_PROB))
+        keep_prob = 1 - float(c.model.mask_prob)
         noise, alpha = h.aug_noise, h.target_gradient
         opt = torch.optim.Adam(
             [

@@ -239,10 +239,12 @@ def test_conv_encoder_and_shifts_refuse_vectors_before_compiling(tmp_path):
     from vaecollapse import data
 
     dataset = data.load(conv_config().data)
-    for bad in (-1, 8, 1.5):
+    for bad in (-1, 8):
         digits = conv_config(aug_shift=bad)
         with pytest.raises(ValueError, match=r"config.model.aug_shift="):
             ssl_train.check_data(digits, dataset)
+    with pytest.raises(TypeError, match="aug_shift"):  # the config's own int field refuses it
+        conv_config(aug_shift=1.5)
 
 
 def conv_config(aug_shift=1):

@@ -40,21 +40,12 @@ import numpy as np
 from vaecollapse import assemble, optim, states
 from vaecollapse import config as config_lib
 from vaecollapse.families import gan as schema
+from vaecollapse.families.gan import config as gan_config
 from vaecollapse.families.gan import losses, networks
 from vaecollapse.families.gan import monitor as sample_measures
 from vaecollapse.family import Trace, Trainer
 
 ADAM_B2, ADAM_EPS = 0.999, 1e-8
-DEFAULTS = {
-    "gan_loss": "ns",
-    "generator_hidden": (128, 128),
-    "discriminator_hidden": (128, 128),
-    "d_steps": 1,
-    "pack": 1,
-    "spectral_norm": False,
-    "minibatch_std": False,
-    "unroll": 0,
-}
 
 
 # ----------------------------------------------------------------------------- measures
@@ -135,44 +126,22 @@ class Settings(NamedTuple):
 
 
 def settings(config) -> Settings:
-    """The static knobs of ``config.model`` (`DEFAULTS` for absent fields).
+    """The static knobs of ``config.model``, checked (`gan.config.check_point`).
 
     Raises:
       ValueError: one line naming the field, its value and what is allowed.
     """
+    gan_config.check_point(config)
     model = config.model
-    get = lambda name: model.get(name, DEFAULTS[name])  # noqa: E731
-    loss = get("gan_loss")
-    if loss not in schema.LOSSES:
-        raise ValueError(
-            f"config.model.gan_loss={loss!r} is invalid: allowed: {', '.join(schema.LOSSES)}"
-        )
-    for name, least in (("d_steps", 1), ("pack", 1), ("unroll", 0)):
-        value = get(name)
-        if isinstance(value, bool) or not isinstance(value, int) or value < least:
-            raise ValueError(
-                f"config.model.{name}={value!r} is invalid: must be an integer >= {least}"
-            )
-    for name in ("generator_hidden", "discriminator_hidden"):
-        value = get(name)
-        if not isinstance(value, tuple | list) or not all(
-            isinstance(w, int) and not isinstance(w, bool) and w > 0 for w in value
-        ):
-            raise ValueError(
-                f"config.model.{name}={value!r} is invalid: must be a tuple of positive integers"
-            )
-    for name in ("spectral_norm", "minibatch_std"):
-        if not isinstance(get(name), bool):
-            raise ValueError(f"config.model.{name}={get(name)!r} is invalid: must be True or False")
     return Settings(
-        loss,
-        tuple(get("generator_hidden")),
-        tuple(get("discriminator_hidden")),
-        get("d_steps"),
-        get("pack"),
-        get("spectral_norm"),
-        get("minibatch_std"),
-        get("unroll"),
+        model.gan_loss,
+        tuple(model.generator_hidden),
+        tuple(model.discriminator_hidden),
+        model.d_steps,
+        model.pack,
+        model.spectral_norm,
+        model.minibatch_std,
+        model.unroll,
     )
 
 
@@ -205,9 +174,7 @@ def make_trainer(config, dataset) -> Trainer:
     use_r1 = config_lib.can_be_nonzero(config, "r1_gamma")
     use_gp = config_lib.can_be_nonzero(config, "gp_lambda")
     n = batch * s.pack  # samples per update
-    lr_factor = optim.make_lr_factor(
-        config.train.get("lr_schedule", "constant"), config.train.steps
-    )
+    lr_factor = optim.make_lr_factor(config.train.lr_schedule, config.train.steps)
 
     def generate(g_params, z):
         return generator.apply({"params": g_params}, z)
@@ -375,7 +342,7 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     extra.update(assemble.measure_runs((dims, generated), measure, {"mode_mass": "mode"}))
     grid_dims = list(dims[:-2])
     extra["mode_centres"] = (["mode", "xy"], centres)
-    if config.diagnostics.get("keep_eval_arrays", True):
+    if config.diagnostics.keep_eval_arrays:
         extra["eval_samples"] = ([*grid_dims, "sample", "xy"], generated)
         extra["eval_real"] = (["example", "xy"], real)
     return extra, {}, {"mode_std": std}

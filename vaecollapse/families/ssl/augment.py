@@ -7,7 +7,7 @@ A view of a batch ``x [B, F]`` (`augment`) is, in this order:
    translated by an integer shift per axis drawn uniformly from [−s, s], zero-filled
    (`shift_images`, the "random crop with padding" augmentation);
 2. each feature set to 0 with probability ``config.model.mask_prob`` (optional, default
-   `MASK_PROB`);
+   `config.MASK_PROB`);
 3. Gaussian noise of std ``aug_noise`` (a swept hyperparameter) on the features from
    index ``config.model.noise_from`` on (optional, default 0: all; Jing et al. 2022,
    "Understanding dimensional collapse in contrastive self-supervised learning", put
@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import jax
 import jax.numpy as jnp
-
-MASK_PROB = 0.25  # share of pixels set to 0 in each view
 
 
 def shift_images(images: jax.Array, offsets: jax.Array, max_shift: int) -> jax.Array:

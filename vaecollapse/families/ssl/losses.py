@@ -2,7 +2,7 @@
 
 Each loss takes the embeddings ``[B, d]`` of two augmented views of one batch (and, for
 SimSiam and BYOL, the predictor's outputs) and returns a scalar; which one a run trains
-is ``config.model.ssl_loss`` (`LOSSES`; the trainer, `ssl.trainer`, picks it). Their
+is ``config.model.ssl_loss`` (`config.LOSSES`; the trainer, `ssl.trainer`, picks it). Their
 weights are swept hyperparameters (``hparams``).
 
 - ``simsiam`` (`simsiam_loss`): z_i = f(x_i), p_i = h(z_i), the symmetric negative
@@ -52,8 +52,6 @@ from __future__ import annotations
 import jax
 import jax.numpy as jnp
 
-LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # config.model.ssl_loss
-EMA_SCHEDULES = ("cosine", "constant")  # config.model.ema_schedule (BYOL's τ)
 VICREG_EPS = 1e-4  # inside the variance term's square root (facebookresearch/vicreg)
 BARLOW_EPS = 1e-5  # of the per-dim standardisation (torch BatchNorm1d, affine=False)
 

@@ -2,7 +2,7 @@
 linen).
 
 Architecture only; the losses are in `ssl.losses`, the views in `ssl.augment`, the
-training in `ssl.trainer`. The encoder is ``config.model.encoder`` (`ENCODERS`):
+training in `ssl.trainer`. The encoder is ``config.model.encoder`` (`config.ENCODERS`):
 
 - ``"mlp"`` (default, `Encoder`): x → z ∈ R^d (hidden widths
   ``config.model.encoder_hidden``, d = ``config.model.latent_dim``); each hidden layer
@@ -20,7 +20,7 @@ training in `ssl.trainer`. The encoder is ``config.model.encoder`` (`ENCODERS`):
   layer: over the channels of each position), flattened, then the MLP encoder above on
   the flattened map (its hidden widths, then d).
 
-The norm is ``config.model.norm`` (`NORMS`, `Norm`): ``"batch"`` (default; batch
+The norm is ``config.model.norm`` (`config.NORMS`, `Norm`): ``"batch"`` (default; batch
 statistics of the batch itself, in training and in evaluation — no running averages, so
 the state is the parameters alone), ``"layer"`` or ``"none"``. SimSiam and BYOL add a
 bottleneck predictor z → d/2 → d (Dense → norm → ReLU → Dense, `Predictor`; Chen & He
@@ -35,9 +35,6 @@ import flax.linen as nn
 import jax
 
 from vaecollapse.layers import TapConv, square_taps
-
-NORMS = ("batch", "layer", "none")  # config.model.norm
-ENCODERS = ("mlp", "linear", "conv")  # config.model.encoder ("conv": images only)
 
 
 class Norm(nn.Module):

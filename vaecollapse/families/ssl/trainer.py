@@ -30,11 +30,10 @@ import numpy as np
 
 from vaecollapse import assemble, optim, states
 from vaecollapse.families import ssl as schema
+from vaecollapse.families.ssl import config as ssl_config
 from vaecollapse.families.ssl import monitor as embeddings
-from vaecollapse.families.ssl.augment import MASK_PROB, augment
+from vaecollapse.families.ssl.augment import augment
 from vaecollapse.families.ssl.losses import (
-    EMA_SCHEDULES,
-    LOSSES,
     barlow_loss,
     byol_loss,
     ema_momentum,
@@ -43,8 +42,6 @@ from vaecollapse.families.ssl.losses import (
     vicreg_loss,
 )
 from vaecollapse.families.ssl.networks import (
-    ENCODERS,
-    NORMS,
     ConvEncoder,
     Encoder,
     LinearEncoder,
@@ -80,14 +77,14 @@ def image_settings(config, dataset) -> tuple[tuple[int, ...], int]:
     [0, min(H, W))."""
     shape = tuple(int(n) for n in dataset.train.shape[1:])
     is_image = len(shape) == 3
-    kind = config.model.get("encoder", "mlp")
+    kind = config.model.encoder
     if kind == "conv" and not is_image:
         raise ValueError(
             f"config.model.encoder={kind!r} is invalid for data {config.data.name!r} of shape "
             f"{shape}: 'conv' needs images [H, W, C]; allowed here: "
-            f"{', '.join(e for e in ENCODERS if e != 'conv')}"
+            f"{', '.join(e for e in ssl_config.ENCODERS if e != 'conv')}"
         )
-    max_shift = config.model.get("aug_shift", 0)
+    max_shift = config.model.aug_shift
     if not isinstance(max_shift, int) or max_shift < 0:
         raise ValueError(
             f"config.model.aug_shift={max_shift!r} is invalid: a number of pixels, an int >= 0"
@@ -105,29 +102,16 @@ def image_settings(config, dataset) -> tuple[tuple[int, ...], int]:
     return shape, max_shift
 
 
-def _choice(config, field: str, default: str, allowed: tuple[str, ...]) -> str:
-    value = config.model.get(field, default)
-    if value not in allowed:
-        raise ValueError(
-            f"config.model.{field}={value!r} is invalid: allowed: {', '.join(allowed)}"
-        )
-    return value
-
-
 def make_trainer(config, dataset) -> Trainer:
     """The SSL family's `Trainer` for one static config."""
-    latent_dim = config.model.latent_dim
-    norm = _choice(config, "norm", "batch", NORMS)
-    loss_name = _choice(config, "ssl_loss", "simsiam", LOSSES)
-    kind = _choice(config, "encoder", "mlp", ENCODERS)
-    mask_prob = float(config.model.get("mask_prob", MASK_PROB))
-    if not 0 <= mask_prob < 1:
-        raise ValueError(f"config.model.mask_prob={mask_prob!r} is invalid: must be in [0, 1)")
-    cosine = bool(config.model.get("cosine", False))
+    ssl_config.check_point(config)  # as grid.validate does, for a trainer built directly
+    model = config.model
+    latent_dim, norm, loss_name, kind = model.latent_dim, model.norm, model.ssl_loss, model.encoder
+    mask_prob = float(model.mask_prob)
+    cosine = bool(model.cosine)
     hidden = tuple(config.model.encoder_hidden)
     shape, max_shift = image_settings(config, dataset)
-    output_norm = bool(config.model.get("output_norm", True))
-    output_affine = bool(config.model.get("output_affine", False))
+    output_norm, output_affine = bool(model.output_norm), bool(model.output_affine)
     if kind == "linear":
         encoder = LinearEncoder(hidden, latent_dim)
     elif kind == "conv":
@@ -140,13 +124,13 @@ def make_trainer(config, dataset) -> Trainer:
     num_trace = config.diagnostics.trace_examples
     flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
     features = flat(dataset.train).shape[-1]
-    noise_from = int(config.model.get("noise_from", 0))
+    noise_from = int(model.noise_from)
     if not 0 <= noise_from < features:
         raise ValueError(
             f"config.model.noise_from={noise_from!r} is invalid: must be in [0, {features})"
         )
     tx = optim.make_optimizer(config.train.optimizer)
-    ema_cosine = _choice(config, "ema_schedule", "cosine", EMA_SCHEDULES) == "cosine"
+    ema_cosine = model.ema_schedule == "cosine"
     total_steps = config.train.steps
 
     def embed(params, x):
@@ -290,7 +274,7 @@ def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     extra = {"embeddings": None}
     extra.update(assemble.measure_runs((dims, z), measure, {"spectrum": "rank"}))
     grid_dims = list(dims[:-2])
-    if config.diagnostics.get("keep_eval_arrays", True):
+    if config.diagnostics.keep_eval_arrays:
         extra["eval_embeddings"] = ([*grid_dims, "example", "embedding"], z)
         if labels is not None:
             extra["eval_labels"] = (["example"], labels)

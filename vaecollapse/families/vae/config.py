@@ -166,7 +166,7 @@ def check_fields(config: ml_collections.ConfigDict) -> None:
         fail("collapse_kl_eps", config.collapse_kl_eps, "must be > 0 (nats)")
     for name, fields in config.variants:
         values = dict(fields)
-        if values.get("iwae_samples", config.train.get("iwae_samples", 1)) == 1:
+        if values.get("iwae_samples", config.train.iwae_samples) == 1:
             continue
         for term in IWAE_EXCLUDES:
             if values.get(term, 0.0) != 0:

@@ -148,16 +148,16 @@ def make_train_fns(config: Any, model: VAE, dataset: Dataset) -> TrainFns:
     tx = optim.make_optimizer(config.train.optimizer)
     lr_factor = optim.make_lr_factor(config.train.lr_schedule, total_steps)
     use_mmd = config_lib.can_be_nonzero(config, "mmd_weight")  # compiled only when used
-    iwae_samples = int(config.train.get("iwae_samples", 1))
+    iwae_samples = int(config.train.iwae_samples)
     grad_fn = jax.value_and_grad(losses.make_loss_fn(model, use_mmd, iwae_samples), has_aux=True)
     eps_shape = (
         (batch_size, latent_dim) if iwae_samples == 1 else (iwae_samples, batch_size, latent_dim)
     )
     vq = model.quantizer
     probe_model = model.clone(dtype=jnp.float32)
-    aggressive_cap = int(config.train.get("aggressive_steps", 0))
-    aggressive_check = int(config.train.get("aggressive_check", 10))
-    pretrain_steps = int(config.train.get("pretrain_steps", 0))
+    aggressive_cap = int(config.train.aggressive_steps)
+    aggressive_check = int(config.train.aggressive_check)
+    pretrain_steps = int(config.train.pretrain_steps)
 
     def initial_params(init_key: Array) -> Any:
         """The model's parameters initialised from ``init_key``."""
