@@ -4,7 +4,7 @@
 into the xarray Dataset that `results.write` saves: the grid axes of the config and its
 plan (`grid_axes`), the dims of each variable (its family's `Trainer.trace` and
 ``variable_dims``), the attributes every results file has, and what the family adds
-(`families.Family.finish`). It needs the plan and the dataset, so it lives apart from
+(`family.Family.finish`). It needs the plan and the dataset, so it lives apart from
 `results`, which reads without them.
 """
 
@@ -77,7 +77,7 @@ def variable_dims(
 def measure_runs(
     variable: tuple, measure, unit_dims: Mapping[str, str] | None = None
 ) -> dict[str, tuple[list[str], np.ndarray]]:
-    """A family's per-run measures (its `families.Family.finish`): ``variable`` is
+    """A family's per-run measures (its `family.Family.finish`): ``variable`` is
     ``(dims, values)`` of one array per run, the grid's dims then two of the run's own;
     ``measure(run) -> {name: value}`` measures one run; each name comes back stacked over
     the grid, ``(dims, values)``, with the dim ``unit_dims[name]`` after the grid's for a
@@ -110,7 +110,7 @@ def assemble(
       plan: its compiles (`grid.plan`).
       per_point: for each compile, ``{variable: [runs, ...]}`` in its grid's run order.
       dataset: the data the runs were trained and evaluated on.
-      trace: what the family's `families.Trainer` logs (the dims of the traces).
+      trace: what the family's `family.Trainer` logs (the dims of the traces).
     """
     family = families.of_config(config)
     axes = grid_axes(config, plan)

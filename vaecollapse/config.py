@@ -35,7 +35,7 @@ class Hparam:
     ``rule`` accepts its valid values (finite numbers; None: all of them) and ``allowed``
     says which in words (`check_hparam`'s message); ``dtype``: its array's (`grid`);
     ``family``: the kind of model that reads it (`ANY_FAMILY`: every kind); a family may
-    read others' too (`families.Family.hparams`).
+    read others' too (`family.Family.hparams`).
     """
 
     default: float

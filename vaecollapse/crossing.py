@@ -26,7 +26,7 @@ KL. The seed's interval is [x_i, max(x_j, z)], x_j the first point at or below �
 k on (the grid's end if none): points between the ε crossing and the boundary sit a
 little above zero, so the interval reaches to a point clearly past it. A point past the
 grid is never one the axis cannot take: where the axis has a rule for its values
-(`config.HPARAMS`: free_bits ≥ 0, context_dropout in [0, 1], …), the extrapolation stops
+(`config.hparams_table`: free_bits ≥ 0, context_dropout in [0, 1], …), the extrapolation stops
 at the edge of the allowed values (found by bisection on the rule), so along
 ``free_bits`` an estimate is never below 0.
 
@@ -108,7 +108,7 @@ def crossing(
 
 
 def allowed(along: str):
-    """The rule an axis's values obey (`config.HPARAMS`: ``value -> bool``), or None when
+    """The rule an axis's values obey (`config.hparams_table`: ``value -> bool``), or None when
     the axis has none (any finite number)."""
     from vaecollapse import config as config_lib  # the schema: no JAX
 

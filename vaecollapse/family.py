@@ -177,7 +177,7 @@ class Family:
         (``state_names``) as the family's state rule reads it with ``measure``'s
         threshold set to ``threshold`` (VAE: every latent dim's KL against ε), or None
         where its rule does not read ``measure``; optional — without it (or for None)
-        `vaecollapse.boundary.states_at` reads the order parameter alone
+        `vaecollapse.sensitivity.states_at` reads the order parameter alone
         (`vaecollapse boundary --sensitivity`).
       make_trainer: ``fn(config, dataset) -> Trainer``, the writing side (a
         ``"module:function"`` path, loaded only to train).

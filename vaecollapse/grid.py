@@ -26,7 +26,7 @@ Variant = tuple[str, dict[str, Any]]  # (name, hyperparameter overrides)
 
 
 def hparam_dtype(name: str) -> np.dtype:
-    """The dtype of a hyperparameter's arrays (`config.HPARAMS`: ``seed`` is the one
+    """The dtype of a hyperparameter's arrays (`config.hparams_table`: ``seed`` is the one
     int32, a PRNG seed); float32 for a name not there (`validate` refuses those)."""
     hparam = config_lib.HPARAMS.get(name)
     return np.dtype(hparam.dtype if hparam is not None else "float32")

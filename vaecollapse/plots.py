@@ -219,7 +219,7 @@ def _found_boundary(results: xr.Dataset, axes: list[str]) -> xr.Dataset | None:
 
 
 def phase_diagram(results: xr.Dataset, path: Path) -> Path:
-    """The family's panels (`families.Family.panels`; VAE: KL, active units, I(x; z) and
+    """The family's panels (`family.Family.panels`; VAE: KL, active units, I(x; z) and
     collapse state) over the swept axes, mean ± std over seeds, with the estimated
     boundary along the first axis (`vaecollapse.boundary`) and its interval band (named in the
     title over heatmaps, where a legend would hide cells). The layout follows the grid: a

@@ -161,7 +161,7 @@ def boundary_arguments(results: xr.Dataset):
     """What the report's boundary (``boundary.csv``) reads: ``(along, measure,
     closed_form)`` — the first numeric swept axis, and the family's main order parameter
     or, where the family knows a reference boundary there
-    (`families.Family.reference_boundaries`; for linear-Gaussian data over β, every
+    (`family.Family.reference_boundaries`; for linear-Gaussian data over β, every
     per-dim boundary against λ_i/σ², Lucas et al. 2019), that measure and the reference
     (else None); None when no numeric axis is swept."""
     axes = boundary.numeric_axes(results)

@@ -2,7 +2,7 @@
 
 Dimensions: the grid axes, named and valued as in the config (static axes then dynamic
 ones, or ``variant`` then the dynamic ones), then ``step`` (logged steps) and the dims of
-the family's variables (`families.Family.variable_dims`; for the VAE ``latent``,
+the family's variables (`family.Family.variable_dims`; for the VAE ``latent``,
 ``example``/``frame``/``pixel`` (pictures), ``mu_bin``/``sigma_bin`` (histograms)).
 For the VAE, variables are the run metrics of `diagnostics.make_evaluate` over the grid axes, the
 ``*_trace`` variables of training over ``step`` (and ``latent``), ``early_warning``,

@@ -2,7 +2,7 @@
 state at ½×, 1× and 2× the threshold, so a reader sees which conclusions depend on it.
 
 The states are the family's rule at that threshold where it gives one
-(`families.Family.states_at`), otherwise the order parameter's own reading
+(`family.Family.states_at`), otherwise the order parameter's own reading
 (`states_at`). Pure NumPy/xarray on a results Dataset, like `vaecollapse.boundary`;
 ``vaecollapse boundary DIR --sensitivity`` prints and writes it
 (``boundary_sensitivity*.csv``) and ``summary.md`` has a section of it.
@@ -24,7 +24,7 @@ DIVERGED = "diverged"  # the state counted for a diverged run (`state_counts`)
 
 def states_at(results: xr.Dataset, measure: str, threshold: float) -> tuple[xr.DataArray, dict]:
     """Each run's state at ``threshold`` and the names of its codes: the family's rule
-    (`families.Family.states_at`, names ``state_names``) where it gives one; otherwise
+    (`family.Family.states_at`, names ``state_names``) where it gives one; otherwise
     the order parameter alone, read against ``threshold`` (below it: collapsed) — per
     unit: 0 no unit below, 1 some, 2 every one (named as the family's states 0, 1, 2);
     one value per run: 0 at or above (``MEASURE ≥ ε``), 1 below (``MEASURE < ε``)."""

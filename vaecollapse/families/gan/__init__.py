@@ -1,7 +1,7 @@
 """The GAN family: mode collapse of a generator on mixtures of 2-D Gaussians.
 
 An MLP generator (noise → R²) and an MLP discriminator trained against each other
-(writing side `families.gan_train`) on the benchmarks of VEEGAN (Srivastava et al. 2017)
+(writing side `families.gan.trainer`) on the benchmarks of VEEGAN (Srivastava et al. 2017)
 and PacGAN (Lin et al. 2018): a ring of 8 Gaussians (radius 1, std 0.01) and a 5 × 5
 grid of 25 (means {−4, −2, 0, 2, 4}², std 0.05), data ``ring`` / ``grid``. *Mode
 collapse*: the generator puts its mass on a few of the K modes, a degenerate solution
@@ -77,12 +77,12 @@ def legend(results) -> str:
 
 
 def has_samples(results) -> bool:
-    """The results hold generated samples and the modes (`gan_plots.samples`)."""
+    """The results hold generated samples and the modes (`gan.plots.samples`)."""
     return "eval_samples" in results and "mode_centres" in results
 
 
 def has_mode_trace(results) -> bool:
-    """The results hold the per-mode trace (`gan_plots.mode_trace`)."""
+    """The results hold the per-mode trace (`gan.plots.mode_trace`)."""
     return "mode_mass_trace" in results
 
 

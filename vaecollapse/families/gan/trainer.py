@@ -305,7 +305,7 @@ def make_trainer(config, dataset) -> Trainer:
 
 def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     """Every run's measures from its eval samples by the public API
-    (`samples.diagnose_samples` against the modes, `samples.coverage` of the first
+    (`monitor.diagnose_samples` against the modes, `prdc.coverage` of the first
     `PRDC_POINTS` samples against as many real test points): one implementation for the
     sweep and for anyone re-measuring a run. Kept beside the runs unless
     ``config.diagnostics.keep_eval_arrays`` is False: ``eval_samples [..., sample, xy]``

@@ -1,6 +1,6 @@
 """The SSL family: representation collapse in joint-embedding self-supervised learning.
 
-A siamese network (writing side `families.ssl_train`) maps two augmented views of an
+A siamese network (writing side `families.ssl.trainer`) maps two augmented views of an
 input to embeddings z; its objective (``config.model.ssl_loss``) is SimSiam's (Chen & He
 2021: a predictor and a stop-gradient, no negative pairs, so the constant embedding solves
 it perfectly), BYOL's (Grill et al. 2020: the same with an EMA target network),
@@ -43,7 +43,7 @@ first logged step from which the ``std_normalized`` trace (train subset) stays b
 −1 never. ``probe_accuracy``: `ssl.monitor`' closed-form ridge linear probe on the eval
 embeddings with the labels (ridge relative to their scale, a seeded random half fit, the
 other scored; chance ~0.1 on digits); NaN for data without labels. Every measure is
-`ssl.monitor`' (`ssl_train.finish`), the public API's one implementation.
+`ssl.monitor`' (`ssl.trainer.finish`), the public API's one implementation.
 
 This module imports no JAX (the reading side imports it).
 """
@@ -92,13 +92,13 @@ def legend(results) -> str:
 
 
 def is_spectrum(results) -> bool:
-    """The results hold the embedding spectrum (`ssl_plots.spectrum`)."""
+    """The results hold the embedding spectrum (`ssl.plots.spectrum`)."""
     return "spectrum" in results
 
 
 def result_bytes(config, dataset) -> int:
     """Bytes of one run's results: two float32 traces per logged interval, its eval
-    embeddings (kept in the chunk files until `ssl_train.finish` measures them), the
+    embeddings (kept in the chunk files until `ssl.trainer.finish` measures them), the
     spectrum [d] and a dozen scalars (preflight's disk estimate; no JAX needed)."""
     del dataset
     num_logs = config.train.steps // config.train.log_every

@@ -243,7 +243,7 @@ def make_trainer(config, dataset) -> Trainer:
 
 def finish(config, dataset, variables: dict) -> tuple[dict, dict, dict]:
     """Every run's measures from its eval embeddings by the public API
-    (`embeddings.diagnose_embeddings`, float64): one implementation for the sweep and for
+    (`monitor.diagnose_embeddings`, float64): one implementation for the sweep and for
     anyone re-measuring a run. The embeddings (``eval_embeddings [..., example,
     embedding]``) and their labels (``eval_labels [example]``) stay in ``results.nc``
     unless ``config.diagnostics.keep_eval_arrays`` is False."""

@@ -12,7 +12,7 @@ onset both read the KL per latent dim against ε (`diagnostics.collapse_state`,
 `diagnostics.final_onset`); active units are a measure beside them. Its figures are
 `families.vae.plots`' KL curves, per-dim KL, rate–distortion, probe curves, encoder
 histograms, the closed form for linear-Gaussian data, and pictures for image data. Its
-writing side is today's engine: `models.build`, `train.make_train_fns`,
+writing side (`trainer`): `models.build`, `train.make_train_fns`,
 `diagnostics.make_evaluate`, loaded only when a sweep runs.
 """
 
@@ -28,7 +28,7 @@ def is_images(results) -> bool:
 
 
 def is_linear_gaussian(results) -> bool:
-    """Linear-Gaussian data over β: the closed form applies (`plots.analytic_kl`)."""
+    """Linear-Gaussian data over β: the closed form applies (`vae.plots.analytic_kl`)."""
     from vaecollapse.families.vae import plots
 
     return plots.analytic_kl(results) is not None

@@ -13,7 +13,7 @@ with λ_i ≤ σ² gets w_i = 0 and q = p: the latent collapses with KL 0. Repla
 by βσ² gives the functions below.
 
 In NumPy, float32 like the learned KL they are compared with: the reading side
-(`plots.analytic_kl`) evaluates them with no training engine loaded; nothing calls them
+(`vae.plots.analytic_kl`) evaluates them with no training engine loaded; nothing calls them
 under jit.
 """
 

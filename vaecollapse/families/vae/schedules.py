@@ -49,7 +49,7 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
 
 
 # β(step, hparams, total_steps) of each schedule, its parameters read from the run's
-# hyperparameters (`config.HPARAMS`): the targets of `choices.SCHEDULES`.
+# hyperparameters (`config.hparams_table`): the targets of `choices.SCHEDULES`.
 
 
 def constant_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:

@@ -1,4 +1,4 @@
-"""The VAE family's writing side: today's engine behind the `families.Trainer` contract.
+"""The VAE family's writing side behind the `family.Trainer` contract.
 
 `make_trainer` wires `models.build`, `train.make_train_fns` and
 `diagnostics.make_evaluate`; `check_data`, `result_bytes` and `finish` are what
