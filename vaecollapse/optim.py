@@ -64,14 +64,18 @@ def select(condition: Array, if_true: Any, if_false: Any) -> Any:
     return jax.tree_util.tree_map(lambda t, f: jnp.where(condition, t, f), if_true, if_false)
 
 
-def guarded(finite: Array, diverged: Array, diverged_step: Array, step: Array):
-    """The finite-step guard of a run: ``(ok, diverged, diverged_step)`` after a step whose
-    loss and gradients are ``finite``. ``ok``: the step may be applied (finite, and the
-    run had not diverged before); a run is flagged ``diverged`` at its first non-finite
-    step, and ``diverged_step`` keeps that step (−1 while it has not)."""
-    ok = finite & ~diverged
-    return (
-        ok,
-        diverged | ~finite,
-        jnp.where(diverged | finite, diverged_step, step),
+def guarded_step(state, finite: Array, **updates):
+    """The finite-step guard of one step: ``state`` (a NamedTuple with ``step``,
+    ``diverged``, ``diverged_step``) advanced by one step, each field in ``updates`` taking
+    its new value only where the step's loss and gradients were ``finite`` and the run had
+    not diverged before; a run is flagged ``diverged`` at its first non-finite step, and
+    ``diverged_step`` keeps that step (−1 while it has not), so a diverged run stays frozen
+    at its last finite state."""
+    ok = finite & ~state.diverged
+    kept = {name: select(ok, new, getattr(state, name)) for name, new in updates.items()}
+    return state._replace(
+        **kept,
+        step=state.step + 1,
+        diverged=state.diverged | ~finite,
+        diverged_step=jnp.where(state.diverged | finite, state.diverged_step, state.step),
     )

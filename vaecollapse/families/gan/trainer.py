@@ -251,16 +251,7 @@ def make_trainer(config, dataset) -> Trainer:
         def one(state, _):
             k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
             params, opt, d_loss, g_loss, finite = train_step(state, hparams, k_step, centres)
-            ok, diverged, diverged_step = optim.guarded(
-                finite, state.diverged, state.diverged_step, state.step
-            )
-            new = State(
-                optim.select(ok, params, state.params),
-                optim.select(ok, opt, state.opt_state),
-                state.step + 1,
-                diverged,
-                diverged_step,
-            )
+            new = optim.guarded_step(state, finite, params=params, opt_state=opt)
             return new, (d_loss, g_loss)
 
         state, (d_losses, g_losses) = jax.lax.scan(one, state, None, length=log_every)

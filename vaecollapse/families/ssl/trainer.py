@@ -194,16 +194,8 @@ def make_trainer(config, dataset) -> Trainer:
                 target = jax.tree.map(
                     lambda t, p: tau * t + (1 - tau) * p, state.target, params["encoder"]
                 )
-            ok, diverged, diverged_step = optim.guarded(
-                finite, state.diverged, state.diverged_step, state.step
-            )
-            new = State(
-                optim.select(ok, params, state.params),
-                optim.select(ok, opt_state, state.opt_state),
-                state.step + 1,
-                diverged,
-                diverged_step,
-                optim.select(ok, target, state.target),
+            new = optim.guarded_step(
+                state, finite, params=params, opt_state=opt_state, target=target
             )
             return new, value
 
