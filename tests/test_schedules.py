@@ -69,6 +69,8 @@ class ScheduleVmapTest(chex.TestCase):
             "ratio": jnp.float32(0.5),
             "midpoint": jnp.float32(30.0),
             "steepness": jnp.float32(0.2),
+            "beta_peak": jnp.float32(8.0),
+            "excursion_steps": jnp.float32(40.0),
         }
         step = jnp.float32(10.0)
         expected = {
@@ -76,6 +78,7 @@ class ScheduleVmapTest(chex.TestCase):
             "linear_warmup": 2.0 * 10 / 40,
             "cyclical": 2.0 * min(1.0, (10 % 50) / 50 / 0.5),  # T = 100, period 50
             "sigmoid": 2.0 / (1 + np.exp(-0.2 * (10 - 30))),
+            "excursion": 2.0 * (8.0 / 2.0) ** (10 / 20),  # halfway up a 40-step excursion
         }
         self.assertEqual(set(choices.SCHEDULES), set(expected))
         for name, value in expected.items():
@@ -83,6 +86,58 @@ class ScheduleVmapTest(chex.TestCase):
             np.testing.assert_allclose(out, value, rtol=1e-6, err_msg=name)
         with self.assertRaisesRegex(ValueError, r"schedule 'linear' is unknown; allowed: "):
             schedules.by_name("linear")
+
+
+def excursion_reference(step, beta, peak, length):
+    """The excursion written out in NumPy float64: log β moves linearly to log β_peak over
+    the first half of the excursion and back over the second, then stays at log β."""
+    step = np.asarray(step, np.float64)
+    f = np.where(step < length, 1.0 - np.abs(2.0 * step / max(length, 1.0) - 1.0), 0.0)
+    return np.exp(np.log(beta) + f * (np.log(peak) - np.log(beta)))
+
+
+class ExcursionTest(chex.TestCase):
+    @chex.variants(with_jit=True, without_jit=True)
+    def test_the_path_is_the_formula(self):
+        steps = jnp.arange(0, 1200, 7)
+        for beta, peak, length in ((1.0, 10.0, 800.0), (2.0, 0.5, 300.0), (0.1, 3.0, 1.0)):
+            f = self.variant(
+                lambda s, b=beta, p=peak, e=length: schedules.excursion(
+                    s, beta=jnp.float32(b), beta_peak=jnp.float32(p), excursion_steps=e
+                )
+            )
+            np.testing.assert_allclose(
+                f(steps), excursion_reference(steps, beta, peak, length), rtol=2e-6
+            )
+
+    def test_the_peak_is_reached_at_half_the_excursion_and_beta_held_after(self):
+        out = schedules.excursion(
+            jnp.array([0.0, 200.0, 400.0, 600.0, 800.0, 5000.0]),
+            beta=1.0,
+            beta_peak=10.0,
+            excursion_steps=800.0,
+        )
+        np.testing.assert_allclose(out, [1.0, 10**0.5, 10.0, 10**0.5, 1.0, 1.0], rtol=1e-6)
+
+    def test_a_peak_equal_to_beta_is_the_constant_schedule_bit_for_bit(self):
+        steps = jnp.arange(5000)
+        for beta in (0.1, 0.3, 1.0, 2.0, 7.0):
+            b = jnp.float32(beta)
+            for length in (0.0, 1.0, 1000.0, 1e6):
+                out = schedules.excursion(steps, beta=b, beta_peak=b, excursion_steps=length)
+                np.testing.assert_array_equal(out, schedules.constant(steps, beta=b))
+
+    def test_vmapped_over_peaks_and_lengths_equals_one_at_a_time(self):
+        peaks = jnp.array([1.0, 3.0, 10.0, 0.5], jnp.float32)
+        lengths = jnp.array([0.0, 100.0, 400.0, 50.0], jnp.float32)
+        steps = jnp.arange(0, 500, 5)
+
+        def path(peak, length):
+            return schedules.excursion(steps, beta=1.0, beta_peak=peak, excursion_steps=length)
+
+        mapped = jax.jit(jax.vmap(path))(peaks, lengths)
+        for i in range(len(peaks)):
+            np.testing.assert_array_equal(mapped[i], jax.jit(path)(peaks[i], lengths[i]))
 
 
 if __name__ == "__main__":

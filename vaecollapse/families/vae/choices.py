@@ -42,4 +42,5 @@ SCHEDULES = {
     "linear_warmup": Entry("vaecollapse.families.vae.schedules:linear_warmup_from_hparams"),
     "cyclical": Entry("vaecollapse.families.vae.schedules:cyclical_from_hparams"),
     "sigmoid": Entry("vaecollapse.families.vae.schedules:sigmoid_from_hparams"),
+    "excursion": Entry("vaecollapse.families.vae.schedules:excursion_from_hparams"),
 }

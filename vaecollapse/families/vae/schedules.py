@@ -48,6 +48,23 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
     return beta * jax.nn.sigmoid(steepness * (step - midpoint))
 
 
+def excursion(step: Array, *, beta: Array, beta_peak: Array, excursion_steps: Array) -> Array:
+    """β(t) = β · (β_peak / β)^f(t): an excursion to ``beta_peak`` and back, then β held.
+
+    f rises linearly from 0 to 1 over the first half of the first ``excursion_steps``
+    steps E and falls back to 0 over the second half (a triangle, f(t) = 1 − |2t/E − 1|
+    for t < E, 0 after), so β moves log-linearly from β to β_peak and back. With
+    ``beta_peak`` = β (the control) the ratio is exactly 1 and β(t) = β bit for bit, the
+    `constant` schedule; ``excursion_steps`` ≤ 0 means no excursion. β_peak < β makes the
+    excursion a dip. Swept over β × β_peak × E, one compiled program maps whether a
+    collapse entered at β_peak is undone back at β (hysteresis when E is the whole run).
+    """
+    length = jnp.maximum(excursion_steps, 1.0)
+    f = jnp.where(step < excursion_steps, 1.0 - jnp.abs(2.0 * step / length - 1.0), 0.0)
+    ratio = jnp.where(beta_peak == beta, 1.0, beta_peak / jnp.maximum(beta, 1e-30))
+    return beta * ratio ** jnp.clip(f, 0.0, 1.0)
+
+
 # β(step, hparams, total_steps) of each schedule, its parameters read from the run's
 # hyperparameters (`config.hparams_table`): the targets of `choices.SCHEDULES`.
 
@@ -72,6 +89,13 @@ def cyclical_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int)
 def sigmoid_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
     """`sigmoid` with ``beta``, ``midpoint``, ``steepness``."""
     return sigmoid(step, beta=h["beta"], midpoint=h["midpoint"], steepness=h["steepness"])
+
+
+def excursion_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
+    """`excursion` with ``beta``, ``beta_peak``, ``excursion_steps``."""
+    return excursion(
+        step, beta=h["beta"], beta_peak=h["beta_peak"], excursion_steps=h["excursion_steps"]
+    )
 
 
 def by_name(name: str) -> Callable[[Array, Mapping[str, Array], int], Array]:
