@@ -94,3 +94,17 @@ def test_the_seed_claims_script_counts_and_tests(tmp_path):
     assert p == pytest.approx(0.0238, abs=1e-4)
     with pytest.raises(ValueError, match=r"--baseline='plain' is invalid: allowed"):
         seed_claims.claim_table(str(tmp_path), "variant", "modes_captured >= 23", "plain")
+
+
+@given(st.integers(0, 30), st.integers(0, 30))
+def test_sign_test_is_the_binomial_tail(worse, better):
+    n = worse + better
+    expected = 1.0 if n == 0 else sum(comb(n, i) for i in range(worse, n + 1)) / 2**n
+    assert stats.sign_test(worse, better) == pytest.approx(expected, rel=1e-9)
+
+
+def test_sign_test_closed_forms_and_bad_counts():
+    assert stats.sign_test(5, 0) == pytest.approx(1 / 32)  # five of five pairs worse
+    assert stats.sign_test(0, 5) == 1.0
+    with pytest.raises(ValueError, match="counts >= 0"):
+        stats.sign_test(-1, 2)

@@ -1,5 +1,6 @@
 """Exact statistics for "k of n seeds" claims: a Clopper–Pearson interval for one
-proportion, and Fisher's exact test of one row against a baseline row.
+proportion, Fisher's exact test of one row against a baseline row, and the exact sign
+test of paired runs (a run against its own control: the same seed without the change).
 
 NumPy/SciPy only (reading side). Used by the docs' tables (`docs/gan.md`, `docs/ssl.md`):
 every claim of the form "k of n seeds" carries one of them.
@@ -45,6 +46,17 @@ def fisher_greater(k: int, n: int, k0: int, n0: int) -> float:
     _counts(k0, n0, "k0")
     table = [[k, n - k], [k0, n0 - k0]]
     return float(_scipy.fisher_exact(table, alternative="greater").pvalue)
+
+
+def sign_test(worse: int, better: int) -> float:
+    """One-sided p-value of the exact sign test that paired runs end worse than their
+    controls more often than better: with ``worse`` and ``better`` pairs (ties dropped),
+    P(X ≥ worse) for X ~ Binomial(worse + better, ½); 1 when no pair differs."""
+    if not all(isinstance(v, int) and v >= 0 for v in (worse, better)):
+        raise ValueError(f"worse={worse!r}, better={better!r} are invalid: counts >= 0")
+    if worse + better == 0:
+        return 1.0
+    return float(_scipy.binomtest(worse, worse + better, 0.5, alternative="greater").pvalue)
 
 
 def k_of_n(k: int, n: int, baseline: tuple[int, int] | None = None) -> str:

@@ -1,0 +1,42 @@
+"""Can a posterior collapse be undone? β excursions and the recovery map.
+
+The source this project implements says collapse is "a local optimum, not the global one
+… gradient descent gets stuck". This grid tests it: an MLP VAE (64-256-8 / 8-256-64,
+Bernoulli, binarised 8×8 digits, Adam 1e-3, batch 64) trained at β = 1 with an excursion
+to β_peak (`train.schedule = "excursion"`: log-linear up over the first half of
+``excursion_steps``, down over the second half, then β = 1 held) — β_peak = 1 is the
+control, no excursion, in the same vmapped program. After the excursion the runs train
+10,000 more steps at β = 1. A run *recovers* when it ends with its control's active
+units; one that ends with fewer, and a worse −ELBO than its control, is stuck in a worse
+solution gradient descent did not leave. docs/memory.md holds the table.
+
+    vaecollapse run experiments/recovery.py --workdir runs/recovery
+    vaecollapse run experiments/recovery.py --workdir /tmp/recovery --config.quick=True
+"""
+
+from vaecollapse.config import base_config
+
+
+def get_config(arg=None):
+    del arg
+    c = base_config()
+    c.name = "recovery"
+    c.model.latent_dim = 8
+    c.model.encoder_hidden = (256,)
+    c.model.decoder_hidden = (256,)
+    c.train.schedule = "excursion"
+    c.train.steps = 30_000  # the longest excursion (20,000 steps) then 10,000 at β = 1
+    c.train.log_every = 500
+    c.train.eval_examples = 256
+    c.checkpoint_every = 5000
+    c.hparams.beta = 1.0
+    c.sweep.beta_peak = (1.0, 10.0)
+    c.sweep.excursion_steps = (5_000.0, 20_000.0)
+    c.sweep.seed = (0, 1, 2, 3, 4)
+    c.quick_overrides = (
+        ("train.steps", 3000),
+        ("train.log_every", 100),
+        ("sweep.excursion_steps", (1000.0, 2000.0)),
+        ("sweep.seed", (0, 1)),
+    )
+    return c
