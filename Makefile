@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase experiments figures bench bench-torch clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase recovery hysteresis experiments figures bench bench-torch clean
 
 install: $(STAMP)
 
@@ -124,12 +124,26 @@ gan-modes: install
 gan-phase: install
 	$(RUN) experiments/gan_phase.py --workdir runs/gan_phase
 
+# can a collapse be undone? β excursions against their controls, β ramps up and back
+# (docs/memory.md)
+recovery: install
+	$(RUN) experiments/recovery.py --workdir runs/recovery
+	$(PY) benchmarks/recovery_table.py runs/recovery > runs/recovery/recovery.md
+
+hysteresis: install
+	$(RUN) experiments/hysteresis.py --workdir runs/hysteresis
+	$(PY) benchmarks/hysteresis_table.py runs/hysteresis --figure runs/hysteresis/loops.png \
+	  > runs/hysteresis/loops.md
+	$(RUN) experiments/hysteresis_linear.py --workdir runs/hysteresis_linear
+	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_linear \
+	  --figure runs/hysteresis_linear/loops.png > runs/hysteresis_linear/loops.md
+
 # every experiment of every family (hours on 2 CPU cores), then the docs' figures and
 # summaries copied from their workdirs; the early warning's tables and ROC figures are
 # written by its targets (early-warning reads the grids run before it)
 EXPERIMENTS := demo linear-phase image-phase remedies remedies-literature text-collapse \
   symptoms early-warning-grids early-warning early-warning-unseen ssl-collapse ssl-vicreg \
-  ssl-barlow ssl-byol ssl-dimensional gan-modes gan-phase
+  ssl-barlow ssl-byol ssl-dimensional gan-modes gan-phase recovery hysteresis
 experiments: install
 	@start=$$(date +%s); \
 	for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$e || exit 1; done; \
@@ -139,9 +153,9 @@ experiments: install
 # docs/figures/WORKDIR_FIGURE.png for every figure a workdir has, and WORKDIR_summary.md
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
-  ssl_dimensional gan_grid gan_ring gan_phase
+  ssl_dimensional gan_grid gan_ring gan_phase recovery hysteresis hysteresis_linear
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
-  analytic_kl spectrum samples mode_trace
+  analytic_kl spectrum samples mode_trace loops
 figures:
 	mkdir -p docs/figures
 	for e in $(FIGURE_WORKDIRS); do \

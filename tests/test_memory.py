@@ -70,5 +70,7 @@ def test_steps_past_the_ramp_are_not_a_branch_and_bad_input_is_refused():
     assert 99.0 not in b.fall
     with pytest.raises(ValueError, match="each branch needs 2 logged points"):
         memory.branches(beta, m, t, 10)
+    shifted = memory.branches(beta, m, t + 1000, 400, start=1000)  # a ramp from step 1000
+    np.testing.assert_array_equal(shifted.fall, b.fall)
     with pytest.raises(ValueError, match="1-D of one length"):
         memory.branches(beta[:-1], m, t, 400)

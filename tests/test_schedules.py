@@ -71,6 +71,7 @@ class ScheduleVmapTest(chex.TestCase):
             "steepness": jnp.float32(0.2),
             "beta_peak": jnp.float32(8.0),
             "excursion_steps": jnp.float32(40.0),
+            "excursion_start": jnp.float32(0.0),
         }
         step = jnp.float32(10.0)
         expected = {
@@ -88,11 +89,12 @@ class ScheduleVmapTest(chex.TestCase):
             schedules.by_name("linear")
 
 
-def excursion_reference(step, beta, peak, length):
+def excursion_reference(step, beta, peak, length, start=0.0):
     """The excursion written out in NumPy float64: log β moves linearly to log β_peak over
     the first half of the excursion and back over the second, then stays at log β."""
-    step = np.asarray(step, np.float64)
-    f = np.where(step < length, 1.0 - np.abs(2.0 * step / max(length, 1.0) - 1.0), 0.0)
+    t = np.asarray(step, np.float64) - start
+    inside = (t >= 0) & (t < length)
+    f = np.where(inside, 1.0 - np.abs(2.0 * t / max(length, 1.0) - 1.0), 0.0)
     return np.exp(np.log(beta) + f * (np.log(peak) - np.log(beta)))
 
 
@@ -100,14 +102,19 @@ class ExcursionTest(chex.TestCase):
     @chex.variants(with_jit=True, without_jit=True)
     def test_the_path_is_the_formula(self):
         steps = jnp.arange(0, 1200, 7)
-        for beta, peak, length in ((1.0, 10.0, 800.0), (2.0, 0.5, 300.0), (0.1, 3.0, 1.0)):
+        cases = ((1.0, 10.0, 800.0, 0.0), (2.0, 0.5, 300.0, 0.0), (0.1, 3.0, 1.0, 0.0))
+        for beta, peak, length, start in (*cases, (0.1, 30.0, 500.0, 350.0)):
             f = self.variant(
-                lambda s, b=beta, p=peak, e=length: schedules.excursion(
-                    s, beta=jnp.float32(b), beta_peak=jnp.float32(p), excursion_steps=e
+                lambda s, b=beta, p=peak, e=length, t0=start: schedules.excursion(
+                    s,
+                    beta=jnp.float32(b),
+                    beta_peak=jnp.float32(p),
+                    excursion_steps=e,
+                    excursion_start=t0,
                 )
             )
             np.testing.assert_allclose(
-                f(steps), excursion_reference(steps, beta, peak, length), rtol=2e-6
+                f(steps), excursion_reference(steps, beta, peak, length, start), rtol=2e-6
             )
 
     def test_the_peak_is_reached_at_half_the_excursion_and_beta_held_after(self):

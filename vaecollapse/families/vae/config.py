@@ -27,9 +27,11 @@ HPARAMS: dict[str, Hparam] = {
     "midpoint": Hparam(0.0),
     "steepness": Hparam(0.01),
     # the excursion schedule: β's peak (β_peak = β: no excursion, the control) and the
-    # steps the excursion lasts (up over the first half, down over the second)
+    # steps the excursion lasts (up over the first half, down over the second) from the
+    # step it starts at
     "beta_peak": Hparam(1.0, lambda v: v > 0, "must be > 0"),
     "excursion_steps": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (steps)"),
+    "excursion_start": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (steps)"),
     "context_dropout": Hparam(0.0, lambda v: 0 <= v <= 1, "must be in [0, 1]"),
     # VQ-VAE: β_c of the commitment loss
     "commitment_cost": Hparam(0.25, lambda v: v >= 0, "must be >= 0"),

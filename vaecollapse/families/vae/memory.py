@@ -32,10 +32,13 @@ class Branches(NamedTuple):
     fall: np.ndarray
 
 
-def branches(beta: np.ndarray, value: np.ndarray, steps: np.ndarray, ramp: float) -> Branches:
+def branches(
+    beta: np.ndarray, value: np.ndarray, steps: np.ndarray, ramp: float, start: float = 0.0
+) -> Branches:
     """Split the logged ``value`` (at ``steps``, β ``beta`` per logged interval) of one run
-    into the rise (steps up to the ramp's midpoint) and the fall (after it, up to the
-    ramp's end), each sorted by log β.
+    whose ramp of ``ramp`` steps starts at step ``start`` into the rise (logged steps in
+    [start, start + ramp/2]) and the fall (in (start + ramp/2, start + ramp]), each sorted
+    by log β.
 
     Raises:
       ValueError: shapes differ, or a branch has fewer than 2 logged points.
@@ -46,8 +49,9 @@ def branches(beta: np.ndarray, value: np.ndarray, steps: np.ndarray, ramp: float
             f"beta, value and steps must be 1-D of one length; got {beta.shape}, "
             f"{value.shape}, {steps.shape}"
         )
-    rising = steps <= ramp / 2
-    falling = (steps > ramp / 2) & (steps <= ramp)
+    t = steps - start
+    rising = (t >= 0) & (t <= ramp / 2)
+    falling = (t > ramp / 2) & (t <= ramp)
     if rising.sum() < 2 or falling.sum() < 2:
         raise ValueError(
             f"ramp={ramp!r} is invalid for these steps: each branch needs 2 logged points "

@@ -48,19 +48,28 @@ def sigmoid(step: Array, *, beta: Array, midpoint: Array, steepness: Array) -> A
     return beta * jax.nn.sigmoid(steepness * (step - midpoint))
 
 
-def excursion(step: Array, *, beta: Array, beta_peak: Array, excursion_steps: Array) -> Array:
+def excursion(
+    step: Array,
+    *,
+    beta: Array,
+    beta_peak: Array,
+    excursion_steps: Array,
+    excursion_start: Array = 0.0,
+) -> Array:
     """β(t) = β · (β_peak / β)^f(t): an excursion to ``beta_peak`` and back, then β held.
 
-    f rises linearly from 0 to 1 over the first half of the first ``excursion_steps``
-    steps E and falls back to 0 over the second half (a triangle, f(t) = 1 − |2t/E − 1|
-    for t < E, 0 after), so β moves log-linearly from β to β_peak and back. With
+    From step t₀ = ``excursion_start`` (0: at once), f rises linearly from 0 to 1 over the
+    first half of ``excursion_steps`` steps E and falls back to 0 over the second half (a
+    triangle, f(t) = 1 − |2(t − t₀)/E − 1| for t₀ ≤ t < t₀ + E, 0 before and after), so β
+    moves log-linearly from β to β_peak and back. With
     ``beta_peak`` = β (the control) the ratio is exactly 1 and β(t) = β bit for bit, the
     `constant` schedule; ``excursion_steps`` ≤ 0 means no excursion. β_peak < β makes the
     excursion a dip. Swept over β × β_peak × E, one compiled program maps whether a
     collapse entered at β_peak is undone back at β (hysteresis when E is the whole run).
     """
     length = jnp.maximum(excursion_steps, 1.0)
-    f = jnp.where(step < excursion_steps, 1.0 - jnp.abs(2.0 * step / length - 1.0), 0.0)
+    t = step - excursion_start
+    f = jnp.where((t >= 0) & (t < excursion_steps), 1.0 - jnp.abs(2.0 * t / length - 1.0), 0.0)
     ratio = jnp.where(beta_peak == beta, 1.0, beta_peak / jnp.maximum(beta, 1e-30))
     return beta * ratio ** jnp.clip(f, 0.0, 1.0)
 
@@ -92,9 +101,13 @@ def sigmoid_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) 
 
 
 def excursion_from_hparams(step: Array, h: Mapping[str, Array], total_steps: int) -> Array:
-    """`excursion` with ``beta``, ``beta_peak``, ``excursion_steps``."""
+    """`excursion` with ``beta``, ``beta_peak``, ``excursion_steps``, ``excursion_start``."""
     return excursion(
-        step, beta=h["beta"], beta_peak=h["beta_peak"], excursion_steps=h["excursion_steps"]
+        step,
+        beta=h["beta"],
+        beta_peak=h["beta_peak"],
+        excursion_steps=h["excursion_steps"],
+        excursion_start=h["excursion_start"],
     )
 
 
