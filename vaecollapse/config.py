@@ -19,6 +19,7 @@ from __future__ import annotations
 import dataclasses
 import importlib.util
 import math
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -186,7 +187,9 @@ EXPERIMENTS_DIR = Path(__file__).resolve().parent.parent / "experiments"
 def experiment_config(name: str | Path, *, quick: bool = False) -> ml_collections.ConfigDict:
     """The config of an experiment file: ``name`` is a path to a ``get_config()`` file or
     the name of one in the repository's ``experiments/`` (``"demo"``). ``quick`` applies
-    its ``quick_overrides`` (`finalize`).
+    its ``quick_overrides`` (`finalize`). The file's folder goes first on ``sys.path`` (as
+    for a script), so the import paths it names (``model.name = "models:make"``) may be
+    modules beside it.
 
     Raises:
       FileNotFoundError: no such file (the message lists the known experiments).
@@ -202,6 +205,9 @@ def experiment_config(name: str | Path, *, quick: bool = False) -> ml_collection
             f"config file {str(name)!r} not found; known experiments: {known} "
             f"(in {str(EXPERIMENTS_DIR)!r})"
         )
+    folder = str(path.resolve().parent)  # its own modules importable, as for a script
+    if folder not in sys.path:
+        sys.path.insert(0, folder)
     spec = importlib.util.spec_from_file_location(f"vaecollapse_experiment_{path.stem}", path)
     module = importlib.util.module_from_spec(spec)
     try:
@@ -345,8 +351,16 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     """Check one compile's config (static values written in): the engine's fields (data,
     optimiser, learning-rate schedule, the loop's sizes), then the family's (its config
     module's ``check_point``: names, sizes, divisibility)."""
-    if c.data.name not in choices.DATA:
-        fail("data.name", c.data.name, f"allowed: {', '.join(choices.DATA)}")
+    if ":" in c.data.name:  # an import path: `data.load` imports and checks it
+        module, _, attribute = c.data.name.partition(":")
+        if not module or not attribute or ":" in attribute:
+            fail("data.name", c.data.name, "an import path is 'package.module:function'")
+    elif c.data.name not in choices.DATA:
+        fail(
+            "data.name",
+            c.data.name,
+            f"allowed: {', '.join(choices.DATA)}, or an import path 'package.module:function'",
+        )
     if c.train.optimizer not in choices.OPTIMIZERS:
         fail("train.optimizer", c.train.optimizer, f"allowed: {', '.join(choices.OPTIMIZERS)}")
     if c.train.lr_schedule not in choices.LR_SCHEDULES:

@@ -187,17 +187,29 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     """The VAE's checks of one compile's config (static values written in): the model and
     likelihood for the data, sizes, divisibility, the β schedule and the remedies'
     switches."""
-    if c.model.name not in vae_choices.MODELS:
-        fail("model.name", c.model.name, f"allowed: {', '.join(vae_choices.MODELS)}")
-    tokens = choices.DATA[c.data.name].tokens
-    if tokens != vae_choices.MODELS[c.model.name].tokens:
+    # a name holding a colon is an import path (`models.own_pair`): its module is imported,
+    # and its token-ness and the data's checked, when the model is built
+    own_model, own_data = ":" in c.model.name, ":" in c.data.name
+    if own_model:
+        module, _, attribute = c.model.name.partition(":")
+        if not module or not attribute or ":" in attribute:
+            fail("model.name", c.model.name, "an import path is 'package.module:function'")
+    elif c.model.name not in vae_choices.MODELS:
+        fail(
+            "model.name",
+            c.model.name,
+            f"allowed: {', '.join(vae_choices.MODELS)}, or an import path "
+            "'package.module:function'",
+        )
+    tokens = None if own_data else choices.DATA[c.data.name].tokens
+    if not own_model and tokens is not None and tokens != vae_choices.MODELS[c.model.name].tokens:
         fail(
             "model.name",
             c.model.name,
             f"data {c.data.name!r} needs one of: "
             + ", ".join(registry.names(vae_choices.MODELS, tokens=tokens)),
         )
-    if tokens != (c.model.likelihood == "categorical"):
+    if tokens is not None and tokens != (c.model.likelihood == "categorical"):
         fail("model.likelihood", c.model.likelihood, "use 'categorical' for token data, only there")
     if c.model.likelihood not in vae_choices.LIKELIHOODS:
         fail(
