@@ -12,27 +12,18 @@ areas.
     vaecollapse run experiments/hysteresis_linear.py --workdir /tmp/hl --config.quick=True
 """
 
-from vaecollapse.config import base_config
+from vaecollapse.config import experiment_config
 
 
 def get_config(arg=None):
     del arg
-    c = base_config()
+    c = experiment_config("linear_phase")  # its data, model and optimiser
     c.name = "hysteresis_linear"
-    c.data.name = "linear_gaussian"
-    c.data.eigenvalues = (16.0, 4.0, 1.0, 0.25)
-    c.data.num_examples = 20_000
-    c.data.seed = 0
-    c.model.name = "linear"
-    c.model.latent_dim = 4
-    c.model.likelihood = "gaussian"
-    c.model.sigma2 = 1.0
+    c.sweep = type(c.sweep)()  # no β axis: β follows the ramp
     c.train.schedule = "excursion"
     c.train.steps = 18_000
-    c.train.batch_size = 256
     c.train.log_every = 50
-    c.train.eval_examples = 2000
-    c.hparams.learning_rate = 2e-2
+    c.train.lr_schedule = "constant"
     c.hparams.beta = 0.1
     c.hparams.beta_peak = 30.0
     c.hparams.excursion_start = 2000.0

@@ -347,15 +347,25 @@ def _validate_variants(config: ml_collections.ConfigDict, table: dict[str, Hpara
         fail("variants", names, "variant names must be unique")
 
 
+def is_import_path(field: str, name: str) -> bool:
+    """Whether a config's ``name`` (of a model, a dataset, a network) is an import path
+    ``"package.module:function"`` — any name holding a colon — naming a user's code, which
+    is imported and checked against its contract only when it is built; raise the one-line
+    error of a malformed one (no module, no function, a second colon)."""
+    if ":" not in name:
+        return False
+    module, _, attribute = name.partition(":")
+    if not module or not attribute or ":" in attribute:
+        fail(field, name, "an import path is 'package.module:function'")
+    return True
+
+
 def check_point(c: ml_collections.ConfigDict) -> None:
     """Check one compile's config (static values written in): the engine's fields (data,
     optimiser, learning-rate schedule, the loop's sizes), then the family's (its config
     module's ``check_point``: names, sizes, divisibility)."""
-    if ":" in c.data.name:  # an import path: `data.load` imports and checks it
-        module, _, attribute = c.data.name.partition(":")
-        if not module or not attribute or ":" in attribute:
-            fail("data.name", c.data.name, "an import path is 'package.module:function'")
-    elif c.data.name not in choices.DATA:
+    # an import path: `data.load` imports and checks it
+    if not is_import_path("data.name", c.data.name) and c.data.name not in choices.DATA:
         fail(
             "data.name",
             c.data.name,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ml_collections
 
 from vaecollapse import choices, registry
-from vaecollapse.config import Hparam, fail
+from vaecollapse.config import Hparam, fail, is_import_path
 from vaecollapse.families.vae import choices as vae_choices
 
 # The VAE's swept hyperparameters (`vaecollapse.config.Hparam`); `seed` and
@@ -189,12 +189,8 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     switches."""
     # a name holding a colon is an import path (`models.own_pair`): its module is imported,
     # and its token-ness and the data's checked, when the model is built
-    own_model, own_data = ":" in c.model.name, ":" in c.data.name
-    if own_model:
-        module, _, attribute = c.model.name.partition(":")
-        if not module or not attribute or ":" in attribute:
-            fail("model.name", c.model.name, "an import path is 'package.module:function'")
-    elif c.model.name not in vae_choices.MODELS:
+    own_model, own_data = is_import_path("model.name", c.model.name), ":" in c.data.name
+    if not own_model and c.model.name not in vae_choices.MODELS:
         fail(
             "model.name",
             c.model.name,
