@@ -417,3 +417,341 @@ def test_the_example_runs_through_sweep_report_and_boundary(example_path, tmp_pa
     found = boundary.estimate(results.load(tmp_path), "beta")
     assert str(found.status.values) == "bracketed"
     assert c.sweep.beta[0] < float(found.estimate) < c.sweep.beta[-1]
+
+
+# --- the SSL family: an encoder (and predictor) by path ---------------------------------
+
+
+SSL_LATENT = 6
+
+
+class SSLEncoder(nn.Module):
+    """x [B, *shape] -> embeddings [B, latent_dim] (+ ``widen``: the wrong width)."""
+
+    latent_dim: int
+    widen: int = 0
+
+    @nn.compact
+    def __call__(self, x):
+        assert x.ndim > 2, "the encoder receives [B, *shape], not the flat batch"
+        h = nn.relu(nn.Dense(16)(x.reshape(x.shape[0], -1)))
+        return nn.Dense(self.latent_dim + self.widen)(h)
+
+
+class SSLPredictor(nn.Module):
+    latent_dim: int
+    widen: int = 0
+
+    @nn.compact
+    def __call__(self, z):
+        return nn.Dense(self.latent_dim + self.widen)(nn.tanh(nn.Dense(self.latent_dim)(z)))
+
+
+class SSLWithBatchNorm(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        h = nn.Dense(SSL_LATENT)(x.reshape(x.shape[0], -1))
+        return nn.BatchNorm(use_running_average=False)(h)
+
+
+def ssl_encoder(config, meta):
+    assert meta["shape"] == (8, 8, 1)  # the data's meta reaches make
+    return SSLEncoder(int(config.latent_dim))
+
+
+def ssl_predictor(config, meta):
+    return SSLPredictor(int(config.latent_dim))
+
+
+def ssl_wide(config, meta):
+    return SSLEncoder(int(config.latent_dim), widen=2)
+
+
+def ssl_wide_predictor(config, meta):
+    return SSLPredictor(int(config.latent_dim), widen=1)
+
+
+def ssl_pair(config, meta):
+    return SSLEncoder(int(config.latent_dim)), SSLPredictor(int(config.latent_dim))
+
+
+def ssl_batch_norm(config, meta):
+    return SSLWithBatchNorm()
+
+
+def ssl_crashes(config, meta):
+    return Crashes()
+
+
+@pytest.fixture(scope="module")
+def digits():
+    c = ssl_config()
+    return data.load(c.data)
+
+
+def ssl_config(**model):
+    c = config_lib.experiment_config("ssl_collapse")
+    c.model.update(latent_dim=SSL_LATENT, encoder_hidden=(16,), **model)
+    c.train.update(steps=20, log_every=10, batch_size=32, eval_examples=100)
+    c.checkpoint_every = 10
+    c.sweep = type(c.sweep)({"target_gradient": (0.0,), "seed": (0,)})
+    return c
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"encoder": "no_such_module_39:make"}, r"encoder='no_such_module_39:make': cannot imp"),
+        ({"encoder": f"{HERE}:missing"}, r"has no attribute 'missing'"),
+        ({"encoder": f"{HERE}:NOT_CALLABLE"}, r"is not callable \(type int\)"),
+        ({"encoder": f"{HERE}:raises"}, r"raised KeyError: 'width'"),
+        ({"encoder": f"{HERE}:ssl_pair"}, r"must return one flax.linen Module; it returned tuple"),
+        (
+            {"encoder": f"{HERE}:ssl_wide"},
+            r"encoder must map a batch x \[2, 8, 8, 1\] float32 to embeddings \[2, 6\] "
+            r"\(model.latent_dim=6\); it returned \[2, 8\]",
+        ),
+        ({"encoder": f"{HERE}:ssl_crashes"}, r"the encoder failed on a batch x \[2, 8, 8, 1\]"),
+        (
+            {"encoder": f"{HERE}:ssl_batch_norm"},
+            r"encoder holds variables other than parameters \(batch_stats\); .*Norm\('batch'\)",
+        ),
+        (
+            {"predictor": f"{HERE}:ssl_wide_predictor"},
+            r"predictor must map embeddings z \[2, 6\] to embeddings \[2, 6\] .*returned \[2, 7\]",
+        ),
+        ({"predictor": f"{HERE}:ssl_batch_norm"}, r"predictor holds variables other than par"),
+    ],
+)
+def test_a_broken_ssl_contract_is_one_line(digits, fields, expected):
+    from vaecollapse.families.ssl import trainer as ssl_train
+
+    c = ssl_config(**fields)
+    grid.validate(c)  # names only: the contract is checked when the trainer is built
+    with pytest.raises(ValueError, match=expected) as err:
+        ssl_train.make_trainer(c, digits)
+    assert one_line(err).startswith("config.model.")
+
+
+@pytest.mark.parametrize(
+    "field, value, expected",
+    [
+        ("encoder", "a:b:c", r"config.model.encoder='a:b:c' is invalid: an import path is"),
+        ("encoder", "mlpp", r"allowed: mlp, linear, conv, or an import path"),
+        ("predictor", "mlp", r"config.model.predictor='mlp' is invalid: allowed: '', or an imp"),
+    ],
+)
+def test_the_ssl_config_allows_import_paths_and_imports_nothing(field, value, expected):
+    c = ssl_config(encoder="not_imported_39.ssl:make", predictor="not_imported_39.ssl:pred")
+    grid.validate(c)
+    assert "not_imported_39" not in sys.modules
+    with pytest.raises(ValueError, match=expected) as err:
+        grid.validate(ssl_config(**{field: value}))
+    one_line(err)
+
+
+def test_an_ssl_encoder_by_path_takes_the_datas_shape(digits):
+    from vaecollapse.families.ssl import trainer as ssl_train
+
+    c = ssl_config(encoder=f"{HERE}:ssl_encoder", predictor=f"{HERE}:ssl_predictor")
+    trainer = ssl_train.make_trainer(c, digits)
+    state = trainer.init(jax.random.PRNGKey(0))
+    params = state.params
+    assert set(params["encoder"]) == {"inner"}  # the user's module, wrapped
+    assert params["predictor"]["Dense_0"]["kernel"].shape == (SSL_LATENT, SSL_LATENT)
+    x = trainer.train_data[:5]  # the trainer's flat batch, reshaped to [5, 8, 8, 1]
+    z = SSLEncoder(SSL_LATENT).apply({"params": params["encoder"]["inner"]}, digits.train[:5])
+    wrapped = ssl_train.own.OwnEncoder(SSLEncoder(SSL_LATENT), (8, 8, 1))
+    np.testing.assert_allclose(wrapped.apply({"params": params["encoder"]}, x), z, rtol=1e-6)
+    # a loss without a predictor ignores model.predictor
+    plain = ssl_train.make_trainer(
+        ssl_config(encoder=f"{HERE}:ssl_encoder", ssl_loss="vicreg"), digits
+    )
+    assert set(plain.init(jax.random.PRNGKey(0)).params) == {"encoder"}
+
+
+@pytest.mark.slow  # ~15-30 s on 2 busy cores (the sweep compiles train and eval)
+def test_an_ssl_encoder_by_path_trains_through_the_sweep(tmp_path):
+    from vaecollapse import sweep
+
+    c = ssl_config(encoder=f"{HERE}:ssl_encoder", predictor=f"{HERE}:ssl_predictor")
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    assert ran.sizes["rank"] == SSL_LATENT and not ran.diverged.any()
+    for name in ("std_normalized", "rankme", "probe_accuracy", "loss", "spectrum"):
+        assert np.isfinite(ran[name].values).all(), name
+    assert ran.std_normalized_trace.sizes["step"] == 2
+
+
+# --- the GAN family: a generator and a discriminator by path ----------------------------
+
+
+class GANGenerator(nn.Module):
+    dim: int = 2
+
+    @nn.compact
+    def __call__(self, z):
+        return nn.Dense(self.dim)(nn.relu(nn.Dense(16)(z)))
+
+
+class GANDiscriminator(nn.Module):
+    outputs: int = 1  # logits [B, outputs]; 0: [B]
+
+    @nn.compact
+    def __call__(self, x):
+        out = nn.Dense(self.outputs or 1)(nn.leaky_relu(nn.Dense(16)(x), 0.2))
+        return out if self.outputs else out[:, 0]
+
+
+class GANWithBatchNorm(nn.Module):
+    @nn.compact
+    def __call__(self, x):
+        return nn.Dense(1)(nn.BatchNorm(use_running_average=False)(nn.Dense(8)(x)))
+
+
+def gan_generator(config, meta):
+    return GANGenerator(meta["shape"][0])
+
+
+def gan_discriminator(config, meta):
+    return GANDiscriminator()
+
+
+def gan_flat_discriminator(config, meta):
+    return GANDiscriminator(outputs=0)
+
+
+def gan_wide_generator(config, meta):
+    return GANGenerator(3)
+
+
+def gan_two_logits(config, meta):
+    return GANDiscriminator(outputs=2)
+
+
+def gan_batch_norm(config, meta):
+    return GANWithBatchNorm()
+
+
+def gan_crashes(config, meta):
+    return Crashes()
+
+
+def gan_not_module(config, meta):
+    return lambda x: x
+
+
+def gan_config(**model):
+    c = config_lib.experiment_config("gan_modes")
+    c.model.update(generator_hidden=(16,), discriminator_hidden=(16,), **model)
+    c.train.update(steps=40, log_every=20, batch_size=32)
+    c.checkpoint_every = 20
+    c.variants = ()
+    c.sweep = type(c.sweep)({"seed": (0,)})
+    return c
+
+
+@pytest.fixture(scope="module")
+def grid_data():
+    return data.load(gan_config().data)
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"generator": "no_such_module_39:g"}, r"generator='no_such_module_39:g': cannot import"),
+        ({"discriminator": f"{HERE}:NOT_CALLABLE"}, r"is not callable \(type int\)"),
+        ({"generator": f"{HERE}:raises"}, r"generator=.* raised KeyError: 'width'"),
+        ({"discriminator": f"{HERE}:gan_not_module"}, r"one flax.linen Module; it returned func"),
+        (
+            {"generator": f"{HERE}:gan_wide_generator"},
+            r"generator must map noise z \[2, 2\] \(model.latent_dim=2\) to samples \[2, 2\] "
+            r"\(the data's dim 2\); it returned \[2, 3\]",
+        ),
+        (
+            {"discriminator": f"{HERE}:gan_two_logits"},
+            r"discriminator must map samples x \[2, 2\] to one logit each, \[2\] or \[2, 1\]; "
+            r"it returned \[2, 2\]",
+        ),
+        ({"discriminator": f"{HERE}:gan_batch_norm"}, r"other than parameters \(batch_stats\)"),
+        ({"generator": f"{HERE}:gan_crashes"}, r"the generator failed on noise z \[2, 2\]"),
+    ],
+)
+def test_a_broken_gan_contract_is_one_line(grid_data, fields, expected):
+    from vaecollapse.families.gan import trainer as gan_train
+
+    c = gan_config(**fields)
+    grid.validate(c)
+    with pytest.raises(ValueError, match=expected) as err:
+        gan_train.make_trainer(c, grid_data)
+    assert one_line(err).startswith("config.model.")
+
+
+@pytest.mark.parametrize(
+    "fields, expected",
+    [
+        ({"generator": ":g"}, r"config.model.generator=':g' is invalid: an import path is"),
+        ({"discriminator": "mlp"}, r"discriminator='mlp' is invalid: allowed: '' .*import path"),
+        ({"pack": 2}, r"config.model.pack=2 is invalid: must be 1 with a user's model.discrim"),
+        ({"spectral_norm": True}, r"spectral_norm=True is invalid: must be False with a user's"),
+        ({"minibatch_std": True}, r"minibatch_std=True is invalid: must be False with a user's"),
+    ],
+)
+def test_the_gan_config_refuses_what_a_users_discriminator_cannot_take(fields, expected):
+    grid.validate(gan_config(generator="not_imported_39.g:g", discriminator="not_imported_39.d:d"))
+    assert "not_imported_39" not in sys.modules
+    with pytest.raises(ValueError, match=expected) as err:
+        grid.validate(gan_config(**{"discriminator": f"{HERE}:gan_discriminator", **fields}))
+    one_line(err)
+    grid.validate(gan_config(generator=f"{HERE}:gan_generator", pack=2, spectral_norm=True))
+
+
+def test_gan_players_by_path_build_and_judge(grid_data):
+    from vaecollapse.families.gan import networks
+    from vaecollapse.families.gan import trainer as gan_train
+
+    key = jax.random.PRNGKey(0)
+    for name in ("gan_discriminator", "gan_flat_discriminator"):  # [B, 1] and [B]
+        c = gan_config(generator=f"{HERE}:gan_generator", discriminator=f"{HERE}:{name}")
+        params = gan_train.make_trainer(c, grid_data).init(key).params
+        d = gan_train.own.own_discriminator(c.model, grid_data.meta, 2)
+        assert d.apply({"params": params["discriminator"]}, jnp.ones((5, 2))).shape == (5,)
+    # a user's generator that is the package's MLP starts where the package's does
+    c = gan_config(generator=f"{HERE}:package_generator")
+    ours = gan_train.make_trainer(c, grid_data).init(key).params
+    theirs = gan_train.make_trainer(gan_config(), grid_data).init(key).params
+    for a, b in zip(jax.tree.leaves(ours), jax.tree.leaves(theirs), strict=True):
+        np.testing.assert_array_equal(a, b)
+    assert networks.pack(jnp.ones((6, 3)), 2).shape == (3, 6)  # packs of D-dim samples
+
+
+def package_generator(config, meta):
+    from vaecollapse.families.gan import networks
+
+    return networks.Generator(tuple(config.generator_hidden))
+
+
+@pytest.mark.slow  # ~15-30 s on 2 busy cores (the sweep compiles train and eval)
+def test_gan_players_by_path_train_through_the_sweep(tmp_path):
+    from vaecollapse import sweep
+
+    c = gan_config(generator=f"{HERE}:gan_generator", discriminator=f"{HERE}:gan_discriminator")
+    c.hparams.r1_gamma = 0.1  # R1's input gradient through the user's D
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    assert not ran.diverged.values.any()
+    for name in ("modes_captured", "high_quality", "d_loss_trace", "g_loss_trace"):
+        assert np.isfinite(ran[name].values).all(), name
+    assert ran.d_loss_trace.sizes["step"] == 2
+
+
+def test_the_ssl_example_passes_its_checks(example_path):
+    from vaecollapse.families.ssl import trainer as ssl_train
+
+    tree = ast.parse((EXAMPLE / "ssl_models.py").read_text(encoding="utf-8"))
+    imported = [a.name for n in ast.walk(tree) if isinstance(n, ast.Import) for a in n.names]
+    imported += [n.module for n in ast.walk(tree) if isinstance(n, ast.ImportFrom)]
+    assert not [name for name in imported if name.split(".")[0] == "vaecollapse"]
+    c = config_lib.experiment_config(EXAMPLE / "ssl_config.py", quick=True)
+    grid.validate(c)
+    trainer = ssl_train.make_trainer(c, data.load(c.data))  # the contracts, by eval_shape
+    params = trainer.init(jax.random.PRNGKey(0)).params
+    assert set(params) == {"encoder", "predictor"} and set(params["encoder"]) == {"inner"}

@@ -2,9 +2,10 @@
 complete defaults, and its checks. No JAX.
 
 `defaults` writes the data (the 5 × 5 grid of Gaussians, 10,000 examples), the players
-(noise dim 2, MLP generator and discriminator of 128-128), the non-saturating loss with
-no remedy on, and the training loop (Adam, β₁ 0.5, at 1e-3 for both players with a
-cosine decay to 0, batch 64, 12,000 generator steps logged every 200) into
+(noise dim 2, MLP generator and discriminator of 128-128; either may be a user's, by
+import path: `gan.own`), the non-saturating loss with no remedy on, and the training
+loop (Adam, β₁ 0.5, at 1e-3 for both players with a cosine decay to 0, batch 64, 12,000
+generator steps logged every 200) into
 `vaecollapse.config.base_config`; `check_point` names a bad field, its value and what is
 allowed before anything compiles.
 """
@@ -38,6 +39,9 @@ MODEL = {
     "spectral_norm": False,  # the discriminator's (Miyato et al. 2018)
     "minibatch_std": False,  # the discriminator's minibatch-std feature (Karras et al. 2018)
     "unroll": 0,  # unrolled GAN's k (Metz et al. 2017); 0: off
+    # "": the package's MLPs; or a user's by import path "package.module:make" (`gan.own`)
+    "generator": "",
+    "discriminator": "",
 }
 
 
@@ -69,3 +73,26 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     for name in ("spectral_norm", "minibatch_std"):
         if not isinstance(model[name], bool):
             fail(f"model.{name}", model[name], "must be True or False")
+    # a name holding a colon is an import path (`gan.own`): imported and its contract
+    # checked when the trainer is built
+    for name in ("generator", "discriminator"):
+        value = model[name]
+        if isinstance(value, str) and ":" in value:
+            module, _, attribute = value.partition(":")
+            if not module or not attribute or ":" in attribute:
+                fail(f"model.{name}", value, "an import path is 'package.module:function'")
+        elif value != "":
+            fail(
+                f"model.{name}",
+                value,
+                "allowed: '' (the package's MLP), or an import path 'package.module:function'",
+            )
+    if model.discriminator:  # a user's judges single samples [B, D]
+        for name, plain in (("pack", 1), ("spectral_norm", False), ("minibatch_std", False)):
+            if model[name] != plain:
+                fail(
+                    f"model.{name}",
+                    model[name],
+                    f"must be {plain} with a user's model.discriminator={model.discriminator!r}"
+                    " (it judges single samples [B, D]; this acts on the package's only)",
+                )

@@ -35,8 +35,8 @@ LEAKY_SLOPE = 0.2
 
 
 def pack(samples: jax.Array, m: int) -> jax.Array:
-    """``samples [B·m, 2]`` → packs ``[B, 2·m]`` of ``m`` consecutive samples each."""
-    return samples.reshape(-1, 2 * m)
+    """``samples [B·m, D]`` → packs ``[B, D·m]`` of ``m`` consecutive samples each."""
+    return samples.reshape(-1, samples.shape[-1] * m)
 
 
 def spectral_normalize(kernel: jax.Array) -> jax.Array:

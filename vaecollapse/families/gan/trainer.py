@@ -2,7 +2,8 @@
 behind the `family.Trainer` contract (init, advance, evaluate), and `finish`, every run's
 measures after the sweep.
 
-The networks are `gan.networks`, the losses and penalties `gan.losses`. Static knobs
+The networks are `gan.networks` (or a user's by import path, ``generator`` and
+``discriminator``, `gan.own`), the losses and penalties `gan.losses`. Static knobs
 (``config.model``, one compile each; `settings` checks them): ``gan_loss`` (``"ns"``,
 ``"wgan"``), ``generator_hidden`` and ``discriminator_hidden``, ``d_steps``
 (discriminator updates per generator update, each on fresh samples), ``pack`` (PacGAN's
@@ -41,7 +42,7 @@ from vaecollapse import assemble, optim, states
 from vaecollapse import config as config_lib
 from vaecollapse.families import gan as schema
 from vaecollapse.families.gan import config as gan_config
-from vaecollapse.families.gan import losses, networks
+from vaecollapse.families.gan import losses, networks, own
 from vaecollapse.families.gan import monitor as sample_measures
 from vaecollapse.family import Trace, Trainer
 
@@ -123,6 +124,8 @@ class Settings(NamedTuple):
     spectral_norm: bool
     minibatch_std: bool
     unroll: int
+    generator: str  # "" (`networks.Generator`) or a user's by import path (`gan.own`)
+    discriminator: str  # "" (`networks.Discriminator`) or a user's by import path
 
 
 def settings(config) -> Settings:
@@ -142,6 +145,8 @@ def settings(config) -> Settings:
         model.spectral_norm,
         model.minibatch_std,
         model.unroll,
+        model.generator,
+        model.discriminator,
     )
 
 
@@ -164,11 +169,21 @@ def check_data(config, dataset) -> None:
 def make_trainer(config, dataset) -> Trainer:
     """The GAN family's `Trainer` for one static config."""
     s = settings(config)
-    generator = networks.Generator(s.generator_hidden)
-    discriminator = networks.Discriminator(s.discriminator_hidden, s.spectral_norm, s.minibatch_std)
+    means = np.asarray(dataset.meta["modes"], np.float32)
+    dim = means.shape[1]  # the data's dim D (2 for ring and grid)
+    meta = {**dataset.meta, "shape": (dim,)}
+    if own.is_own(s.generator):  # a user's generator by import path, its contract checked
+        generator = own.own_generator(config.model, meta, dim)
+    else:
+        generator = networks.Generator(s.generator_hidden)
+    if own.is_own(s.discriminator):  # a user's discriminator, likewise
+        discriminator = own.own_discriminator(config.model, meta, dim)
+    else:
+        discriminator = networks.Discriminator(
+            s.discriminator_hidden, s.spectral_norm, s.minibatch_std
+        )
     latent = config.model.latent_dim
     batch, log_every = config.train.batch_size, config.train.log_every
-    means = np.asarray(dataset.meta["modes"], np.float32)
     std = float(dataset.meta["mode_std"])
     num_modes = len(means)
     use_r1 = config_lib.can_be_nonzero(config, "r1_gamma")
@@ -183,7 +198,7 @@ def make_trainer(config, dataset) -> Trainer:
         return lambda packs: discriminator.apply({"params": d_params}, packs)
 
     def judge(d_params, x):
-        """D's logits of ``x [B·pack, 2]`` in packs of ``pack`` consecutive samples."""
+        """D's logits of ``x [B·pack, D]`` in packs of ``pack`` consecutive samples."""
         return critic(d_params)(networks.pack(x, s.pack))
 
     def d_loss_fn(d_params, real, fake, hparams, key):
@@ -213,7 +228,7 @@ def make_trainer(config, dataset) -> Trainer:
         k_g, k_d = jax.random.split(jax.random.fold_in(key, 1))
         params = {
             "generator": generator.init(k_g, jnp.zeros((2, latent)))["params"],
-            "discriminator": discriminator.init(k_d, jnp.zeros((2, 2 * s.pack)))["params"],
+            "discriminator": discriminator.init(k_d, jnp.zeros((2, dim * s.pack)))["params"],
         }
         opt = {part: adam_init(p) for part, p in params.items()}
         return State(params, opt, jnp.int32(0), jnp.bool_(False), jnp.int32(-1))

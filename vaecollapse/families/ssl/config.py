@@ -2,7 +2,8 @@
 complete defaults, and its checks. No JAX.
 
 `defaults` writes the encoder (an MLP 64-256-32 with batch statistics, its projector
-ending in batch norm without affine parameters as SimSiam's does), the objective
+ending in batch norm without affine parameters as SimSiam's does; a user's encoder or
+predictor by import path, `ssl.own`), the objective
 (``ssl_loss``: SimSiam), the views' augmentations and BYOL's τ schedule into
 `vaecollapse.config.base_config`; `check_point` names a bad field, its value and what is
 allowed before anything compiles.
@@ -45,7 +46,8 @@ def defaults(c: ml_collections.ConfigDict) -> None:
     """Write the SSL family's section into the engine's config ``c``."""
     c.model = ml_collections.ConfigDict(
         {
-            "encoder": "mlp",
+            "encoder": "mlp",  # or a user's, by import path "package.module:make" (`ssl.own`)
+            "predictor": "",  # SimSiam/BYOL: "" the package's, or "package.module:make"
             "encoder_hidden": (256,),
             "conv_features": (16, 32),  # conv encoder
             "latent_dim": 16,  # the embedding's dim d
@@ -65,8 +67,22 @@ def defaults(c: ml_collections.ConfigDict) -> None:
 
 def check_point(c: ml_collections.ConfigDict) -> None:
     """The SSL family's checks of one compile's config."""
+    # a name holding a colon is an import path (`ssl.own`): imported and its contract
+    # checked when the trainer is built
+    for field, package in (("encoder", ENCODERS), ("predictor", ("",))):
+        value = c.model[field]
+        if isinstance(value, str) and ":" in value:
+            module, _, attribute = value.partition(":")
+            if not module or not attribute or ":" in attribute:
+                fail(f"model.{field}", value, "an import path is 'package.module:function'")
+        elif value not in package:
+            allowed = ", ".join(v or repr(v) for v in package)
+            fail(
+                f"model.{field}",
+                value,
+                f"allowed: {allowed}, or an import path 'package.module:function'",
+            )
     for field, allowed in (
-        ("encoder", ENCODERS),
         ("norm", NORMS),
         ("ssl_loss", LOSSES),
         ("ema_schedule", EMA_SCHEDULES),

@@ -2,8 +2,9 @@
 contract, and the measures of every run after the sweep (`finish`).
 
 `make_trainer` builds one static config's program from the family's parts: the encoder
-and predictor (`ssl.networks`), the two views (`ssl.augment`) and the objective
-(`ssl.losses`: SimSiam, BYOL, VICReg, InfoNCE or Barlow Twins, ``config.model.ssl_loss``).
+and predictor (`ssl.networks`, or a user's by import path, `ssl.own`), the two views
+(`ssl.augment`) and the objective (`ssl.losses`: SimSiam, BYOL, VICReg, InfoNCE or Barlow
+Twins, ``config.model.ssl_loss``).
 `check_data` refuses data the family cannot train on before anything compiles.
 
 The collapse measures are `ssl.monitor`'s (the public API's): ``std_normalized`` on a
@@ -32,6 +33,7 @@ from vaecollapse import assemble, optim, states
 from vaecollapse.families import ssl as schema
 from vaecollapse.families.ssl import config as ssl_config
 from vaecollapse.families.ssl import monitor as embeddings
+from vaecollapse.families.ssl import own
 from vaecollapse.families.ssl.augment import augment
 from vaecollapse.families.ssl.losses import (
     barlow_loss,
@@ -112,14 +114,21 @@ def make_trainer(config, dataset) -> Trainer:
     hidden = tuple(config.model.encoder_hidden)
     shape, max_shift = image_settings(config, dataset)
     output_norm, output_affine = bool(model.output_norm), bool(model.output_affine)
-    if kind == "linear":
+    meta = {**dataset.meta, "shape": shape}
+    if own.is_own(kind):  # a user's encoder by import path, its contract checked
+        encoder = own.own_encoder(model, meta, shape)
+    elif kind == "linear":
         encoder = LinearEncoder(hidden, latent_dim)
     elif kind == "conv":
         features = tuple(config.model.conv_features)
         encoder = ConvEncoder(shape, features, hidden, latent_dim, norm, output_norm, output_affine)
     else:
         encoder = Encoder(hidden, latent_dim, norm, output_norm, output_affine)
-    predictor = Predictor(latent_dim, norm) if loss_name in ("simsiam", "byol") else None
+    predictor = None
+    if loss_name in ("simsiam", "byol"):
+        predictor = Predictor(latent_dim, norm)
+        if own.is_own(model.predictor):  # a user's predictor by import path
+            predictor = own.own_predictor(model, meta)
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
     flat = lambda x: x.reshape(len(x), -1)  # noqa: E731
