@@ -347,12 +347,12 @@ def _validate_variants(config: ml_collections.ConfigDict, table: dict[str, Hpara
         fail("variants", names, "variant names must be unique")
 
 
-def is_import_path(field: str, name: str) -> bool:
+def check_import_path(field: str, name: str) -> bool:
     """Whether a config's ``name`` (of a model, a dataset, a network) is an import path
     ``"package.module:function"`` — any name holding a colon — naming a user's code, which
     is imported and checked against its contract only when it is built; raise the one-line
     error of a malformed one (no module, no function, a second colon)."""
-    if ":" not in name:
+    if not isinstance(name, str) or ":" not in name:
         return False
     module, _, attribute = name.partition(":")
     if not module or not attribute or ":" in attribute:
@@ -365,7 +365,7 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     optimiser, learning-rate schedule, the loop's sizes), then the family's (its config
     module's ``check_point``: names, sizes, divisibility)."""
     # an import path: `data.load` imports and checks it
-    if not is_import_path("data.name", c.data.name) and c.data.name not in choices.DATA:
+    if not check_import_path("data.name", c.data.name) and c.data.name not in choices.DATA:
         fail(
             "data.name",
             c.data.name,

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import ml_collections
 
-from vaecollapse.config import Hparam, fail
+from vaecollapse.config import Hparam, check_import_path, fail
 
 HPARAMS: dict[str, Hparam] = {
     # the discriminator's learning rate as a multiple of learning_rate (the generator's)
@@ -77,11 +77,7 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     # checked when the trainer is built
     for name in ("generator", "discriminator"):
         value = model[name]
-        if isinstance(value, str) and ":" in value:
-            module, _, attribute = value.partition(":")
-            if not module or not attribute or ":" in attribute:
-                fail(f"model.{name}", value, "an import path is 'package.module:function'")
-        elif value != "":
+        if not check_import_path(f"model.{name}", value) and value != "":
             fail(
                 f"model.{name}",
                 value,

@@ -27,9 +27,13 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import data
+from vaecollapse import data, own
 
-CHECK_BATCH = 2  # the batch the contract is traced with
+CHECK_BATCH = own.CHECK_BATCH
+PARAMS_ONLY = (
+    "the GAN trainer applies it as apply({'params': ...}, x) (no BatchNorm statistics "
+    "or mutable state)"
+)
 
 
 class OwnDiscriminator(nn.Module):
@@ -56,15 +60,15 @@ def own_generator(config_model: Any, meta: dict[str, Any], dim: int) -> nn.Modul
         batch, returned another shape, or holds variables other than parameters.
     """
     latent = int(config_model.latent_dim)
-    module = _make(config_model, "generator", meta)
+    module = own.make_module(config_model, "generator", meta)
     z = jax.ShapeDtypeStruct((CHECK_BATCH, latent), jnp.float32)
-    given = f"noise z {_dims(z.shape)} (model.latent_dim={latent})"
-    out = _trace(config_model, "generator", module, z, given)
+    given = f"noise z {own.dims(z.shape)} (model.latent_dim={latent})"
+    out = own.trace(config_model, "generator", module, z, given, PARAMS_ONLY)
     want = (CHECK_BATCH, dim)
-    if not _is_shaped(out) or tuple(out.shape) != want:
+    if not own.is_shaped(out) or tuple(out.shape) != want:
         raise ValueError(
-            f"{_where(config_model, 'generator')}: the generator must map {given} to samples "
-            f"{_dims(want)} (the data's dim {dim}); it returned {_shapes(out)}"
+            f"{own.where(config_model, 'generator')}: the generator must map {given} to samples "
+            f"{own.dims(want)} (the data's dim {dim}); it returned {own.shapes(out)}"
         )
     return module
 
@@ -73,76 +77,14 @@ def own_discriminator(config_model: Any, meta: dict[str, Any], dim: int) -> OwnD
     """The discriminator ``config_model.discriminator`` names, checked: samples
     ``[B, dim]`` → logits ``[B]`` or ``[B, 1]``, parameters only (`own_generator`'s
     errors); in the trainer's form (`OwnDiscriminator`)."""
-    module = _make(config_model, "discriminator", meta)
+    module = own.make_module(config_model, "discriminator", meta)
     x = jax.ShapeDtypeStruct((CHECK_BATCH, dim), jnp.float32)
-    given = f"samples x {_dims(x.shape)}"
-    out = _trace(config_model, "discriminator", module, x, given)
-    if not _is_shaped(out) or tuple(out.shape) not in ((CHECK_BATCH,), (CHECK_BATCH, 1)):
+    given = f"samples x {own.dims(x.shape)}"
+    out = own.trace(config_model, "discriminator", module, x, given, PARAMS_ONLY)
+    if not own.is_shaped(out) or tuple(out.shape) not in ((CHECK_BATCH,), (CHECK_BATCH, 1)):
         raise ValueError(
-            f"{_where(config_model, 'discriminator')}: the discriminator must map {given} to "
-            f"one logit each, {_dims((CHECK_BATCH,))} or {_dims((CHECK_BATCH, 1))}; it "
-            f"returned {_shapes(out)}"
+            f"{own.where(config_model, 'discriminator')}: the discriminator must map {given} to "
+            f"one logit each, {own.dims((CHECK_BATCH,))} or {own.dims((CHECK_BATCH, 1))}; it "
+            f"returned {own.shapes(out)}"
         )
     return OwnDiscriminator(module)
-
-
-def _where(config_model: Any, field: str) -> str:
-    return f"config.model.{field}={config_model[field]!r}"
-
-
-def _make(config_model: Any, field: str, meta: dict[str, Any]) -> nn.Module:
-    where = _where(config_model, field)
-    make = data.resolve_path(config_model[field], f"model.{field}")
-    try:
-        module = make(config_model, meta)
-    except Exception as err:
-        raise ValueError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from err
-    if not isinstance(module, nn.Module):
-        raise ValueError(
-            f"{where} must return one flax.linen Module; it returned {type(module).__name__}"
-        )
-    return module
-
-
-def _trace(config_model: Any, field: str, module: nn.Module, arg, given: str) -> Any:
-    """The module's output on ``arg`` by `jax.eval_shape`, its variables parameters only."""
-    where = _where(config_model, field)
-
-    def init(a):
-        return module.init_with_output(jax.random.PRNGKey(0), a)
-
-    try:
-        out, variables = jax.eval_shape(init, arg)
-    except Exception as err:
-        raise ValueError(
-            f"{where}: the {field} failed on {given}: {type(err).__name__}: {_first_line(err)}"
-        ) from err
-    extra = sorted(set(variables) - {"params"})
-    if extra:
-        raise ValueError(
-            f"{where}: the {field} holds variables other than parameters ({', '.join(extra)}); "
-            "the GAN trainer applies it as apply({'params': ...}, x) (no BatchNorm statistics "
-            "or mutable state)"
-        )
-    return out
-
-
-def _is_shaped(value: Any) -> bool:
-    return hasattr(value, "shape") and hasattr(value, "dtype")
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return f"[{', '.join(map(str, shape))}]"
-
-
-def _shapes(value: Any) -> str:
-    """What a module returned, in shapes: ``[2, 8]``, ``([2, 8], [2, 8])``, ``a dict``."""
-    if _is_shaped(value):
-        return _dims(tuple(value.shape))
-    if isinstance(value, tuple | list):
-        return f"({', '.join(_shapes(v) for v in value)})" if value else "()"
-    return f"a {type(value).__name__}"
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [""])[0]

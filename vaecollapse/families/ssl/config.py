@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import ml_collections
 
-from vaecollapse.config import Hparam, fail
+from vaecollapse.config import Hparam, check_import_path, fail
 
 HPARAMS: dict[str, Hparam] = {
     # SimSiam: the gradient through the target branch (0: stop-gradient, 1: none)
@@ -71,11 +71,7 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     # checked when the trainer is built
     for field, package in (("encoder", ENCODERS), ("predictor", ("",))):
         value = c.model[field]
-        if isinstance(value, str) and ":" in value:
-            module, _, attribute = value.partition(":")
-            if not module or not attribute or ":" in attribute:
-                fail(f"model.{field}", value, "an import path is 'package.module:function'")
-        elif value not in package:
+        if not check_import_path(f"model.{field}", value) and value not in package:
             allowed = ", ".join(v or repr(v) for v in package)
             fail(
                 f"model.{field}",

@@ -27,9 +27,9 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import data
+from vaecollapse import data, own
 
-CHECK_BATCH = 2  # the batch the contract is traced with
+CHECK_BATCH = own.CHECK_BATCH
 NORM_HINT = (
     "the SSL trainer applies it as apply({'params': ...}, x): normalise by the batch's own "
     "statistics without running averages (vaecollapse.families.ssl.networks.Norm('batch')) "
@@ -63,9 +63,9 @@ def own_encoder(config_model: Any, meta: dict[str, Any], shape: tuple[int, ...])
         returned another shape, or holds variables other than parameters.
     """
     latent = int(config_model.latent_dim)
-    module = _make(config_model, "encoder", meta)
+    module = own.make_module(config_model, "encoder", meta)
     x = jax.ShapeDtypeStruct((CHECK_BATCH, *shape), jnp.float32)
-    _check(config_model, "encoder", module, x, f"a batch x {_dims(x.shape)} float32", latent)
+    _check(config_model, "encoder", module, x, f"a batch x {own.dims(x.shape)} float32", latent)
     return OwnEncoder(module, tuple(shape))
 
 
@@ -73,65 +73,18 @@ def own_predictor(config_model: Any, meta: dict[str, Any]) -> nn.Module:
     """The predictor ``config_model.predictor`` names, checked: ``[B, latent_dim]`` →
     ``[B, latent_dim]``, parameters only (`own_encoder`'s errors)."""
     latent = int(config_model.latent_dim)
-    module = _make(config_model, "predictor", meta)
+    module = own.make_module(config_model, "predictor", meta)
     z = jax.ShapeDtypeStruct((CHECK_BATCH, latent), jnp.float32)
-    _check(config_model, "predictor", module, z, f"embeddings z {_dims(z.shape)}", latent)
-    return module
-
-
-def _make(config_model: Any, field: str, meta: dict[str, Any]) -> nn.Module:
-    path = config_model[field]
-    where = f"config.model.{field}={path!r}"
-    make = data.resolve_path(path, f"model.{field}")
-    try:
-        module = make(config_model, meta)
-    except Exception as err:
-        raise ValueError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from err
-    if not isinstance(module, nn.Module):
-        raise ValueError(
-            f"{where} must return one flax.linen Module; it returned {type(module).__name__}"
-        )
+    _check(config_model, "predictor", module, z, f"embeddings z {own.dims(z.shape)}", latent)
     return module
 
 
 def _check(config_model: Any, field: str, module: nn.Module, arg, given: str, latent: int):
-    where = f"config.model.{field}={config_model[field]!r}"
-
-    def init(a):
-        return module.init_with_output(jax.random.PRNGKey(0), a)
-
-    try:
-        out, variables = jax.eval_shape(init, arg)
-    except Exception as err:
-        raise ValueError(
-            f"{where}: the {field} failed on {given}: {type(err).__name__}: {_first_line(err)}"
-        ) from err
-    extra = sorted(set(variables) - {"params"})
-    if extra:
-        raise ValueError(
-            f"{where}: the {field} holds variables other than parameters ({', '.join(extra)}); "
-            + NORM_HINT
-        )
+    """``module`` maps ``arg`` (``given``, in words) to ``[CHECK_BATCH, latent]``."""
+    out = own.trace(config_model, field, module, arg, given, NORM_HINT)
     want = (CHECK_BATCH, latent)
-    if not (hasattr(out, "shape") and hasattr(out, "dtype")) or tuple(out.shape) != want:
+    if not own.is_shaped(out) or tuple(out.shape) != want:
         raise ValueError(
-            f"{where}: the {field} must map {given} to embeddings {_dims(want)} "
-            f"(model.latent_dim={latent}); it returned {_shapes(out)}"
+            f"{own.where(config_model, field)}: the {field} must map {given} to embeddings "
+            f"{own.dims(want)} (model.latent_dim={latent}); it returned {own.shapes(out)}"
         )
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return f"[{', '.join(map(str, shape))}]"
-
-
-def _shapes(value: Any) -> str:
-    """What a module returned, in shapes: ``[2, 8]``, ``([2, 8], [2, 8])``, ``a dict``."""
-    if hasattr(value, "shape") and hasattr(value, "dtype"):
-        return _dims(tuple(value.shape))
-    if isinstance(value, tuple | list):
-        return f"({', '.join(_shapes(v) for v in value)})" if value else "()"
-    return f"a {type(value).__name__}"
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [""])[0]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import ml_collections
 
 from vaecollapse import choices, registry
-from vaecollapse.config import Hparam, fail, is_import_path
+from vaecollapse.config import Hparam, check_import_path, fail
 from vaecollapse.families.vae import choices as vae_choices
 
 # The VAE's swept hyperparameters (`vaecollapse.config.Hparam`); `seed` and
@@ -189,7 +189,7 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     switches."""
     # a name holding a colon is an import path (`models.own_pair`): its module is imported,
     # and its token-ness and the data's checked, when the model is built
-    own_model, own_data = is_import_path("model.name", c.model.name), ":" in c.data.name
+    own_model, own_data = check_import_path("model.name", c.model.name), ":" in c.data.name
     if not own_model and c.model.name not in vae_choices.MODELS:
         fail(
             "model.name",

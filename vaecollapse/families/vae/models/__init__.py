@@ -11,7 +11,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import data, registry
+from vaecollapse import data, own, registry
 from vaecollapse.families.vae import choices
 from vaecollapse.families.vae.models.vae import LIKELIHOODS, VAE
 from vaecollapse.families.vae.models.vq import VectorQuantizer
@@ -20,7 +20,7 @@ NAMES = tuple(choices.MODELS)
 AUTOREGRESSIVE = registry.names(choices.MODELS, autoregressive=True)
 IMAGE_ONLY = registry.names(choices.MODELS, image_only=True)
 TOKEN_MODELS = registry.names(choices.MODELS, tokens=True)
-CHECK_BATCH = 2  # the batch `check_own` traces the user's modules with (shapes only)
+CHECK_BATCH = own.CHECK_BATCH  # the batch `check_own` traces the user's modules with
 LABEL_DIM = VAE.label_dim  # a CVAE's label embedding, beside z at the decoder's input
 
 __all__ = ["LIKELIHOODS", "NAMES", "VAE", "build", "check_own", "own_pair"]
@@ -154,7 +154,7 @@ def own_pair(config: Any, data_meta: dict[str, Any]) -> tuple[OwnEncoder, OwnDec
     try:
         pair = make(config, data_meta)
     except Exception as err:
-        raise ValueError(f"{where} raised {type(err).__name__}: {_first_line(err)}") from err
+        raise ValueError(f"{where} raised {type(err).__name__}: {own.first_line(err)}") from err
     if not (
         isinstance(pair, tuple | list)
         and len(pair) == 2
@@ -215,8 +215,8 @@ def check_own(
     if not autoregressive:
         dec_args = (z,)
     given = {
-        "encoder": f"a batch x {_dims(x.shape)} {x.dtype}" + (" and cond" if cond else ""),
-        "decoder": f"z {_dims(z.shape)}" + (" and the context x" if autoregressive else ""),
+        "encoder": f"a batch x {own.dims(x.shape)} {x.dtype}" + (" and cond" if cond else ""),
+        "decoder": f"z {own.dims(z.shape)}" + (" and the context x" if autoregressive else ""),
     }
     outputs = {}
     for name, module, args in (("encoder", encoder, enc_args), ("decoder", decoder, dec_args)):
@@ -226,7 +226,7 @@ def check_own(
         except Exception as err:
             raise ValueError(
                 f"{where}: the {name} failed on {given[name]}: {type(err).__name__}: "
-                f"{_first_line(err)}"
+                f"{own.first_line(err)}"
             ) from err
         extra = sorted(set(variables) - {"params"})
         if extra:
@@ -235,44 +235,23 @@ def check_own(
                 "; the VAE trains parameters only (no batch statistics or mutable state)"
             )
         outputs[name] = out
-    want = f"(μ, log σ²), each {_dims((batch, latent))} (model.latent_dim={latent})"
+    want = f"(μ, log σ²), each {own.dims((batch, latent))} (model.latent_dim={latent})"
     out = outputs["encoder"]
-    if not (isinstance(out, tuple | list) and len(out) == 2 and all(_is_shaped(a) for a in out)):
-        raise ValueError(f"{where}: the encoder must return {want}; it returned {_shapes(out)}")
+    if not (isinstance(out, tuple | list) and len(out) == 2 and all(own.is_shaped(a) for a in out)):
+        raise ValueError(f"{where}: the encoder must return {want}; it returned {own.shapes(out)}")
     if any(tuple(a.shape) != (batch, latent) for a in out):
         raise ValueError(
             f"{where}: the encoder must map {given['encoder']} to {want}; it returned "
-            f"{_shapes(out)}"
+            f"{own.shapes(out)}"
         )
     expected = output_shape(config, data_meta)
     out = outputs["decoder"]
-    if not _is_shaped(out) or tuple(out.shape) not in (
+    if not own.is_shaped(out) or tuple(out.shape) not in (
         (batch, *expected),
         (batch, math.prod(expected)),
     ):
         raise ValueError(
             f"{where}: the decoder must map {given['decoder']} to the {config.likelihood} "
-            f"likelihood's parameters {_dims((batch, *expected))} (or flat "
-            f"{_dims((batch, math.prod(expected)))}); it returned {_shapes(out)}"
+            f"likelihood's parameters {own.dims((batch, *expected))} (or flat "
+            f"{own.dims((batch, math.prod(expected)))}); it returned {own.shapes(out)}"
         )
-
-
-def _is_shaped(value: Any) -> bool:
-    return hasattr(value, "shape") and hasattr(value, "dtype")
-
-
-def _dims(shape: tuple[int, ...]) -> str:
-    return f"[{', '.join(map(str, shape))}]"
-
-
-def _shapes(value: Any) -> str:
-    """What a module returned, in shapes: ``[2, 8]``, ``([2, 8], [2, 8])``, ``a dict``."""
-    if _is_shaped(value):
-        return _dims(tuple(value.shape))
-    if isinstance(value, tuple | list):
-        return f"({', '.join(_shapes(v) for v in value)})" if value else "()"
-    return f"a {type(value).__name__}"
-
-
-def _first_line(err: BaseException) -> str:
-    return (str(err).strip().splitlines() or [""])[0]
