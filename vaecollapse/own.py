@@ -49,28 +49,28 @@ def make_module(config_model: Any, field: str, meta: dict[str, Any]) -> nn.Modul
     return module
 
 
-def trace(config_model: Any, field: str, module: nn.Module, arg, given: str, hint: str) -> Any:
-    """``module``'s output on ``arg`` (a `jax.ShapeDtypeStruct`) by `jax.eval_shape`.
+def trace(where_: str, what: str, module: nn.Module, args: tuple, given: str, hint: str) -> Any:
+    """``module``'s output on ``args`` (`jax.ShapeDtypeStruct`s) by `jax.eval_shape`;
+    ``where_`` starts the errors (`where`), ``what`` names the module in them (``encoder``).
 
     Raises:
-      ValueError: one line: the module failed on ``given`` (what ``arg`` is, in words), or
-        holds variables other than parameters (``hint``: what to do instead).
+      ValueError: one line: the module failed on ``given`` (``args`` in words), or holds
+        variables other than parameters (``hint``: what to do instead).
     """
 
-    def init(a):
-        return module.init_with_output(jax.random.PRNGKey(0), a)
+    def init(*a):
+        return module.init_with_output(jax.random.PRNGKey(0), *a)
 
     try:
-        out, variables = jax.eval_shape(init, arg)
+        out, variables = jax.eval_shape(init, *args)
     except Exception as err:
         raise ValueError(
-            f"{where(config_model, field)}: the {field} failed on {given}: "
-            f"{type(err).__name__}: {first_line(err)}"
+            f"{where_}: the {what} failed on {given}: {type(err).__name__}: {first_line(err)}"
         ) from err
     extra = sorted(set(variables) - {"params"})
     if extra:
         raise ValueError(
-            f"{where(config_model, field)}: the {field} holds variables other than parameters "
+            f"{where_}: the {what} holds variables other than parameters "
             f"({', '.join(extra)}); {hint}"
         )
     return out

@@ -63,7 +63,9 @@ def own_generator(config_model: Any, meta: dict[str, Any], dim: int) -> nn.Modul
     module = own.make_module(config_model, "generator", meta)
     z = jax.ShapeDtypeStruct((CHECK_BATCH, latent), jnp.float32)
     given = f"noise z {own.dims(z.shape)} (model.latent_dim={latent})"
-    out = own.trace(config_model, "generator", module, z, given, PARAMS_ONLY)
+    out = own.trace(
+        own.where(config_model, "generator"), "generator", module, (z,), given, PARAMS_ONLY
+    )
     want = (CHECK_BATCH, dim)
     if not own.is_shaped(out) or tuple(out.shape) != want:
         raise ValueError(
@@ -80,7 +82,9 @@ def own_discriminator(config_model: Any, meta: dict[str, Any], dim: int) -> OwnD
     module = own.make_module(config_model, "discriminator", meta)
     x = jax.ShapeDtypeStruct((CHECK_BATCH, dim), jnp.float32)
     given = f"samples x {own.dims(x.shape)}"
-    out = own.trace(config_model, "discriminator", module, x, given, PARAMS_ONLY)
+    out = own.trace(
+        own.where(config_model, "discriminator"), "discriminator", module, (x,), given, PARAMS_ONLY
+    )
     if not own.is_shaped(out) or tuple(out.shape) not in ((CHECK_BATCH,), (CHECK_BATCH, 1)):
         raise ValueError(
             f"{own.where(config_model, 'discriminator')}: the discriminator must map {given} to "

@@ -81,7 +81,7 @@ def own_predictor(config_model: Any, meta: dict[str, Any]) -> nn.Module:
 
 def _check(config_model: Any, field: str, module: nn.Module, arg, given: str, latent: int):
     """``module`` maps ``arg`` (``given``, in words) to ``[CHECK_BATCH, latent]``."""
-    out = own.trace(config_model, field, module, arg, given, NORM_HINT)
+    out = own.trace(own.where(config_model, field), field, module, (arg,), given, NORM_HINT)
     want = (CHECK_BATCH, latent)
     if not own.is_shaped(out) or tuple(out.shape) != want:
         raise ValueError(

@@ -218,23 +218,11 @@ def check_own(
         "encoder": f"a batch x {own.dims(x.shape)} {x.dtype}" + (" and cond" if cond else ""),
         "decoder": f"z {own.dims(z.shape)}" + (" and the context x" if autoregressive else ""),
     }
-    outputs = {}
-    for name, module, args in (("encoder", encoder, enc_args), ("decoder", decoder, dec_args)):
-        init = lambda *a, m=module: m.init_with_output(jax.random.PRNGKey(0), *a)  # noqa: E731
-        try:
-            out, variables = jax.eval_shape(init, *args)
-        except Exception as err:
-            raise ValueError(
-                f"{where}: the {name} failed on {given[name]}: {type(err).__name__}: "
-                f"{own.first_line(err)}"
-            ) from err
-        extra = sorted(set(variables) - {"params"})
-        if extra:
-            raise ValueError(
-                f"{where}: the {name} holds variables other than parameters ({', '.join(extra)})"
-                "; the VAE trains parameters only (no batch statistics or mutable state)"
-            )
-        outputs[name] = out
+    hint = "the VAE trains parameters only (no batch statistics or mutable state)"
+    outputs = {
+        name: own.trace(where, name, module, args, given[name], hint)
+        for name, module, args in (("encoder", encoder, enc_args), ("decoder", decoder, dec_args))
+    }
     want = f"(μ, log σ²), each {own.dims((batch, latent))} (model.latent_dim={latent})"
     out = outputs["encoder"]
     if not (isinstance(out, tuple | list) and len(out) == 2 and all(own.is_shaped(a) for a in out)):
