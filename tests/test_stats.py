@@ -108,3 +108,42 @@ def test_sign_test_closed_forms_and_bad_counts():
     assert stats.sign_test(0, 5) == 1.0
     with pytest.raises(ValueError, match="counts >= 0"):
         stats.sign_test(-1, 2)
+
+
+def test_compare_results_finds_identity_and_each_kind_of_difference(tmp_path):
+    """`benchmarks/compare_results.py`, the check of a behaviour-preserving change."""
+    import sys
+
+    import xarray as xr
+
+    sys.path.insert(0, str(__import__("pathlib").Path(__file__).parents[1] / "benchmarks"))
+    import compare_results
+
+    from vaecollapse import results
+
+    base = xr.Dataset(
+        {"kl": (("seed",), np.array([0.1, np.nan]))},
+        coords={"seed": [0, 1]},
+        attrs={
+            "format_version": results.FORMAT_VERSION,
+            "config": "{}",
+            "wall_time_s": 1.0,
+            "data_name": "digits",
+            "data_shape": [8, 8, 1],
+        },
+    )
+    for name, ds in {
+        "a": base,
+        "b": base.assign_attrs(wall_time_s=2.0, config='{"x": 1}'),
+        "c": base.assign(kl=("seed", np.array([0.2, np.nan]))),
+        "d": base.assign_attrs(data_name="other"),
+        "e": base.assign(kl=("seed", np.array([0.1, np.nan], np.float32))),
+    }.items():
+        (tmp_path / name).mkdir()
+        results.write(ds, tmp_path / name)
+    assert compare_results.differences(tmp_path / "a", tmp_path / "b") == []
+    assert compare_results.differences(tmp_path / "a", tmp_path / "c") == ["kl: values differ"]
+    assert compare_results.differences(tmp_path / "a", tmp_path / "d") == [
+        "attribute data_name differs"
+    ]
+    assert "float64" in compare_results.differences(tmp_path / "a", tmp_path / "e")[0]
