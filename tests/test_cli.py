@@ -37,6 +37,7 @@ def run(*args):
     )
 
 
+@pytest.mark.slow  # 27 s: a whole run, report and a second run from the compile cache
 def test_run_report_and_compile_cache(tmp_path):
     config = tmp_path / "cfg.py"
     config.write_text(CONFIG)

@@ -82,6 +82,7 @@ def assert_same_results(ref: xr.Dataset, other: xr.Dataset) -> None:
     assert (ref.attrs["num_processes"], other.attrs["num_processes"]) == (1, 2)
 
 
+@pytest.mark.slow  # 36 s beside the module's 19 s setup: the fast suite keeps to ~10 min
 def test_two_processes_equal_one_process_on_four_devices(setup, tmp_path):
     config, cache, ref = setup
     finish(start_two(config, tmp_path, cache))

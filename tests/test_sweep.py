@@ -266,7 +266,11 @@ def _variant(**model):
             dict(bottleneck="vq", num_codes=8, codebook_update="ema", code_groups=3),
             ("dead_code_restart", (0.0, 1.0)),
         ),
-        (dict(name="conv", conv_features=(4, 8), conditional=True), ("beta", (1.0,))),
+        pytest.param(  # slow: the conv decoder and the CVAE also train in the remedies claims
+            dict(name="conv", conv_features=(4, 8), conditional=True),
+            ("beta", (1.0,)),
+            marks=pytest.mark.slow,
+        ),
         pytest.param(  # slow: the Transformer also trains in the text_collapse claim
             dict(name="transformer", transformer_width=8, transformer_heads=2),
             ("context_dropout", (0.0, 0.5)),
