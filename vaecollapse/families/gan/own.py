@@ -27,7 +27,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import data, own
+from vaecollapse import own
 
 CHECK_BATCH = own.CHECK_BATCH
 PARAMS_ONLY = (
@@ -43,11 +43,6 @@ class OwnDiscriminator(nn.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         return self.inner(x).reshape(x.shape[0])
-
-
-def is_own(name: str) -> bool:
-    """Whether ``model.generator`` or ``model.discriminator`` names a user's module."""
-    return data.is_import_path(name)
 
 
 def own_generator(config_model: Any, meta: dict[str, Any], dim: int) -> nn.Module:

@@ -38,7 +38,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import assemble, optim, states
+from vaecollapse import assemble, data, optim, states
 from vaecollapse import config as config_lib
 from vaecollapse.families import gan as schema
 from vaecollapse.families.gan import config as gan_config
@@ -172,11 +172,11 @@ def make_trainer(config, dataset) -> Trainer:
     means = np.asarray(dataset.meta["modes"], np.float32)
     dim = means.shape[1]  # the data's dim D (2 for ring and grid)
     meta = {**dataset.meta, "shape": (dim,)}
-    if own.is_own(s.generator):  # a user's generator by import path, its contract checked
+    if data.is_import_path(s.generator):  # a user's generator by import path, its contract checked
         generator = own.own_generator(config.model, meta, dim)
     else:
         generator = networks.Generator(s.generator_hidden)
-    if own.is_own(s.discriminator):  # a user's discriminator, likewise
+    if data.is_import_path(s.discriminator):  # a user's discriminator, likewise
         discriminator = own.own_discriminator(config.model, meta, dim)
     else:
         discriminator = networks.Discriminator(

@@ -27,7 +27,7 @@ import flax.linen as nn
 import jax
 import jax.numpy as jnp
 
-from vaecollapse import data, own
+from vaecollapse import own
 
 CHECK_BATCH = own.CHECK_BATCH
 NORM_HINT = (
@@ -46,11 +46,6 @@ class OwnEncoder(nn.Module):
 
     def __call__(self, x: jax.Array) -> jax.Array:
         return self.inner(x.reshape(x.shape[0], *self.shape))
-
-
-def is_own(name: str) -> bool:
-    """Whether ``model.encoder`` or ``model.predictor`` names a user's module (a colon)."""
-    return data.is_import_path(name)
 
 
 def own_encoder(config_model: Any, meta: dict[str, Any], shape: tuple[int, ...]) -> OwnEncoder:

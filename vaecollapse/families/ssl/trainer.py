@@ -29,7 +29,7 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
-from vaecollapse import assemble, optim, states
+from vaecollapse import assemble, data, optim, states
 from vaecollapse.families import ssl as schema
 from vaecollapse.families.ssl import config as ssl_config
 from vaecollapse.families.ssl import monitor as embeddings
@@ -115,7 +115,7 @@ def make_trainer(config, dataset) -> Trainer:
     shape, max_shift = image_settings(config, dataset)
     output_norm, output_affine = bool(model.output_norm), bool(model.output_affine)
     meta = {**dataset.meta, "shape": shape}
-    if own.is_own(kind):  # a user's encoder by import path, its contract checked
+    if data.is_import_path(kind):  # a user's encoder by import path, its contract checked
         encoder = own.own_encoder(model, meta, shape)
     elif kind == "linear":
         encoder = LinearEncoder(hidden, latent_dim)
@@ -127,7 +127,7 @@ def make_trainer(config, dataset) -> Trainer:
     predictor = None
     if loss_name in ("simsiam", "byol"):
         predictor = Predictor(latent_dim, norm)
-        if own.is_own(model.predictor):  # a user's predictor by import path
+        if data.is_import_path(model.predictor):  # a user's predictor by import path
             predictor = own.own_predictor(model, meta)
     batch, log_every = config.train.batch_size, config.train.log_every
     num_trace = config.diagnostics.trace_examples
