@@ -8,10 +8,11 @@ its swept hyperparameters and its checks. `check_fields` and `check_point` name 
 field, its value and what is allowed; `grid.validate` runs them over a whole sweep before
 anything compiles.
 
-It imports no implementation module (only ml_collections, `choices`, `registry` and the
-family contract), so reading a config, or checking one, loads no JAX. The swept
-hyperparameters are one table, `HPARAMS` (every registered family's, read when first
-used): defaults, rules, dtypes and families are derived from it.
+It imports no implementation module (only ml_collections, `choices` and the family
+registry; a family's config module when its table or section is asked for), so reading a
+config, or checking one, loads no JAX. The swept hyperparameters are one table,
+`hparams_table()` (also `HPARAMS`: the engine's and every registered family's, built when
+read): defaults, rules, dtypes and families are derived from it.
 """
 
 from __future__ import annotations

@@ -88,10 +88,11 @@ def variant_groups(config: ml_collections.ConfigDict) -> list[tuple[dict[str, An
     """``variants`` grouped by their static fields: ``[(static values, [(name, hparam
     overrides), ...]), ...]`` in first-appearance order; one group is one compile."""
     groups: list[tuple[dict[str, Any], list[Variant]]] = []
+    hparams = config_lib.hparams_table()  # built from the families once, not per field
     for name, fields in config.variants:
         fields = dict(fields)
-        static = {k: v for k, v in fields.items() if k not in config_lib.HPARAM_DEFAULTS}
-        dynamic = {k: v for k, v in fields.items() if k in config_lib.HPARAM_DEFAULTS}
+        static = {k: v for k, v in fields.items() if k not in hparams}
+        dynamic = {k: v for k, v in fields.items() if k in hparams}
         for values, members in groups:
             if values == static:
                 members.append((name, dynamic))
