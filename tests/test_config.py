@@ -93,7 +93,10 @@ def test_hparam_table_derives_defaults_and_dtypes():
         assert set(c.hparams) == set(config_lib.family_hparams(c)), family
     dtypes = {name: grid.hparam_dtype(name) for name in config_lib.HPARAMS}
     assert dtypes.pop("seed") == np.int32 and set(dtypes.values()) == {np.dtype(np.float32)}
-    assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "vae", "ssl", "gan"}
+    assert {h.family for h in config_lib.HPARAMS.values()} == {"*", "", "vae", "ssl", "gan"}
+    # the opt-in window is read by the families that name it, and no other
+    for family, reads_window in (("vae", False), ("ssl", True), ("gan", True)):
+        assert ("window_steps" in config_lib.base_config(family).hparams) == reads_window
 
 
 @pytest.mark.parametrize("path", EXPERIMENTS, ids=lambda p: p.stem)

@@ -48,6 +48,9 @@ class Hparam:
 
 
 ANY_FAMILY = "*"  # `Hparam.family` of the hyperparameters every family reads
+# `Hparam.family` of the engine's hyperparameters a family reads only when it names them
+# in `family.Family.hparams` (the remedy window: `optim.window_hparams`)
+OPT_IN = ""
 
 
 # The hyperparameters every family reads; each family's own are in its config module
@@ -61,6 +64,11 @@ ENGINE_HPARAMS: dict[str, Hparam] = {
         family=ANY_FAMILY,
     ),
     "learning_rate": Hparam(1e-3, lambda v: v > 0, "must be > 0", family=ANY_FAMILY),
+    # a remedy window (`optim.window_hparams`): steps [window_start, window_start +
+    # window_steps) in which a family's ``window_*`` values replace its remedy's; 0 steps:
+    # no window, the control in the same vmapped grid (SSL, GAN)
+    "window_start": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (steps)", family=OPT_IN),
+    "window_steps": Hparam(0.0, lambda v: v >= 0, "must be >= 0 (steps)", family=OPT_IN),
 }
 
 

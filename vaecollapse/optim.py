@@ -52,6 +52,26 @@ def cosine_lr(total_steps: int) -> Callable[[Array], Array]:
     return lambda step: 0.5 * (1.0 + jnp.cos(jnp.pi * step / total_steps))
 
 
+def in_window(hparams: dict, step: Array) -> Array:
+    """Whether optimisation step ``step`` is inside the run's remedy window,
+    ``window_start`` ≤ step < ``window_start`` + ``window_steps`` (never when
+    ``window_steps`` is 0: the control in the same vmapped grid)."""
+    t = jnp.asarray(step, jnp.float32) - hparams["window_start"]
+    return (t >= 0) & (t < hparams["window_steps"])
+
+
+def window_hparams(hparams: dict, step: Array, replaced: dict[str, str]) -> dict:
+    """``hparams`` at optimisation step ``step``: inside the window (`in_window`) each
+    hyperparameter named by ``replaced``'s keys takes the value of the one its value names
+    (e.g. ``{"r1_gamma": "window_r1_gamma"}``: R1's weight inside the window), outside it
+    keeps its own. A pure function of arrays: the window is swept like any hyperparameter."""
+    inside = in_window(hparams, step)
+    return {
+        **hparams,
+        **{name: jnp.where(inside, hparams[w], hparams[name]) for name, w in replaced.items()},
+    }
+
+
 def all_finite(tree) -> Array:
     """Whether every leaf of ``tree`` is finite everywhere (a scalar bool)."""
     leaves = jax.tree_util.tree_leaves(tree)

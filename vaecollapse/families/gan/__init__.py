@@ -135,6 +135,7 @@ def states_at(results, measure, threshold):
 FAMILY = Family(
     name="gan",
     config="vaecollapse.families.gan.config",
+    hparams=("window_start", "window_steps"),  # the remedy window (`optim.window_hparams`)
     order_parameters={
         "modes_fraction": OrderParameter("modes captured / K", HEALTHY_FRACTION),
         "coverage": OrderParameter("coverage (Naeem et al. 2020)", COVERAGE_THRESHOLD),

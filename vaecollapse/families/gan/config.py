@@ -25,7 +25,13 @@ HPARAMS: dict[str, Hparam] = {
     "r1_gamma": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
     # gradient penalty λ·E(‖∇D(x̂)‖ − 1)² on interpolates (WGAN-GP)
     "gp_lambda": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
+    # inside the remedy window (``window_start``, ``window_steps``; `optim.window_hparams`):
+    # R1's weight (0: R1 removed), and a factor on D's learning rate (1: unchanged)
+    "window_r1_gamma": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
+    "window_d_lr_factor": Hparam(1.0, lambda v: v > 0, "must be > 0"),
 }
+# what the remedy window replaces: hyperparameter -> the one it takes inside the window
+WINDOW = {"r1_gamma": "window_r1_gamma"}
 LOSSES = ("ns", "wgan")  # non-saturating (Goodfellow et al. 2014), Wasserstein
 # the players' static knobs (model.*): every one written, so variants and static axes
 # may set them

@@ -13,9 +13,11 @@ full Adam update on the same generated batch).
 
 Swept knobs (``hparams``, arrays in the trace): ``learning_rate`` (the generator's),
 ``d_lr_ratio`` (D's learning rate over G's), ``adam_b1`` (Adam's β₁ of both players),
-``r1_gamma`` and ``gp_lambda`` (the penalties' weights). A penalty's double backward pass
-is compiled only when the config can make it non-zero (default non-zero, swept, or set by
-a variant).
+``r1_gamma`` and ``gp_lambda`` (the penalties' weights); a remedy window
+(``window_start``, ``window_steps``; `optim.in_window`) in which R1's weight is
+``window_r1_gamma`` and D's learning rate is multiplied by ``window_d_lr_factor``. A
+penalty's double backward pass is compiled only when the config can make it non-zero
+(default non-zero, swept, or set by a variant).
 
 Adam (Kingma & Ba 2015, "Adam: A Method for Stochastic Optimization") is written here so
 that β₁ can be an array (`adam_step`; β₂ = `ADAM_B2`, ε = `ADAM_EPS`). Both learning
@@ -186,7 +188,10 @@ def make_trainer(config, dataset) -> Trainer:
     batch, log_every = config.train.batch_size, config.train.log_every
     std = float(dataset.meta["mode_std"])
     num_modes = len(means)
-    use_r1 = config_lib.can_be_nonzero(config, "r1_gamma")
+    use_r1 = config_lib.can_be_nonzero(config, "r1_gamma") or (
+        config_lib.can_be_nonzero(config, "window_r1_gamma")
+        and config_lib.can_be_nonzero(config, "window_steps")
+    )
     use_gp = config_lib.can_be_nonzero(config, "gp_lambda")
     n = batch * s.pack  # samples per update
     lr_factor = optim.make_lr_factor(config.train.lr_schedule, config.train.steps)
@@ -235,8 +240,12 @@ def make_trainer(config, dataset) -> Trainer:
 
     def train_step(state: State, hparams, key, centres):
         """``d_steps`` D updates, then one G update; returns (params, opt, losses, finite)."""
+        hparams = optim.window_hparams(hparams, state.step, gan_config.WINDOW)
         g_lr = hparams["learning_rate"] * lr_factor(state.step)
-        d_lr = g_lr * hparams["d_lr_ratio"]
+        window_factor = jnp.where(
+            optim.in_window(hparams, state.step), hparams["window_d_lr_factor"], 1.0
+        )
+        d_lr = g_lr * hparams["d_lr_ratio"] * window_factor
         b1 = hparams["adam_b1"]
         g_params, d_params = state.params["generator"], state.params["discriminator"]
         g_opt, d_opt = state.opt_state["generator"], state.opt_state["discriminator"]

@@ -132,6 +132,7 @@ def states_at(results, measure, threshold):
 FAMILY = Family(
     name="ssl",
     config="vaecollapse.families.ssl.config",
+    hparams=("window_start", "window_steps"),  # the remedy window (`optim.window_hparams`)
     order_parameters={
         "std_normalized": OrderParameter("std of l2-normalised embedding × √d", STD_THRESHOLD),
         "rankme": OrderParameter("RankMe (effective rank)", RANKME_THRESHOLD),

@@ -32,6 +32,11 @@ HPARAMS: dict[str, Hparam] = {
     "barlow_offdiag": Hparam(0.0051, lambda v: v >= 0, "must be >= 0"),
     # BYOL (Grill et al. 2020): the target network's EMA momentum τ
     "ema_momentum": Hparam(0.99, lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    # inside the remedy window (``window_start``, ``window_steps``; `optim.window_hparams`):
+    # SimSiam's target gradient (1: the stop-gradient removed) and VICReg's variance weight
+    # (0: the variance term removed)
+    "window_target_gradient": Hparam(1.0, lambda v: 0 <= v <= 1, "must be in [0, 1]"),
+    "window_vicreg_variance": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
     # decoupled weight decay, p <- p - lr * (update + weight_decay * p)
     "weight_decay": Hparam(0.0, lambda v: v >= 0, "must be >= 0"),
 }
@@ -39,6 +44,8 @@ NORMS = ("batch", "layer", "none")  # model.norm: the encoder's and predictor's
 LOSSES = ("simsiam", "vicreg", "infonce", "barlow", "byol")  # model.ssl_loss
 ENCODERS = ("mlp", "linear", "conv")  # model.encoder ("conv": images only)
 EMA_SCHEDULES = ("cosine", "constant")  # model.ema_schedule (BYOL's τ)
+# what the remedy window replaces: hyperparameter -> the one it takes inside the window
+WINDOW = {"target_gradient": "window_target_gradient", "vicreg_variance": "window_vicreg_variance"}
 MASK_PROB = 0.25  # share of pixels set to 0 in each view
 
 

@@ -15,8 +15,10 @@ each run's eval embeddings after the sweep (`finish`).
 Optimiser ``config.train.optimizer`` (adam or sgd) with ``learning_rate``; decoupled
 ``weight_decay``: every step p ← p − lr·(u + wd·p) (for SGD, L2 regularisation of
 strength wd/2 in the loss, as PyTorch's ``weight_decay``); the predictor's step is
-scaled by ``predictor_lr``. BYOL's target network follows the online encoder by its
-EMA after every step (`ssl.losses.ema_momentum`).
+scaled by ``predictor_lr``. Inside the remedy window (``window_start``, ``window_steps``)
+``target_gradient`` and ``vicreg_variance`` take ``window_target_gradient`` and
+``window_vicreg_variance`` (`ssl.config.WINDOW`, `optim.window_hparams`). BYOL's target
+network follows the online encoder by its EMA after every step (`ssl.losses.ema_momentum`).
 
 Imported only when a sweep runs (`families.ssl` names it by path).
 """
@@ -186,8 +188,9 @@ def make_trainer(config, dataset) -> Trainer:
             k_step = jax.random.fold_in(jax.random.fold_in(key, 2), state.step)
             k_rows, k_views = jax.random.split(k_step)
             rows = jax.random.randint(k_rows, (batch,), 0, len(x))
+            h = optim.window_hparams(hparams, state.step, ssl_config.WINDOW)
             value, grads = jax.value_and_grad(loss_fn)(
-                state.params, k_views, x[rows], hparams, state.target
+                state.params, k_views, x[rows], h, state.target
             )
             finite = jnp.isfinite(value) & optim.all_finite(grads)
             updates, opt_state = tx.update(grads, state.opt_state)
