@@ -16,6 +16,9 @@ light):
   fraction, reverse KL, state); `coverage(real_features, fake_features, k=5)`:
   precision, recall, density and coverage of any features; `SampleMonitor(modes, std)`
   for a training loop (``update(step, samples, real=None)``, the traces, the ``onset``).
+- `diagnose_stacked_digits(samples, real=None)` -> `StackedDigitsReport`: PacGAN's
+  1,000-mode measures of a generator's stacked 8×8 digits (modes captured, reverse KL,
+  high-quality share, precision / coverage on the mode classifier's features).
 - `run_sweep(config, workdir)` -> xarray Dataset, `load_results(workdir)`.
 - `experiment_config("demo", quick=True)`: the config of ``experiments/NAME.py``.
 - `estimate_boundary(results, along="beta")`: where collapse sets in (`boundary`).
@@ -37,6 +40,8 @@ _API = {
     "SampleReport": ("vaecollapse.families.gan.monitor", "SampleReport"),
     "coverage": ("vaecollapse.families.gan.monitor", "coverage"),
     "SampleMonitor": ("vaecollapse.families.gan.monitor", "SampleMonitor"),
+    "diagnose_stacked_digits": ("vaecollapse.families.gan.digits", "diagnose_stacked_digits"),
+    "StackedDigitsReport": ("vaecollapse.families.gan.digits", "StackedDigitsReport"),
     "run_sweep": ("vaecollapse.sweep", "run_sweep"),
     "load_results": ("vaecollapse.results", "load"),
     "experiment_config": ("vaecollapse.config", "experiment_config"),

@@ -39,6 +39,8 @@ DATA = {
     "lstm_mixture": DataEntry(f"{_LOADERS}:lstm_mixture", OFFLINE, tokens=True),
     "ring": DataEntry(f"{_LOADERS}:ring", OFFLINE),  # 8 Gaussians on a circle (GAN modes)
     "grid": DataEntry(f"{_LOADERS}:grid", OFFLINE),  # 5 × 5 Gaussians (GAN modes)
+    # three 8×8 digits as channels: 1,000 modes (GAN modes, Stacked MNIST's construction)
+    "stacked_digits": DataEntry(f"{_LOADERS}:stacked_digits", OFFLINE),
     "mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),
     "fashion_mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),
     "binarized_mnist": DataEntry(f"{_LOADERS}:tfds_images", TFDS_IMAGE),

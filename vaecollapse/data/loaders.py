@@ -107,3 +107,15 @@ def _topic_fields(config: Any) -> dict[str, Any]:
         **{field: int(config[field]) for field in sizes},
         "test_fraction": config.get("test_fraction", 0.2),
     }
+
+
+def stacked_digits(config: Any) -> Dataset:
+    """`embedded.stacked_digits`: ``num_examples`` (25,600), ``num_test`` (2,600),
+    ``test_fraction`` (0.2), ``split_seed`` (0), ``seed`` (0)."""
+    return embedded.stacked_digits(
+        num_examples=int(config.get("num_examples", 25_600)),
+        num_test=int(config.get("num_test", 2_600)),
+        test_fraction=config.get("test_fraction", 0.2),
+        split_seed=int(config.get("split_seed", 0)),
+        seed=int(config.get("seed", 0)),
+    )

@@ -144,6 +144,18 @@ def nearest_modes(samples: np.ndarray, modes: np.ndarray) -> tuple[np.ndarray, n
     return index, distance
 
 
+def reverse_kl(counts) -> float:
+    """PacGAN's reverse KL, KL(p ‖ uniform) in nats, of a histogram ``counts [K]`` over
+    K modes: ``Σ_{k: p_k > 0} p_k log(p_k K)`` with ``p = counts / Σ counts``; log K (a
+    histogram on one mode, the most collapsed there is) when every count is 0."""
+    counts = np.asarray(counts, np.float64)
+    k = counts.shape[0]
+    if not counts.any():
+        return float(np.log(k))
+    p = counts[counts > 0] / counts.sum()
+    return max(float(np.sum(p * np.log(p * k))), 0.0)  # ≥ 0 (not −1e-17)
+
+
 def mode_state(modes_captured: int, num_modes: int) -> str:
     """``healthy``, ``partial`` or ``full``: `vaecollapse.families.gan.collapse_state`,
     the GAN family's one rule (module docstring)."""
@@ -177,15 +189,11 @@ def diagnose_samples(samples, modes, std) -> SampleReport:
         for i in range(0, len(nearest), step)
     )
     captured = int((counts > 0).sum())
-    reverse_kl = float(np.log(k))  # no high-quality sample: as if all on one mode
-    if good.any():
-        p = counts[counts > 0] / counts.sum()
-        reverse_kl = max(float(np.sum(p * np.log(p * k))), 0.0)  # ≥ 0 (not −1e-17)
     return SampleReport(
         modes_captured=captured,
         num_modes=k,
         high_quality=float(good.mean()),
-        reverse_kl=reverse_kl,
+        reverse_kl=reverse_kl(counts),
         mode_counts=counts,
         num_samples=samples.shape[0],
         state=mode_state(captured, k),
