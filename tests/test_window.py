@@ -2,6 +2,9 @@
 sweeps — a window as long as the run equals the remedy's value held throughout, a window
 whose value is the run's own equals the control, both bit for bit in one program."""
 
+import sys
+from pathlib import Path
+
 import chex
 import jax.numpy as jnp
 import numpy as np
@@ -10,6 +13,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vaecollapse import config, optim, sweep
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+import window_table
 
 
 @settings(max_examples=60, deadline=None)
@@ -32,6 +38,19 @@ def test_window_hparams_is_its_formula(start, length, step, own, inside):
     chex.assert_trees_all_equal(got["r1_gamma"], jnp.float32(expected))
     assert bool(optim.in_window(h, jnp.int32(step))) == (start <= step < start + length)
     assert got["window_r1_gamma"] is h["window_r1_gamma"]  # the rest untouched
+
+
+def test_steps_to_recover_on_hand_built_traces():
+    steps = np.array([100, 200, 300, 400, 500])
+    # below the threshold until 300, above from then on: recovered 100 steps after 200
+    assert (
+        window_table.steps_to_recover(np.array([0.9, 0.0, 0.5, 0.6, 0.7]), steps, 200, 0.5) == 100
+    )
+    # back above at 300 but down again at 400: it stays above only from 500
+    assert window_table.steps_to_recover(np.array([1, 0, 1, 0, 1.0]), steps, 200, 0.5) == 300
+    # never stays above: NaN; above all along: 0
+    assert np.isnan(window_table.steps_to_recover(np.array([1, 1, 1, 1, 0.0]), steps, 200, 0.5))
+    assert window_table.steps_to_recover(np.ones(5), steps, 200, 0.5) == 0
 
 
 def same_run(ran, a: dict, b: dict, names):
@@ -70,6 +89,17 @@ def test_ssl_window_inside_a_sweep(tmp_path):
     )
     changed = ran.loss_trace.sel(target_gradient=0.0, window_target_gradient=1.0)
     assert not np.array_equal(changed.sel(window_steps=40.0), changed.sel(window_steps=0.0))
+    # the recovered/stuck table: one row per window setting, each run against its control
+    rows = window_table.window_rows(str(tmp_path))
+    assert len(rows) == 4 and all(r["n"] == 1 and r["window"] == "0–40" for r in rows)
+    own = next(
+        r
+        for r in rows
+        if r["values"]["target_gradient"] == 0 and r["values"]["window_target_gradient"] == 0
+    )
+    for run, control in own["finals"].values():  # the own-value window is its control
+        np.testing.assert_array_equal(run, control)
+    assert "| setting | window |" in window_table.markdown(str(tmp_path))
 
 
 @pytest.mark.slow  # a tiny GAN sweep: ~20 s on 2 busy cores
