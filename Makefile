@@ -124,11 +124,15 @@ gan-modes: install
 gan-phase: install
 	$(RUN) experiments/gan_phase.py --workdir runs/gan_phase
 
-# can a collapse be undone? β excursions against their controls, β ramps up and back
-# (docs/memory.md)
+# can a collapse be undone? The VAE's β excursions, SSL's and GAN's remedy windows, each
+# run against its control; β ramps up and back (docs/memory.md)
 recovery: install
 	$(RUN) experiments/recovery.py --workdir runs/recovery
 	$(PY) benchmarks/recovery_table.py runs/recovery > runs/recovery/recovery.md
+	$(RUN) experiments/ssl_recovery.py --workdir runs/ssl_recovery
+	$(PY) benchmarks/window_table.py runs/ssl_recovery > runs/ssl_recovery/recovery.md
+	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery
+	$(PY) benchmarks/window_table.py runs/gan_recovery > runs/gan_recovery/recovery.md
 
 hysteresis: install
 	$(RUN) experiments/hysteresis.py --workdir runs/hysteresis
@@ -153,7 +157,8 @@ experiments: install
 # docs/figures/WORKDIR_FIGURE.png for every figure a workdir has, and WORKDIR_summary.md
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
-  ssl_dimensional gan_grid gan_ring gan_phase recovery hysteresis hysteresis_linear
+  ssl_dimensional gan_grid gan_ring gan_phase recovery ssl_recovery gan_recovery hysteresis \
+  hysteresis_linear
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
   analytic_kl spectrum samples mode_trace loops
 figures:
