@@ -2,7 +2,10 @@
 `hysteresis_linear.py`): per run, the loop area (`families.vae.memory.loop_area`) of the
 KL (train batches, nats) and of the probe's I(x; z) against log β; per ramp length, the
 mean ± sample std over seeds; and a figure of the KL against β, rising (solid) and falling
-(dashed) branches, one panel per ramp length.
+(dashed) branches, one panel per ramp length. Then the order of the transition
+(`memory.largest_step`): per ramp, the largest change of any one unit's KL between
+consecutive logged points of each branch, against the log-β spacing of those points —
+shrinking with the spacing as the ramp slows: continuous; holding its size: a jump.
 
     python benchmarks/hysteresis_table.py runs/hysteresis [--figure loops.png]
 """
@@ -59,6 +62,44 @@ def markdown(table) -> str:
     return "\n".join(lines)
 
 
+def order_markdown(data) -> str:
+    """Per ramp: the log-β spacing of consecutive logged points and the largest change of
+    one unit's KL between them on the rise and on the fall (mean ± sample std over seeds;
+    the largest over units and points of each run)."""
+    steps = data.step.values
+    start = float(json.loads(data.attrs["config"])["hparams"].get("excursion_start", 0.0))
+    lines = [
+        "| ramp (steps) | log-β spacing | largest step of a unit's KL, rise (nats) | "
+        "on the fall | per unit of log β, rise | fall |",
+        "|---|---|---|---|---|---|",
+    ]
+    for ramp in data.excursion_steps.values:
+        per = data.sel(excursion_steps=ramp)
+        rise, fall, spacing = [], [], []
+        for seed in per.seed.values:
+            run = per.sel(seed=seed)
+            beta, per_dim = run.beta_trace.values, run.kl_per_dim_trace.values
+            best = {"rise": 0.0, "fall": 0.0}
+            for unit in range(per_dim.shape[-1]):
+                b = memory.branches(beta, per_dim[:, unit], steps, float(ramp), start)
+                best["rise"] = max(best["rise"], memory.largest_step(b.rise_log_beta, b.rise)[0])
+                best["fall"] = max(best["fall"], memory.largest_step(b.fall_log_beta, b.fall)[0])
+            rise.append(best["rise"])
+            fall.append(best["fall"])
+            spacing.append(float(np.median(np.diff(b.rise_log_beta))))
+        gap = float(np.median(spacing))
+
+        def spread(x, scale=1.0):
+            x = np.asarray(x) / scale
+            return f"{x.mean():.3f} ± {x.std(ddof=1):.3f}" if len(x) > 1 else f"{x[0]:.3f}"
+
+        lines.append(
+            f"| {ramp:,.0f} | {gap:.3f} | {spread(rise)} | {spread(fall)} | "
+            f"{spread(rise, gap)} | {spread(fall, gap)} |"
+        )
+    return "\n".join(lines)
+
+
 def figure(data, curves, path) -> None:
     fig, axes = plt.subplots(1, len(curves), figsize=(4.2 * len(curves), 3.6), sharey=True)
     for ax, (ramp, runs) in zip(np.atleast_1d(axes), curves.items(), strict=True):
@@ -81,6 +122,8 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     data, table, curves = loops(args.workdir)
     print(markdown(table))
+    print()
+    print(order_markdown(data))
     if args.figure:
         figure(data, curves, args.figure)
 

@@ -74,3 +74,19 @@ def test_steps_past_the_ramp_are_not_a_branch_and_bad_input_is_refused():
     np.testing.assert_array_equal(shifted.fall, b.fall)
     with pytest.raises(ValueError, match="1-D of one length"):
         memory.branches(beta[:-1], m, t, 400)
+
+
+def test_largest_step_of_a_continuous_transition_shrinks_with_the_spacing():
+    """The linear VAE's closed form, KL = max(0, ½ log(λ/β)) with λ = 4: its largest step
+    between points is its slope ½ × the spacing, down with the spacing; a jump of 1 nat at
+    β = 4 keeps its size at every spacing."""
+    for points in (10, 40, 160):
+        log_beta = np.linspace(np.log(0.1), np.log(30.0), points)
+        kl = np.maximum(0.0, 0.5 * (np.log(4.0) - log_beta))
+        step, spacing = memory.largest_step(log_beta, kl)
+        assert spacing == pytest.approx(log_beta[1] - log_beta[0])
+        assert 0.2 * spacing < step <= 0.5 * spacing + 1e-12  # the kink is inside one interval
+        jump = np.where(log_beta < np.log(4.0), 1.0 + 0.01 * (np.log(4.0) - log_beta), 0.0)
+        assert memory.largest_step(log_beta, jump)[0] >= 1.0
+    with pytest.raises(ValueError, match="1-D of one length"):
+        memory.largest_step(np.zeros(3), np.zeros(2))

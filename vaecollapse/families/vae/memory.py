@@ -75,3 +75,21 @@ def loop_area(b: Branches, points: int = 512) -> float:
     grid = np.linspace(low, high, points)
     gap = np.interp(grid, b.rise_log_beta, b.rise) - np.interp(grid, b.fall_log_beta, b.fall)
     return float(np.sum((gap[1:] + gap[:-1]) / 2 * np.diff(grid)))
+
+
+def largest_step(log_beta: np.ndarray, value: np.ndarray) -> tuple[float, float]:
+    """The largest change of ``value`` between consecutive points of one branch (sorted by
+    ``log_beta``), in absolute value, and the log-β spacing it spans: the order of a
+    transition read from a ramp. A continuous transition (the linear VAE's KL_i =
+    ½ log(λ_i/βσ²) down to 0) changes by at most its finite slope × the spacing, so the
+    largest step shrinks with the spacing as the ramp slows; a jump (a first-order
+    transition) keeps its size however fine the spacing."""
+    log_beta, value = np.asarray(log_beta, float), np.asarray(value, float)
+    if log_beta.shape != value.shape or log_beta.ndim != 1 or len(log_beta) < 2:
+        raise ValueError(
+            f"log_beta and value must be 1-D of one length >= 2; got {log_beta.shape}, "
+            f"{value.shape}"
+        )
+    steps = np.abs(np.diff(value))
+    i = int(np.argmax(steps))
+    return float(steps[i]), float(log_beta[i + 1] - log_beta[i])
