@@ -141,6 +141,12 @@ hysteresis: install
 	$(RUN) experiments/hysteresis_linear.py --workdir runs/hysteresis_linear
 	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_linear \
 	  --figure runs/hysteresis_linear/loops.png > runs/hysteresis_linear/loops.md
+	$(RUN) experiments/hysteresis_pixelcnn.py --workdir runs/hysteresis_pixelcnn
+	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_pixelcnn \
+	  --figure runs/hysteresis_pixelcnn/loops.png > runs/hysteresis_pixelcnn/loops.md
+	$(RUN) experiments/hysteresis_lstm.py --workdir runs/hysteresis_lstm
+	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_lstm \
+	  --figure runs/hysteresis_lstm/loops.png > runs/hysteresis_lstm/loops.md
 
 # every experiment of every family (hours on 2 CPU cores), then the docs' figures and
 # summaries copied from their workdirs; the early warning's tables and ROC figures are
@@ -158,7 +164,7 @@ experiments: install
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
   ssl_dimensional gan_grid gan_ring gan_phase recovery ssl_recovery gan_recovery hysteresis \
-  hysteresis_linear
+  hysteresis_linear hysteresis_pixelcnn hysteresis_lstm
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
   analytic_kl spectrum samples mode_trace loops
 figures:
