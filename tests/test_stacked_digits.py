@@ -195,3 +195,118 @@ def test_diagnose_errors_and_public_api(classifier):
         digits.diagnose_stacked_digits(np.zeros((5, 64)), classifier=classifier)
     with pytest.raises(ValueError, match="non-finite"):
         digits.diagnose_stacked_digits(np.full((5, 192), np.nan), classifier=classifier)
+
+
+# ---------------------------------------------------------------- the GAN on the digits
+
+
+def digits_config(**model):
+    from vaecollapse.families import gan
+
+    c = gan.base_config()
+    c.data = ml_collections.ConfigDict(
+        {"name": "stacked_digits", "num_examples": 256, "num_test": 64, "seed": 0}
+    )
+    c.model.update({"latent_dim": 8, "generator_hidden": (8,), "discriminator_hidden": (8,)})
+    c.model.update(model)
+    c.train.update(steps=4, log_every=2, batch_size=8)
+    c.checkpoint_every = 4
+    c.sweep.seed = (0,)
+    return c
+
+
+def test_trainer_on_digits_traces_the_classifiers_modes():
+    """The MLP players with packing, minibatch std and spectral norm (the conv players
+    compile slowly: the slow test trains them): the compiled trace's modes are the NumPy
+    classifier's on the same samples; the eval outputs' shapes."""
+    import jax
+    import jax.numpy as jnp
+
+    from vaecollapse import grid
+    from vaecollapse.families.gan import trainer as gan_train
+
+    c = digits_config(pack=2, minibatch_std=True, spectral_norm=True)
+    dataset = data.load(c.data)
+    gan_train.check_data(c, dataset)
+    t = gan_train.make_trainer(c, dataset)
+    assert t.train_data["images"].shape == (256, 192)
+    hparams = grid.default_hparams(c.hparams)
+    key = jax.random.PRNGKey(0)
+    state = t.init(key)
+    state, row = jax.jit(t.advance)(state, hparams, key, t.train_data)
+    assert row["mode_mass"].shape == (1000,) and np.isfinite(float(row["d_loss"]))
+    # the trace's histogram is the NumPy classifier's of the same generated samples
+    g = state.params["generator"]
+    z = jax.random.normal(jax.random.PRNGKey(5), (300, 8))
+    generator = gan_train.networks.Generator((8,), 192, sigmoid=True)
+    x = np.asarray(generator.apply({"params": g}, z))
+    assert x.shape == (300, 192) and 0 <= x.min() <= x.max() <= 1
+    traced = gan_train.traced_digit_modes(jnp.asarray(x), t.train_data["classifier"])
+    clf = {k: np.asarray(v) for k, v in t.eval_data.items()}
+    labels, _, _ = digits.classify(clf, x)
+    counts = np.bincount(digits.modes_of(labels), minlength=1000)
+    np.testing.assert_allclose(np.asarray(traced["mode_mass"]), counts * 1000 / 300)
+    assert float(traced["modes_fraction"]) == pytest.approx((counts > 0).sum() / 1000)
+    steps = jnp.asarray([2])
+    traces = {"modes_fraction": row["modes_fraction"][None]}
+    out = jax.jit(t.evaluate)(state, key, hparams, traces, t.eval_data, steps)
+    assert out["eval_mode_counts"].shape == (1000,)
+    assert float(out["eval_mode_counts"].sum()) == digits.EVAL_SAMPLES
+    assert out["eval_features"].shape == (500, 3 * digits.HIDDEN)
+    assert out["eval_digits"].shape == (64, 192)
+
+
+def test_conv_players_pack_along_channels_and_bad_network():
+    import jax
+
+    from vaecollapse.families.gan import networks
+    from vaecollapse.families.gan import trainer as gan_train
+
+    d = networks.ConvDiscriminator((4, 8))
+    x = jax.random.uniform(jax.random.PRNGKey(0), (6, 192))
+    params = d.init(jax.random.PRNGKey(1), networks.pack(x, 2))
+    # a pack of two images is one image of six channels, the first's three then the second's
+    stacked = np.concatenate(
+        [np.asarray(x[0::2]).reshape(3, 8, 8, 3), np.asarray(x[1::2]).reshape(3, 8, 8, 3)], -1
+    )
+    direct = networks.ConvDiscriminator((4, 8), channels=6).apply(params, stacked.reshape(3, -1))
+    np.testing.assert_allclose(d.apply(params, networks.pack(x, 2)), direct, rtol=1e-6)
+    c = digits_config(network="dcgan")
+    with pytest.raises(ValueError, match=r"^config.model.network='dcgan' is invalid: allowed"):
+        gan_train.settings(c)
+    c = digits_config(network="conv")
+    c.data.name = "grid"
+    with pytest.raises(ValueError, match=r"config\.model\.network=.conv. is invalid: needs image"):
+        gan_train.settings(c)
+
+
+@pytest.mark.slow  # one compile per static knob (~1.5 min on 2 cores)
+def test_every_knob_trains_on_digits_and_finish_is_the_public_measures(tmp_path):
+    from vaecollapse import report, sweep
+
+    conv = (("network", "conv"), ("generator_hidden", (8, 4)), ("discriminator_hidden", (4, 8)))
+    c = digits_config()
+    c.variants = (
+        ("plain", ()),
+        ("r1_b1_lr", (("r1_gamma", 1.0), ("adam_b1", 0.0), ("d_lr_ratio", 3.0))),
+        ("wgan_gp", (("gan_loss", "wgan"), ("gp_lambda", 0.1), ("d_steps", 2))),
+        ("unrolled", (("unroll", 2),)),
+        (
+            "conv_pack_sn_mbstd",
+            (*conv, ("pack", 2), ("spectral_norm", True), ("minibatch_std", True)),
+        ),
+    )
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    assert not ran.diverged.values.any()
+    plain = ran.sel(variant="plain", seed=0)
+    for name in ("r1_b1_lr", "wgan_gp", "unrolled", "conv_pack_sn_mbstd"):
+        assert not np.allclose(ran.sel(variant=name, seed=0).d_loss_trace, plain.d_loss_trace)
+    for v in ran.variant.values:
+        run = ran.sel(variant=v, seed=0)
+        captured, kl = digits.mode_measures(run.eval_mode_counts.values)
+        assert int(run.modes_captured) == captured and float(run.reverse_kl) == kl
+        prdc = digits.coverage(ran.eval_real_features.values, run.eval_features.values, k=5)
+        assert float(run.coverage) == prdc["coverage"]
+    assert ran.attrs["classifier_accuracy"] >= 0.97
+    names = {p.name for p in report.report(tmp_path)}
+    assert {"digit_samples.png", "mode_trace.png", "summary.md"} <= names

@@ -1,4 +1,7 @@
-"""The GAN family: mode collapse of a generator on mixtures of 2-D Gaussians.
+"""The GAN family: mode collapse of a generator on mixtures of 2-D Gaussians, and on
+stacked digits (1,000 modes, PacGAN's Stacked MNIST at 8×8: data ``stacked_digits``,
+modes read by a digit classifier, `gan.digits`; the measures below then count modes by
+the classifier, over `gan.digits.EVAL_SAMPLES` samples, `gan.digits` says how).
 
 An MLP generator (noise → R²) and an MLP discriminator trained against each other
 (writing side `families.gan.trainer`) on the benchmarks of VEEGAN (Srivastava et al. 2017)
@@ -53,6 +56,8 @@ PRDC_POINTS = 500  # real and generated points of precision / coverage
 PRDC_K = 5  # nearest neighbours of the precision / coverage balls (Naeem et al. 2020)
 TRACE_SAMPLES = EVAL_SAMPLES  # generated samples of the mode trace per logged interval
 PLOT_SAMPLES = 500  # generated samples kept per run for the scatter figure
+DIGITS_TRACE_SAMPLES = 10_000  # stacked digits: samples classified per logged interval
+PLOT_DIGITS = 64  # stacked digits: generated images kept per run for the sample grid
 HEALTHY_FRACTION = 0.9  # a run covering at least this share of the modes is healthy
 COVERAGE_THRESHOLD = 0.5
 MODE_MASS_THRESHOLD = 0.1
@@ -63,6 +68,22 @@ STATE_NAMES = {HEALTHY: "healthy", PARTIAL: "partial", FULL: "full"}
 def legend(results) -> str:
     """What the GAN family's summary columns mean."""
     k = int(results.sizes.get("mode", 0)) or "K"
+    if results.attrs.get("data_name") == "stacked_digits":
+        n = int(results.attrs.get("digit_eval_samples", 0)) or "N"
+        accuracy = float(results.attrs.get("classifier_accuracy", float("nan")))
+        return (
+            f"Data `stacked_digits` (three 8×8 digits as channels, {k} modes); measures of "
+            f"{n} generated stacks, each channel's digit read by the mode classifier "
+            f"({accuracy:.1%} held-out accuracy; `gan.digits`). modes: modes with ≥ 1 "
+            "sample (PacGAN); rKL: KL(histogram of all samples over the 1,000 modes ‖ "
+            "uniform); HQ: share of samples whose three channels are each classified with "
+            f"confidence ≥ 0.5; precision / coverage: Naeem et al. (2020), k = {PRDC_K}, "
+            f"{PRDC_POINTS} real test stacks vs {PRDC_POINTS} generated, on the "
+            f"classifier's features. State: full = ≤ 1 mode, partial = < "
+            f"{HEALTHY_FRACTION:.0%} of the modes, healthy otherwise. Onset: first logged "
+            f"step from which the traced mode fraction ({DIGITS_TRACE_SAMPLES} samples) "
+            f"stays below {HEALTHY_FRACTION:g} (−1: never)."
+        )
     return (
         f"Data `{results.attrs['data_name']}` ({k} modes); measures of "
         f"{EVAL_SAMPLES} generated samples. modes: modes captured (nearest mode of ≥ 1 "
@@ -81,6 +102,11 @@ def has_samples(results) -> bool:
     return "eval_samples" in results and "mode_centres" in results
 
 
+def has_digits(results) -> bool:
+    """The results hold generated stacked digits (`gan.plots.digit_samples`)."""
+    return "eval_digits" in results
+
+
 def has_mode_trace(results) -> bool:
     """The results hold the per-mode trace (`gan.plots.mode_trace`)."""
     return "mode_mass_trace" in results
@@ -89,8 +115,10 @@ def has_mode_trace(results) -> bool:
 def result_bytes(config, dataset) -> int:
     """Bytes of one run's results: three float32 traces and the per-mode trace per
     logged interval, the eval samples, the per-mode mass and a dozen scalars."""
-    k = len(dataset.meta.get("modes", ())) or 1
+    k = len(dataset.meta.get("modes", ())) or dataset.meta.get("num_modes", 1)
     num_logs = config.train.steps // config.train.log_every
+    if "modes" not in dataset.meta:  # stacked digits: features and a few images per run
+        return 4 * (num_logs * (3 + k) + PRDC_POINTS * 384 + PLOT_DIGITS * 192 + 3 * k + 16)
     return 4 * (num_logs * (3 + k) + 2 * EVAL_SAMPLES + 2 * k + 16)
 
 
@@ -168,13 +196,20 @@ FAMILY = Family(
     ),
     figures={
         "samples": Figure("vaecollapse.families.gan.plots:samples", has_samples),
+        "digit_samples": Figure("vaecollapse.families.gan.plots:digit_samples", has_digits),
         "mode_trace": Figure("vaecollapse.families.gan.plots:mode_trace", has_mode_trace),
     },
     state="collapse_state",
     state_names=STATE_NAMES,
     onset="collapse_onset_step",
     legend=legend,
-    variable_dims={"mode_mass": ("mode",), "eval_samples": ("sample", "xy")},
+    variable_dims={
+        "mode_mass": ("mode",),
+        "eval_samples": ("sample", "xy"),
+        "eval_mode_counts": ("mode",),
+        "eval_features": ("sample", "feature"),
+        "eval_digits": ("image", "pixel"),
+    },
     make_trainer="vaecollapse.families.gan.trainer:make_trainer",
     check_data="vaecollapse.families.gan.trainer:check_data",
     result_bytes=result_bytes,

@@ -33,6 +33,8 @@ HPARAMS: dict[str, Hparam] = {
 # what the remedy window replaces: hyperparameter -> the one it takes inside the window
 WINDOW = {"r1_gamma": "window_r1_gamma"}
 LOSSES = ("ns", "wgan")  # non-saturating (Goodfellow et al. 2014), Wasserstein
+NETWORKS = ("mlp", "conv")  # model.network
+IMAGE_DATA = ("stacked_digits",)  # the data the conv players take (8×8×3 images)
 # the players' static knobs (model.*): every one written, so variants and static axes
 # may set them
 MODEL = {
@@ -45,6 +47,9 @@ MODEL = {
     "spectral_norm": False,  # the discriminator's (Miyato et al. 2018)
     "minibatch_std": False,  # the discriminator's minibatch-std feature (Karras et al. 2018)
     "unroll": 0,  # unrolled GAN's k (Metz et al. 2017); 0: off
+    # the package's players: "mlp" (any data), or "conv" (small DCGAN-style, images:
+    # stacked_digits); hidden widths are then channels
+    "network": "mlp",
     # "": the package's MLPs; or a user's by import path "package.module:make" (`gan.own`)
     "generator": "",
     "discriminator": "",
@@ -66,6 +71,14 @@ def check_point(c: ml_collections.ConfigDict) -> None:
     model = c.model
     if model.gan_loss not in LOSSES:
         fail("model.gan_loss", model.gan_loss, f"allowed: {', '.join(LOSSES)}")
+    if model.network not in NETWORKS:
+        fail("model.network", model.network, f"allowed: {', '.join(NETWORKS)}")
+    if model.network == "conv" and c.data.name not in IMAGE_DATA:
+        fail(
+            "model.network",
+            model.network,
+            f"needs image data ({', '.join(IMAGE_DATA)}), not data.name={c.data.name!r}",
+        )
     for name, least in (("latent_dim", 1), ("d_steps", 1), ("pack", 1), ("unroll", 0)):
         value = model[name]
         if isinstance(value, bool) or not isinstance(value, int) or value < least:

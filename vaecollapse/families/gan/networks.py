@@ -1,4 +1,6 @@
-"""The GAN family's networks: an MLP generator and an MLP discriminator (Flax linen).
+"""The GAN family's networks: an MLP generator and an MLP discriminator (Flax linen),
+and for images (stacked digits, 8×8×3) a small DCGAN-style pair (`ConvGenerator`,
+`ConvDiscriminator`; ``config.model.network = "conv"``).
 
 Architecture only; the losses are in `gan.losses`, the training in `gan.trainer`.
 
@@ -76,16 +78,20 @@ class Dense(nn.Module):
 
 
 class Generator(nn.Module):
-    """z [B, latent] → x [B, 2]: (Dense → ReLU) per hidden width, Dense(2)."""
+    """z [B, latent] → x [B, out_dim]: (Dense → ReLU) per hidden width, Dense(out_dim),
+    then a sigmoid when ``sigmoid`` (images in [0, 1]; the mixtures' points are R²)."""
 
     hidden: Sequence[int]
+    out_dim: int = 2
+    sigmoid: bool = False
 
     @nn.compact
     def __call__(self, z):
         h = z
         for width in self.hidden:
             h = nn.relu(nn.Dense(width)(h))
-        return nn.Dense(2)(h)
+        x = nn.Dense(self.out_dim)(h)
+        return nn.sigmoid(x) if self.sigmoid else x
 
 
 class Discriminator(nn.Module):
@@ -102,6 +108,78 @@ class Discriminator(nn.Module):
         h = x
         for width in self.hidden:
             h = nn.leaky_relu(Dense(width, self.spectral_norm)(h), LEAKY_SLOPE)
+        if self.minibatch_std:
+            h = minibatch_std_feature(h)
+        return Dense(1, self.spectral_norm)(h)[:, 0]
+
+
+class Conv(nn.Module):
+    """A 2-D convolution (``SAME`` padding) whose kernel, read as a ``[kh·kw·cin, cout]``
+    matrix, is spectrally normalised when ``spectral_norm`` (Miyato et al. 2018)."""
+
+    features: int
+    kernel_size: int = 3
+    stride: int = 1
+    spectral_norm: bool = False
+
+    @nn.compact
+    def __call__(self, x):
+        shape = (self.kernel_size, self.kernel_size, x.shape[-1], self.features)
+        kernel = self.param("kernel", nn.initializers.lecun_normal(), shape)
+        bias = self.param("bias", nn.initializers.zeros, (self.features,))
+        if self.spectral_norm:
+            kernel = spectral_normalize(kernel.reshape(-1, self.features)).reshape(shape)
+        y = jax.lax.conv_general_dilated(
+            x,
+            kernel,
+            (self.stride, self.stride),
+            "SAME",
+            dimension_numbers=("NHWC", "HWIO", "NHWC"),
+        )
+        return y + bias
+
+
+class ConvGenerator(nn.Module):
+    """DCGAN-style (Radford et al. 2016), small: z [B, latent] → images [B, 8·8·C]
+    flattened (H, W, C): Dense(4·4·``hidden[0]``) → ReLU, ×2 nearest upsampling → 3×3
+    Conv(``hidden[1]``) → ReLU (when ``hidden`` has two widths), 3×3 Conv(C) → sigmoid.
+    No batch norm (DCGAN's generator has it): the state stays the parameters."""
+
+    hidden: Sequence[int]
+    channels: int = 3
+
+    @nn.compact
+    def __call__(self, z):
+        h = nn.relu(nn.Dense(4 * 4 * self.hidden[0])(z)).reshape(-1, 4, 4, self.hidden[0])
+        h = jnp.repeat(jnp.repeat(h, 2, axis=1), 2, axis=2)  # [B, 8, 8, hidden[0]]
+        for width in self.hidden[1:]:
+            h = nn.relu(Conv(width)(h))
+        x = nn.sigmoid(Conv(self.channels)(h))
+        return x.reshape(x.shape[0], -1)
+
+
+class ConvDiscriminator(nn.Module):
+    """DCGAN-style, small: packs [B, 8·8·C·pack] (``pack`` flattened images one after the
+    other) → logits [B]. The pack's images are stacked along the channels, [B, 8, 8,
+    C·pack] (PacGAN's packing of images), then per width of ``hidden`` a 3×3 Conv, stride
+    2 while the side is above 2, LeakyReLU(0.2); flattened, the minibatch std feature when
+    ``minibatch_std``, Dense(1); kernels spectrally normalised when ``spectral_norm``."""
+
+    hidden: Sequence[int]
+    spectral_norm: bool = False
+    minibatch_std: bool = False
+    side: int = 8
+    channels: int = 3
+
+    @nn.compact
+    def __call__(self, x):
+        b, side, c = x.shape[0], self.side, self.channels
+        m = x.shape[-1] // (side * side * c)
+        h = x.reshape(b, m, side, side, c).transpose(0, 2, 3, 1, 4).reshape(b, side, side, m * c)
+        for width in self.hidden:
+            stride = 2 if h.shape[1] > 2 else 1
+            h = nn.leaky_relu(Conv(width, 3, stride, self.spectral_norm)(h), LEAKY_SLOPE)
+        h = h.reshape(b, -1)
         if self.minibatch_std:
             h = minibatch_std_feature(h)
         return Dense(1, self.spectral_norm)(h)[:, 0]
