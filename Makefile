@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 RUN := $(VENV)/bin/vaecollapse run
 
-.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase recovery hysteresis experiments figures bench bench-torch clean
+.PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase stacked-digits recovery hysteresis experiments figures bench bench-torch clean
 
 install: $(STAMP)
 
@@ -123,6 +123,10 @@ gan-modes: install
 
 gan-phase: install
 	$(RUN) experiments/gan_phase.py --workdir runs/gan_phase
+
+# the GAN family on stacked digits, 1,000 modes (PacGAN's Stacked MNIST at 8×8; docs/gan.md)
+stacked-digits: install
+	$(RUN) experiments/stacked_digits.py --workdir runs/stacked_digits
 
 # can a collapse be undone? The VAE's β excursions, SSL's and GAN's remedy windows, each
 # run against its control; β ramps up and back (docs/memory.md)
