@@ -300,7 +300,11 @@ def test_every_knob_trains_on_digits_and_finish_is_the_public_measures(tmp_path)
     assert not ran.diverged.values.any()
     plain = ran.sel(variant="plain", seed=0)
     for name in ("r1_b1_lr", "wgan_gp", "unrolled", "conv_pack_sn_mbstd"):
-        assert not np.allclose(ran.sel(variant=name, seed=0).d_loss_trace, plain.d_loss_trace)
+        run = ran.sel(variant=name, seed=0)  # unrolling changes G's loss first
+        assert not (
+            np.allclose(run.d_loss_trace, plain.d_loss_trace)
+            and np.allclose(run.g_loss_trace, plain.g_loss_trace)
+        ), name
     for v in ran.variant.values:
         run = ran.sel(variant=v, seed=0)
         captured, kl = digits.mode_measures(run.eval_mode_counts.values)
