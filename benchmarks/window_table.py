@@ -53,6 +53,11 @@ def steps_to_recover(trace: np.ndarray, steps: np.ndarray, end: float, threshold
     return float("nan")
 
 
+def label(value) -> str:
+    """A coordinate's value as the table prints it (numbers with ``:g``)."""
+    return value if isinstance(value, str) else f"{value:g}"
+
+
 def window_rows(workdir: str) -> list[dict]:
     """One row per window setting (``window_steps`` > 0 and the other axes but seed)."""
     data = results.load(workdir)
@@ -84,7 +89,7 @@ def window_rows(workdir: str) -> list[dict]:
         state, ref_state = run[family.state].values, ref[family.state].values
         rows.append(
             {
-                "setting": ", ".join(f"{d}={run[d].values.item():g}" for d in axes),
+                "setting": ", ".join(f"{d}={label(run[d].values.item())}" for d in axes),
                 "values": {d: run[d].values.item() for d in axes},
                 "window": f"{start:g}–{end:g}",
                 "in_window": run[trace_name].isel(step=at_end).values,
