@@ -13,6 +13,7 @@ from vaecollapse import sweep
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import hysteresis_table
 import recovery_table
+import window_table
 
 
 @pytest.mark.slow
@@ -35,3 +36,31 @@ def test_recovery_quick_short_excursions_are_undone(tmp_path):
     rows = recovery_table.recovery_rows(str(tmp_path))
     assert len(rows) == 2 and all(r["stuck"] == 0 for r in rows)
     assert all((r["control_units"] == 8).all() for r in rows)
+
+
+@pytest.mark.slow
+def test_ssl_recovery_quick_a_complete_collapse_comes_back(tmp_path):
+    """A 500-step window without VICReg's variance term collapses the embedding completely
+    (std·√d < 0.1 at the window's end) and it comes back once the term returns (healthy
+    at the end in both seeds); SimSiam's rank after its window stays below its control's."""
+    c = config_lib.experiment_config("ssl_recovery", quick=True)
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    vicreg = ran.sel(variant="vicreg", window_steps=500.0)
+    assert (vicreg.std_normalized_trace.sel(step=1000) < 0.1).all()
+    assert (vicreg.collapse_state == 0).all()
+    rows = {r["values"]["variant"]: r for r in window_table.window_rows(str(tmp_path))}
+    assert rows["vicreg"]["recovered"] == rows["vicreg"]["n"] == 2
+    rank, control = rows["simsiam"]["finals"]["RankMe"]
+    assert (rank < control).all()
+
+
+@pytest.mark.slow
+def test_gan_recovery_quick_r1_off_for_a_while_keeps_the_modes(tmp_path):
+    """R1 switched off for 4,000 steps once the modes are found: every run ends with all
+    25 modes, as its control does."""
+    c = config_lib.experiment_config("gan_recovery", quick=True)
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    assert (ran.modes_captured.sel(variant="r1_off") == 25).all()
+    rows = window_table.window_rows(str(tmp_path))
+    r1_off = next(r for r in rows if r["values"]["variant"] == "r1_off")
+    assert r1_off["recovered"] == r1_off["n"] == 2 and r1_off["stuck"] == 0
