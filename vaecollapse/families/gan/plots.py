@@ -82,6 +82,9 @@ def mode_trace(results: xr.Dataset, path: Path) -> Path:
     """Per run (one seed per grid point), each mode's high-quality samples over its fair
     share (colour, capped at 2) at every logged step: a mode the generator drops goes
     dark; one it hops to lights up (mode hopping)."""
+    digits = results.attrs.get("data_name") == "stacked_digits"  # every sample counts
+    counted = "samples" if digits else "high-quality samples"
+    traced = gan.DIGITS_TRACE_SAMPLES if digits else gan.TRACE_SAMPLES
     runs = _runs(results)
     steps = results.step.values
     fig, axes = _panels(len(runs))
@@ -103,9 +106,9 @@ def mode_trace(results: xr.Dataset, path: Path) -> Path:
         ax.tick_params(labelsize=6)
         ax.set_title(_label(where), fontsize=7)
     if image is not None:
-        fig.colorbar(image, ax=list(axes), label="high-quality samples / fair share", shrink=0.8)
+        fig.colorbar(image, ax=list(axes), label=f"{counted} / fair share", shrink=0.8)
     fig.suptitle(
-        plots.title(results, f"modes over training ({gan.TRACE_SAMPLES} samples per step)"),
+        plots.title(results, f"modes over training ({traced} samples per step)"),
         fontsize=9,
     )
     return plots.save(fig, path)
