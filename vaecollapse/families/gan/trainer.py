@@ -52,6 +52,7 @@ from vaecollapse.families.gan import monitor as sample_measures
 from vaecollapse.family import Trace, Trainer
 
 ADAM_B2, ADAM_EPS = 0.999, 1e-8
+GENERATE_BATCH = 1000  # stacked digits: generated samples per batch when measuring many
 
 
 # ----------------------------------------------------------------------------- measures
@@ -252,6 +253,17 @@ def make_trainer(config, dataset) -> Trainer:
     def generate(g_params, z):
         return generator.apply({"params": g_params}, z)
 
+    def many(g_params, z):
+        """``generate`` on many noise vectors: on stacked digits in batches of
+        `GENERATE_BATCH` (`lax.map`; the conv generator's patches of 26,000 samples at
+        once, times the runs vmapped together, exhausted 23 GB), else at once."""
+        if not images or z.shape[0] % GENERATE_BATCH:
+            return generate(g_params, z)
+        out = jax.lax.map(
+            lambda zb: generate(g_params, zb), z.reshape(-1, GENERATE_BATCH, z.shape[-1])
+        )
+        return out.reshape(z.shape[0], -1)
+
     def draw_real(key, train_data, num):
         """``num`` real samples: the mixture's (``train_data`` its means) or train stacks
         drawn uniformly (``train_data['images']``)."""
@@ -347,7 +359,7 @@ def make_trainer(config, dataset) -> Trainer:
         state, (d_losses, g_losses) = jax.lax.scan(one, state, None, length=log_every)
         k_trace = jax.random.fold_in(jax.random.fold_in(key, 3), state.step)
         z = jax.random.normal(k_trace, (trace_samples, latent))
-        m = traced(generate(state.params["generator"], z), train_data)
+        m = traced(many(state.params["generator"], z), train_data)
         return state, {
             "d_loss": jnp.mean(d_losses),
             "g_loss": jnp.mean(g_losses),
@@ -374,7 +386,7 @@ def make_trainer(config, dataset) -> Trainer:
         `gan.PLOT_DIGITS` images; the measures after the sweep (`finish`)."""
         del hparams
         z = jax.random.normal(key, (digits.EVAL_SAMPLES, latent))
-        x = generate(state.params["generator"], z)
+        x = many(state.params["generator"], z)
         labels, confidence, features = digits.classify(eval_data, x, xp=jnp)
         modes = digits.modes_of(labels, xp=jnp)
         good = jnp.all(confidence >= digits.CONFIDENCE, axis=1)
