@@ -64,3 +64,17 @@ def test_gan_recovery_quick_r1_off_for_a_while_keeps_the_modes(tmp_path):
     rows = window_table.window_rows(str(tmp_path))
     r1_off = next(r for r in rows if r["values"]["variant"] == "r1_off")
     assert r1_off["recovered"] == r1_off["n"] == 2 and r1_off["stuck"] == 0
+
+
+@pytest.mark.slow
+def test_hysteresis_pixelcnn_quick_loop_is_wide_and_the_units_return(tmp_path):
+    """The PixelCNN's loop does not close as the ramp slows (docs/memory.md): at both quick
+    ramps a wide loop in every seed (> 10 nats × log β; the linear VAE's quick loops are
+    1.4-3.7 and smaller at its slower ramp), the slower one not under half the faster's;
+    back at β = 0.1 every unit returns."""
+    c = config_lib.experiment_config("hysteresis_pixelcnn", quick=True)
+    ran = sweep.run_sweep(c, tmp_path, progress=False)
+    _, table, _ = hysteresis_table.loops(str(tmp_path))
+    fast, slow = (np.asarray(table[r]["kl_trace"]) for r in (300.0, 600.0))
+    assert (fast > 10).all() and (slow > 10).all() and (slow > 0.5 * fast).all()
+    assert (ran.active_units == 8).all()
