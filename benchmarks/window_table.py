@@ -18,26 +18,26 @@ or above the family's threshold (—: some seed never does).
 from __future__ import annotations
 
 import argparse
-import importlib
 import json
 
 import numpy as np
 
 from vaecollapse import families, results, stats
+from vaecollapse.families import gan, ssl
 
-# family -> (traced order parameter, its label, its threshold's module attribute,
+# family -> (traced order parameter, its label, the family's threshold on it,
 #            final measures (variable, label))
 TRACED = {
     "ssl": (
         "std_normalized_trace",
         "std·√d",
-        "STD_THRESHOLD",
+        ssl.STD_THRESHOLD,
         (("rankme", "RankMe"), ("std_normalized", "std·√d"), ("probe_accuracy", "probe")),
     ),
     "gan": (
         "modes_fraction_trace",
         "modes / K",
-        "HEALTHY_FRACTION",
+        gan.HEALTHY_FRACTION,
         (("modes_captured", "modes"), ("high_quality", "high quality"), ("reverse_kl", "rev. KL")),
     ),
 }
@@ -60,14 +60,17 @@ def label(value) -> str:
 
 def window_rows(workdir: str) -> list[dict]:
     """One row per window setting (``window_steps`` > 0 and the other axes but seed)."""
-    data = results.load(workdir)
+    return rows_of(results.load(workdir), workdir)
+
+
+def rows_of(data, workdir: str) -> list[dict]:
+    """`window_rows` of the loaded results ``data`` of ``workdir``."""
     family = families.of(data)
     if family.name not in TRACED:
         raise ValueError(f"window_table reads SSL and GAN grids; {workdir!r} is {family.name!r}")
     if "window_steps" not in data.dims:
         raise ValueError(f"{workdir!r} has no window_steps axis (sweep.window_steps)")
-    trace_name, _, attr, finals = TRACED[family.name]
-    threshold = getattr(importlib.import_module(f"vaecollapse.families.{family.name}"), attr)
+    trace_name, _, threshold, finals = TRACED[family.name]
     hparams = json.loads(data.attrs["config"])["hparams"]
     healthy = {v: k for k, v in family.state_names.items()}["healthy"]
     axes = [d for d in results.run_dims(data) if d != "seed"]
@@ -81,8 +84,9 @@ def window_rows(workdir: str) -> list[dict]:
             continue
         ref = data.sel({d: run[d].values.item() for d in axes if d != "window_steps"})
         ref = ref.sel(window_steps=0.0)
-        start = float(run["window_start"]) if "window_start" in run.coords else None
-        start = hparams["window_start"] if start is None else start
+        start = float(
+            run["window_start"] if "window_start" in run.coords else hparams["window_start"]
+        )
         end = start + length
         at_end = int(np.searchsorted(steps, end))  # the first logged step at/after the end
         at_end = min(at_end, len(steps) - 1)
@@ -94,7 +98,7 @@ def window_rows(workdir: str) -> list[dict]:
                 "window": f"{start:g}–{end:g}",
                 "in_window": run[trace_name].isel(step=at_end).values,
                 "control_in_window": ref[trace_name].isel(step=at_end).values,
-                "finals": {label: (run[name].values, ref[name].values) for name, label in finals},
+                "finals": {title: (run[name].values, ref[name].values) for name, title in finals},
                 "recovered": int((state == healthy).sum()),
                 "stuck": int(((state != healthy) & (ref_state == healthy)).sum()),
                 "reverse": int(((state == healthy) & (ref_state != healthy)).sum()),
@@ -116,12 +120,12 @@ def spread(x) -> str:
 def markdown(workdir: str) -> str:
     """The table, one row per window setting."""
     data = results.load(workdir)
-    _, label, _, finals = TRACED[families.of(data).name]
-    rows = window_rows(workdir)
+    rows = rows_of(data, workdir)  # checks the family before TRACED is read
+    _, traced_label, _, finals = TRACED[families.of(data).name]
     head = [
         "setting",
         "window",
-        f"{label} at its end (control)",
+        f"{traced_label} at its end (control)",
         *(f"final {name} (control)" for _, name in finals),
         "recovered (95 % CI)",
         "stuck / controls healthy",
