@@ -48,16 +48,23 @@ def loops(workdir: str):
     return data, table, curves
 
 
+def spread(x, digits: int = 2, scale: float = 1.0) -> str:
+    """Mean ± sample std of ``x / scale`` (the value alone for one seed)."""
+    x = np.asarray(x) / scale
+    return (
+        f"{x.mean():.{digits}f} ± {x.std(ddof=1):.{digits}f}"
+        if len(x) > 1
+        else f"{x[0]:.{digits}f}"
+    )
+
+
 def markdown(table) -> str:
     lines = [
         "| ramp (steps) | KL loop area (nats × log β) | I(x; z) loop area | seeds |",
         "|---|---|---|---|",
     ]
     for ramp, areas in table.items():
-        cells = []
-        for m in MEASURES:
-            a = np.asarray(areas[m])
-            cells.append(f"{a.mean():.2f} ± {a.std(ddof=1):.2f}" if len(a) > 1 else f"{a[0]:.2f}")
+        cells = [spread(areas[m]) for m in MEASURES]
         lines.append(f"| {ramp:,.0f} | {cells[0]} | {cells[1]} | {len(areas['kl_trace'])} |")
     return "\n".join(lines)
 
@@ -88,14 +95,9 @@ def order_markdown(data) -> str:
             fall.append(best["fall"])
             spacing.append(float(np.median(np.diff(b.rise_log_beta))))
         gap = float(np.median(spacing))
-
-        def spread(x, scale=1.0):
-            x = np.asarray(x) / scale
-            return f"{x.mean():.3f} ± {x.std(ddof=1):.3f}" if len(x) > 1 else f"{x[0]:.3f}"
-
         lines.append(
-            f"| {ramp:,.0f} | {gap:.3f} | {spread(rise)} | {spread(fall)} | "
-            f"{spread(rise, gap)} | {spread(fall, gap)} |"
+            f"| {ramp:,.0f} | {gap:.3f} | {spread(rise, 3)} | {spread(fall, 3)} | "
+            f"{spread(rise, 3, gap)} | {spread(fall, 3, gap)} |"
         )
     return "\n".join(lines)
 
