@@ -82,6 +82,14 @@ class Classifier:
     test_fraction: float
 
 
+def forward(params, x, xp=np):
+    """The classifier's MLP on single digits ``x [M, 64]`` in namespace ``xp``: the hidden
+    ReLU units ``[M, HIDDEN]`` and the logits ``[M, 10]`` (`classify`, and the loss
+    `train_classifier` minimises)."""
+    h = xp.maximum(x @ params["w1"] + params["b1"], 0.0)
+    return h, h @ params["w2"] + params["b2"]
+
+
 def classify(params, images, xp=np):
     """The classifier on every channel of ``images`` ``[N, 8, 8, C]`` (or ``[N, 64·C]``,
     flattened in that order) in namespace ``xp``: ``labels [N, C]`` (argmax),
@@ -91,8 +99,7 @@ def classify(params, images, xp=np):
     x = images.reshape(n, SIDE * SIDE, -1)  # [N, 64, C]
     channels = x.shape[-1]
     x = xp.swapaxes(x, 1, 2).reshape(n * channels, SIDE * SIDE)
-    h = xp.maximum(x @ params["w1"] + params["b1"], 0.0)
-    logits = h @ params["w2"] + params["b2"]
+    h, logits = forward(params, x, xp)
     shifted = logits - xp.max(logits, axis=-1, keepdims=True)
     probs = xp.exp(shifted) / xp.sum(xp.exp(shifted), axis=-1, keepdims=True)
     labels = xp.argmax(logits, axis=-1).reshape(n, channels)
@@ -153,8 +160,7 @@ def train_classifier(split_seed: int = 0, test_fraction: float = 0.2) -> Classif
     opt = optax.adamw(LEARNING_RATE, weight_decay=WEIGHT_DECAY)
 
     def loss(p):
-        h = jnp.maximum(x @ p["w1"] + p["b1"], 0.0)
-        logits = h @ p["w2"] + p["b2"]
+        _, logits = forward(p, x, jnp)
         return jnp.mean(optax.softmax_cross_entropy_with_integer_labels(logits, y))
 
     @jax.jit

@@ -77,16 +77,17 @@ def traced_digit_modes(samples: jax.Array, classifier: dict) -> dict[str, jax.Ar
     (modes with >= 1 sample / 1,000) and ``mode_mass [1000]`` (samples per mode over the
     fair share N/1000), every sample's mode read by `gan.digits.classify` in
     ``jax.numpy`` (PacGAN counts every sample)."""
-    counts = digit_mode_counts(samples, classifier)
+    labels, _, _ = digits.classify(classifier, samples, xp=jnp)
+    counts = digit_mode_counts(labels)
     return {
         "modes_fraction": jnp.sum(counts > 0) / digits.NUM_MODES,
         "mode_mass": counts * digits.NUM_MODES / samples.shape[0],
     }
 
 
-def digit_mode_counts(samples: jax.Array, classifier: dict) -> jax.Array:
-    """``[1000]`` float32: generated stacked digits ``[N, 192]`` per classified mode."""
-    labels, _, _ = digits.classify(classifier, samples, xp=jnp)
+def digit_mode_counts(labels: jax.Array) -> jax.Array:
+    """``[1000]`` float32: stacked digits per mode, from their classified ``labels [N, 3]``
+    (`gan.digits.classify`)."""
     modes = digits.modes_of(labels, xp=jnp)
     return jnp.zeros(digits.NUM_MODES, jnp.float32).at[modes].add(1.0)
 
@@ -388,10 +389,9 @@ def make_trainer(config, dataset) -> Trainer:
         z = jax.random.normal(key, (digits.EVAL_SAMPLES, latent))
         x = many(state.params["generator"], z)
         labels, confidence, features = digits.classify(eval_data, x, xp=jnp)
-        modes = digits.modes_of(labels, xp=jnp)
         good = jnp.all(confidence >= digits.CONFIDENCE, axis=1)
         return {
-            "eval_mode_counts": jnp.zeros(num_modes, jnp.float32).at[modes].add(1.0),
+            "eval_mode_counts": digit_mode_counts(labels),
             "eval_high_quality": jnp.mean(good),
             "eval_features": features[: schema.PRDC_POINTS],
             "eval_digits": x[: schema.PLOT_DIGITS],
