@@ -59,6 +59,24 @@ def test_refine_merges_new_runs_and_leaves_the_old_ones(tmp_path):
     xr.testing.assert_identical(rerun, saved)
 
 
+def test_refine_with_chosen_values_adds_exactly_those_once(tmp_path):
+    c = tiny_linear((0.25, 16.0))
+    before = sweep.run_sweep(c, tmp_path, progress=False)
+    after = refine.refine(
+        tmp_path, along="beta", values=(2.0, 0.25, 2.0), direction="increasing", progress=False
+    )
+    assert after.beta.values.tolist() == [0.25, 2.0, 16.0]  # 0.25 was there, 2.0 once
+    np.testing.assert_array_equal(after.kl.sel(beta=[0.25, 16.0]).values, before.kl.values)
+    alone = sweep.run_sweep(tiny_linear((2.0,)), tmp_path / "alone", progress=False)
+    np.testing.assert_array_equal(after.kl.sel(beta=[2.0]).values, alone.kl.values)
+    assert results.load(tmp_path).attrs["refine_rounds"] == 1
+    again = refine.refine(tmp_path, along="beta", values=(2.0,), progress=False)
+    xr.testing.assert_identical(again, results.load(tmp_path))  # nothing new: no round
+    assert results.load(tmp_path).attrs["refine_rounds"] == 1
+    with pytest.raises(ValueError, match=r"values of beta=-1.0 is invalid"):
+        refine.refine(tmp_path, along="beta", values=(-1.0,), progress=False)
+
+
 @pytest.mark.parametrize(
     "kwargs, match",
     [

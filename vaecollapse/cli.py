@@ -35,9 +35,9 @@ _USAGE = (
     "         [--multihost | --coordinator_address=HOST:PORT --num_processes=N --process_id=I]\n"
     "       vaecollapse report DIR [--figures kl_curves,phase_diagram,...]\n"
     "       vaecollapse boundary DIR [--along AXIS] [--measure mutual_info|kl|kl_per_dim] "
-    "[--threshold X] [--sensitivity [--factors 0.5,1,2]]\n"
-    "       vaecollapse refine DIR [--along AXIS] [--points 8] [--rounds 2] [--measure M] "
-    "[--threshold X]\n"
+    "[--threshold X] [--direction D] [--sensitivity [--factors 0.5,1,2]]\n"
+    "       vaecollapse refine DIR [--along AXIS] [--points 8] [--rounds 2] [--values v1,v2] "
+    "[--measure M] [--threshold X] [--direction D]\n"
     "       vaecollapse data NAME [NAME ...] [--data_dir DIR]   (tfds datasets; needs network)"
 )
 
@@ -207,6 +207,11 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
         default=None,
         help="default: the order parameter's (VAE: collapse_kl_eps)",
     )
+    parser.add_argument(
+        "--direction",
+        default="auto",
+        help="increasing (collapse as the axis grows), decreasing, or auto (from the data)",
+    )
     if command == "boundary":
         parser.add_argument(
             "--sensitivity",
@@ -222,6 +227,11 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
     if command == "refine":
         parser.add_argument("--points", type=int, default=8, help="new values per round")
         parser.add_argument("--rounds", type=int, default=2, help="rounds done in all")
+        parser.add_argument(
+            "--values",
+            default=None,
+            help="comma-separated axis values to add in one round instead of proposed ones",
+        )
         parser.add_argument("--noprogress", dest="progress", action="store_false")
         parser.add_argument("--cpu_devices", type=int, default=0, help="0: one per core")
     return parser
@@ -248,12 +258,12 @@ def boundary_file(results, found, prefix: str = "boundary") -> str:
     return "_".join(parts) + ".csv"
 
 
-def _factors(text: str) -> tuple[float, ...]:
+def _numbers(name: str, text: str) -> tuple[float, ...]:
     try:
         return tuple(float(f) for f in text.split(","))
     except ValueError:
         raise ValueError(
-            f"factors={text!r} is invalid: expected numbers > 0, comma-separated (0.5,1,2)"
+            f"{name}={text!r} is invalid: expected numbers, comma-separated (0.5,1,2)"
         ) from None
 
 
@@ -266,7 +276,12 @@ def _boundary(args: list[str]) -> None:
     ran = results.load(opts.workdir)
     if opts.sensitivity:
         found, states = sensitivity.sensitivity(
-            ran, opts.along, opts.measure, opts.threshold, _factors(opts.factors)
+            ran,
+            opts.along,
+            opts.measure,
+            opts.threshold,
+            _numbers("factors", opts.factors),
+            opts.direction,
         )
         name = boundary_file(ran, found.isel(factor=0), "boundary_sensitivity")
         path = Path(opts.workdir) / name
@@ -274,7 +289,7 @@ def _boundary(args: list[str]) -> None:
         print(sensitivity.sensitivity_markdown(found, states, limit=10_000))
         print(path)
         return
-    found = boundary.estimate(ran, opts.along, opts.measure, opts.threshold)
+    found = boundary.estimate(ran, opts.along, opts.measure, opts.threshold, opts.direction)
     print(boundary.markdown(found))
     name = boundary_file(ran, found)
     print(boundary.write_csv(found, Path(opts.workdir) / name))
@@ -296,8 +311,10 @@ def _refine(args: list[str]) -> None:
             along=opts.along,
             measure=opts.measure,
             threshold=opts.threshold,
+            direction=opts.direction,
             points=opts.points,
             rounds=opts.rounds,
+            values=None if opts.values is None else _numbers("values", opts.values),
             progress=opts.progress,
             stop=event,
         ),

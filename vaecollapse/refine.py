@@ -119,8 +119,10 @@ def refine(
     along: str | None = None,
     measure: str | None = None,
     threshold: float | None = None,
+    direction: str = "auto",
     points: int = 8,
     rounds: int = 2,
+    values: tuple[float, ...] | None = None,
     progress: bool = True,
     log: Callable[[str], None] = print,
     stop: threading.Event | None = None,
@@ -129,9 +131,15 @@ def refine(
     until ``rounds`` rounds are done in all (rounds done by an earlier call count);
     return the merged results.
 
+    ``values`` given: one round that adds exactly those axis values (those not yet in the
+    grid; none left: nothing is trained) instead of the proposed ones — a map's grid
+    completed where a person chose, with the same resumable, merged runs; ``points`` and
+    ``rounds`` are then unused. ``direction`` is `boundary.estimate`'s.
+
     Raises:
       ValueError: ``points`` or ``rounds`` <= 0, an axis that is not a dynamic numeric
-        sweep axis, or any bad argument of `boundary.estimate`.
+        sweep axis, a value the axis does not allow, or any bad argument of
+        `boundary.estimate`.
       sweep.Interrupted: ``stop`` was set during a round's sweep (re-running goes on).
     """
     for name, value in (("points", points), ("rounds", rounds)):
@@ -140,15 +148,25 @@ def refine(
     workdir = Path(workdir)
     current = results.load(workdir)
     along = boundary.default_along(current) if along is None else along
-    found = boundary.estimate(current, along, measure, threshold)  # checks the arguments
+    found = boundary.estimate(current, along, measure, threshold, direction)  # checks them
     base = ml_collections.ConfigDict(json.loads(current.attrs["config"]))
     if along not in base.sweep:
         raise ValueError(
             f"along={along!r} is invalid: refine adds values to a dynamic sweep axis; "
             f"allowed: {[a for a in base.sweep if a != 'seed']}"
         )
-    for round_ in range(int(current.attrs.get("refine_rounds", 0)) + 1, rounds + 1):
-        new = [v for v in propose(found, current[along].values, points) if _valid(along, v)]
+    done = int(current.attrs.get("refine_rounds", 0))
+    if values is not None:
+        for value in values:
+            config.check_hparam(along, value, f"values of {along}")
+        existing = {_round(v) for v in current[along].values.astype(float)}
+        chosen = sorted({_round(v) for v in values} - existing)
+        rounds = done + 1 if chosen else done
+    for round_ in range(done + 1, rounds + 1):
+        if values is not None:
+            new = chosen
+        else:
+            new = [v for v in propose(found, current[along].values, points) if _valid(along, v)]
         if not new:
             log(f"refine round {round_}: every boundary is resolved by the grid; stopping")
             break
@@ -163,6 +181,6 @@ def refine(
         current = merge(current, trained, along)
         current.attrs["refine_rounds"] = round_
         results.write(current, workdir)
-        found = boundary.estimate(current, along, measure, threshold)
+        found = boundary.estimate(current, along, measure, threshold, direction)
         log(boundary.markdown(found, limit=12))
     return current

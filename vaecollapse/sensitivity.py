@@ -77,9 +77,10 @@ def sensitivity(
     measure: str | None = None,
     threshold: float | None = None,
     factors=SENSITIVITY_FACTORS,
+    direction: str = "auto",
 ) -> tuple[xr.Dataset, pd.DataFrame]:
     """The boundary (`estimate`) and the runs per state (`state_counts`) at each of
-    ``factors`` × the threshold (default ½×, 1×, 2×).
+    ``factors`` × the threshold (default ½×, 1×, 2×); ``direction`` as `estimate`'s.
 
     Returns:
       (boundaries, states): the estimates stacked over a new leading dim ``factor``
@@ -94,7 +95,7 @@ def sensitivity(
     if not factors or any(not f > 0 for f in factors):
         raise ValueError(f"factors={factors!r} is invalid: each must be > 0")
     measure = families.of(results).main_order_parameter if measure is None else measure
-    base = estimate(results, along, measure, threshold)
+    base = estimate(results, along, measure, threshold, direction)
     eps = base.attrs["threshold"]
     found = [  # the 1× boundary is ``base`` itself
         base
