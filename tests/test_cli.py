@@ -266,7 +266,7 @@ def test_boundary_sensitivity_prints_and_writes_the_tables(tmp_path, capsys):
     assert not (workdir / "boundary.csv").exists()  # --sensitivity writes only its own
     cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=1,3"])
     assert "| 1× (0.05) | 3× (0.15) | depends |" in capsys.readouterr().out
-    with pytest.raises(SystemExit, match=r"--factors='1,x' is invalid: expected numbers, comma-separated"):
+    with pytest.raises(SystemExit, match=r"--factors='1,x' is invalid: expected numbers,"):
         cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=1,x"])
     with pytest.raises(SystemExit, match=r"--factors=\(0.0,\) is invalid: each must be > 0"):
         cli.run_main(["vaecollapse", "boundary", str(workdir), "--sensitivity", "--factors=0"])
