@@ -7,7 +7,15 @@ fewer active units than its control; per setting: the seeds stuck with a Clopper
 interval, the exact sign test of the pairs (stuck vs more units than the control), and
 each gap to the controls (mean ± sample std over seeds; positive: worse than the control).
 
-    python benchmarks/recovery_table.py runs/recovery
+The map: along β_peak, at every other setting (the excursion's length), the boundary of
+the units that stay lost — `vaecollapse.boundary` on the final KL of each latent unit
+(``kl_per_dim``, ranked per run; ε the sweep's ``collapse_kl_eps``) read as collapse
+when β_peak grows: the β_peak past which the first (the smallest unit, rank d−1) and the
+second unit end below ε, the median over seeds with its interval and status; and a
+figure (``--figure``): the seeds stuck per β_peak × length (a phase diagram, each cell
+``k/n``) beside each setting's training −ELBO gap to its control.
+
+    python benchmarks/recovery_table.py runs/recovery [--figure runs/recovery/map.png]
 """
 
 from __future__ import annotations
@@ -15,7 +23,15 @@ from __future__ import annotations
 import argparse
 import json
 
-from vaecollapse import results, stats
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from vaecollapse import boundary, results, stats
+
+UNITS_LOST = 2  # the boundaries reported: the first and the second unit that stays lost
 
 
 def recovery_rows(workdir: str) -> list[dict]:
@@ -51,6 +67,83 @@ def recovery_rows(workdir: str) -> list[dict]:
     return rows
 
 
+def unit_boundaries(workdir: str):
+    """`boundary.estimate` along β_peak of the final per-unit KL, collapse as β_peak grows,
+    over the other axes and the rank of the units (0 the largest)."""
+    return boundary.estimate(
+        results.load(workdir), "beta_peak", "kl_per_dim", direction="increasing"
+    )
+
+
+def boundary_markdown(workdir: str) -> str:
+    """One row per other setting: the β_peak past which the k-th unit stays lost."""
+    found = unit_boundaries(workdir)
+    d = found.sizes["latent"]
+    others = [n for n in found.dims if n != "latent"]
+    heads = [f"unit {k} lost: β_peak (interval; status)" for k in range(1, UNITS_LOST + 1)]
+    lines = [
+        f"| {' | '.join(others) or 'setting'} | {' | '.join(heads)} | seeds |",
+        "|" + "---|" * (max(len(others), 1) + UNITS_LOST + 1),
+    ]
+    flat = found.stack(point=others) if others else found.expand_dims(point=[0])
+    for i in range(flat.sizes["point"]):
+        one = flat.isel(point=i)
+        keys = [f"{one[n].values.item():g}" for n in others] or ["all"]
+        cells = []
+        for k in range(1, UNITS_LOST + 1):
+            r = one.isel(latent=d - k)
+            value = f"{float(r.estimate):.3g}" if np.isfinite(r.estimate) else "—"
+            cells.append(f"{value} ({float(r.low):.3g}–{float(r.high):.3g}; {r.status.item()})")
+        lines.append(f"| {' | '.join(keys)} | {' | '.join(cells)} | {int(one.seeds.max())} |")
+    return "\n".join(lines)
+
+
+def figure(workdir: str, path: str) -> None:
+    """The recovery map: seeds stuck per β_peak × excursion length (cells ``k/n``, colour
+    the share), and each setting's training −ELBO gap to its control against β_peak."""
+    data = results.load(workdir)
+    beta = json.loads(data.attrs["config"])["hparams"]["beta"]
+    lengths = data.excursion_steps.values
+    peaks = data.beta_peak.values
+    units = data.active_units.transpose("excursion_steps", "beta_peak", "seed").values
+    ref = data.active_units.sel(beta_peak=beta).transpose("excursion_steps", "seed").values
+    stuck = (units < ref[:, None, :]).sum(-1)
+    n = units.shape[-1]
+    train = (data.recon_trace + data.kl_trace).isel(step=-1)
+    gap = (train - train.sel(beta_peak=beta)).transpose("excursion_steps", "beta_peak", "seed")
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    image = left.imshow(stuck / n, origin="lower", cmap="Reds", vmin=0, vmax=1, aspect="auto")
+    for i in range(len(lengths)):
+        for j in range(len(peaks)):
+            colour = "white" if stuck[i, j] > n / 2 else "black"
+            left.text(j, i, f"{stuck[i, j]}/{n}", ha="center", va="center", color=colour)
+    left.set_xticks(range(len(peaks)), [f"{p:g}" for p in peaks])
+    left.set_yticks(range(len(lengths)), [f"{int(v):,}" for v in lengths])
+    left.set_xlabel(f"β_peak (β = {beta:g} outside the excursion)")
+    left.set_ylabel("excursion length (steps)")
+    left.set_title("seeds ending with fewer active units than the control")
+    fig.colorbar(image, ax=left, label="share stuck")
+    for i, length in enumerate(lengths):
+        g = gap.values[i]
+        right.errorbar(
+            peaks,
+            g.mean(-1),
+            yerr=g.std(-1, ddof=1) if n > 1 else None,
+            marker="o",
+            capsize=3,
+            label=f"{int(length):,} steps",
+        )
+    right.axhline(0.0, color="grey", lw=0.8)
+    right.set_xscale("log")
+    right.set_xlabel("β_peak")
+    right.set_ylabel("train −ELBO − control's (nats)")
+    right.set_title("the loss of the solution left behind (mean ± sd)")
+    right.legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=120)
+    plt.close(fig)
+
+
 def markdown(workdir: str) -> str:
     """The table, one row per excursion setting."""
     lines = [
@@ -77,7 +170,13 @@ def markdown(workdir: str) -> str:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("workdir")
-    print(markdown(parser.parse_args(argv).workdir))
+    parser.add_argument("--figure", default=None, help="write the recovery map's figure here")
+    args = parser.parse_args(argv)
+    print(markdown(args.workdir))
+    print()
+    print(boundary_markdown(args.workdir))
+    if args.figure:
+        figure(args.workdir, args.figure)
 
 
 if __name__ == "__main__":

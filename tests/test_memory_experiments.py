@@ -36,6 +36,11 @@ def test_recovery_quick_short_excursions_are_undone(tmp_path):
     rows = recovery_table.recovery_rows(str(tmp_path))
     assert len(rows) == 2 and all(r["stuck"] == 0 for r in rows)
     assert all((r["control_units"] == 8).all() for r in rows)
+    found = recovery_table.unit_boundaries(str(tmp_path))  # the map: no unit stays lost
+    assert set(found.status.values.ravel()) == {"beyond_high"}
+    assert "| excursion_steps | unit 1 lost" in recovery_table.boundary_markdown(str(tmp_path))
+    recovery_table.figure(str(tmp_path), tmp_path / "map.png")
+    assert (tmp_path / "map.png").stat().st_size > 0
 
 
 @pytest.mark.slow
