@@ -3,7 +3,8 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-RUN := $(VENV)/bin/vaecollapse run
+VAECOLLAPSE := $(VENV)/bin/vaecollapse
+RUN := $(VAECOLLAPSE) run
 
 .PHONY: install install-latest lock data test test-all lint demo linear-phase image-phase remedies remedies-literature text-collapse symptoms early-warning early-warning-grids early-warning-unseen ssl-collapse ssl-vicreg ssl-dimensional ssl-barlow ssl-byol gan-modes gan-phase stacked-digits recovery hysteresis experiments figures bench bench-torch clean
 
@@ -127,12 +128,16 @@ gan-phase: install
 # the GAN family on stacked digits, 1,000 modes (PacGAN's Stacked MNIST at 8×8; docs/gan.md)
 stacked-digits: install
 	$(RUN) experiments/stacked_digits.py --workdir runs/stacked_digits
+	$(RUN) experiments/stacked_digits_unrolled.py --workdir runs/stacked_digits_unrolled
+	$(RUN) experiments/stacked_digits_phase.py --workdir runs/stacked_digits_phase
+	$(VAECOLLAPSE) boundary runs/stacked_digits_phase --along r1_gamma --measure modes_fraction
 
 # can a collapse be undone? The VAE's β excursions, SSL's and GAN's remedy windows, each
 # run against its control; β ramps up and back (docs/memory.md)
 recovery: install
 	$(RUN) experiments/recovery.py --workdir runs/recovery
-	$(PY) benchmarks/recovery_table.py runs/recovery > runs/recovery/recovery.md
+	$(PY) benchmarks/recovery_table.py runs/recovery --figure runs/recovery/map.png \
+	  > runs/recovery/recovery.md
 	$(RUN) experiments/ssl_recovery.py --workdir runs/ssl_recovery
 	$(PY) benchmarks/window_table.py runs/ssl_recovery > runs/ssl_recovery/recovery.md
 	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery
@@ -157,7 +162,7 @@ hysteresis: install
 # written by its targets (early-warning reads the grids run before it)
 EXPERIMENTS := demo linear-phase image-phase remedies remedies-literature text-collapse \
   symptoms early-warning-grids early-warning early-warning-unseen ssl-collapse ssl-vicreg \
-  ssl-barlow ssl-byol ssl-dimensional gan-modes gan-phase recovery hysteresis
+  ssl-barlow ssl-byol ssl-dimensional gan-modes gan-phase stacked-digits recovery hysteresis
 experiments: install
 	@start=$$(date +%s); \
 	for e in $(EXPERIMENTS); do $(MAKE) --no-print-directory $$e || exit 1; done; \
@@ -168,9 +173,10 @@ experiments: install
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
   ssl_dimensional gan_grid gan_ring gan_phase recovery ssl_recovery gan_recovery hysteresis \
-  hysteresis_linear hysteresis_pixelcnn hysteresis_lstm
+  hysteresis_linear hysteresis_pixelcnn hysteresis_lstm stacked_digits stacked_digits_phase \
+  stacked_digits_unrolled
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
-  analytic_kl spectrum samples mode_trace loops
+  analytic_kl spectrum samples mode_trace loops map digit_samples
 figures:
 	mkdir -p docs/figures
 	for e in $(FIGURE_WORKDIRS); do \
