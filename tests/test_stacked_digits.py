@@ -330,3 +330,17 @@ def test_quick_stacked_digits_plain_gan_drops_modes_and_r1_keeps_them(tmp_path):
     assert (plain.modes_captured < 300).all(), plain.modes_captured.values
     assert (r1.modes_captured >= 800).all(), r1.modes_captured.values
     assert float(r1.reverse_kl.max()) < float(plain.reverse_kl.min())
+
+
+@pytest.mark.slow  # ~1-2 min on 2 CPU cores: the quick version of stacked_digits_phase.py
+def test_quick_stacked_digits_phase_r1_and_a_wider_d_each_add_modes(tmp_path):
+    """The phase diagram's direction on its quick grid (D at ⅛ and ¼ × γ 0 and 10, one seed,
+    1,500 steps): at each width R1 adds modes, and at each γ the wider D keeps more."""
+    from vaecollapse import config, sweep
+
+    c = config.experiment_config("stacked_digits_phase", quick=True)
+    modes = sweep.run_sweep(c, tmp_path, progress=False).modes_captured.squeeze("seed")
+    for width in ("d_32", "d_64"):
+        assert modes.sel(variant=width, r1_gamma=10.0) > modes.sel(variant=width, r1_gamma=0.0)
+    for gamma in (0.0, 10.0):
+        assert modes.sel(variant="d_64", r1_gamma=gamma) > modes.sel(variant="d_32", r1_gamma=gamma)
