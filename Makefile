@@ -136,12 +136,25 @@ stacked-digits: install
 # run against its control; β ramps up and back (docs/memory.md)
 recovery: install
 	$(RUN) experiments/recovery.py --workdir runs/recovery
+	$(VAECOLLAPSE) refine runs/recovery --along beta_peak --values 5.623,17.78 \
+	  --measure kl_per_dim --direction increasing
+	$(VAECOLLAPSE) refine runs/recovery --along excursion_steps --values 12000 \
+	  --measure kl_per_dim --direction increasing
 	$(PY) benchmarks/recovery_table.py runs/recovery --figure runs/recovery/map.png \
 	  > runs/recovery/recovery.md
+	$(RUN) experiments/recovery.py --workdir runs/recovery_long --config.train.steps=56000 \
+	  --config.checkpoint_every=10000 "--axis=beta_peak=(1.0,10.0,31.62)" \
+	  "--axis=excursion_steps=(16000.0,)"
+	$(PY) benchmarks/recovery_table.py runs/recovery_long --figure runs/recovery_long/map.png \
+	  > runs/recovery_long/recovery.md
 	$(RUN) experiments/ssl_recovery.py --workdir runs/ssl_recovery
 	$(PY) benchmarks/window_table.py runs/ssl_recovery > runs/ssl_recovery/recovery.md
 	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery
 	$(PY) benchmarks/window_table.py runs/gan_recovery > runs/gan_recovery/recovery.md
+	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery_constant_lr \
+	  --config.train.lr_schedule=constant
+	$(PY) benchmarks/window_table.py runs/gan_recovery_constant_lr \
+	  > runs/gan_recovery_constant_lr/recovery.md
 
 hysteresis: install
 	$(RUN) experiments/hysteresis.py --workdir runs/hysteresis
@@ -153,6 +166,10 @@ hysteresis: install
 	$(RUN) experiments/hysteresis_pixelcnn.py --workdir runs/hysteresis_pixelcnn
 	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_pixelcnn \
 	  --figure runs/hysteresis_pixelcnn/loops.png > runs/hysteresis_pixelcnn/loops.md
+	$(RUN) experiments/hysteresis_pixelcnn.py --workdir runs/hysteresis_pixelcnn_16k \
+	  --config.train.steps=16500 --config.train.log_every=100 "--axis=excursion_steps=(16000.0,)"
+	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_pixelcnn_16k \
+	  --figure runs/hysteresis_pixelcnn_16k/loops.png > runs/hysteresis_pixelcnn_16k/loops.md
 	$(RUN) experiments/hysteresis_lstm.py --workdir runs/hysteresis_lstm
 	$(PY) benchmarks/hysteresis_table.py runs/hysteresis_lstm \
 	  --figure runs/hysteresis_lstm/loops.png > runs/hysteresis_lstm/loops.md
@@ -173,7 +190,7 @@ experiments: install
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
   ssl_dimensional gan_grid gan_ring gan_phase recovery ssl_recovery gan_recovery hysteresis \
-  hysteresis_linear hysteresis_pixelcnn hysteresis_lstm stacked_digits stacked_digits_phase \
+  hysteresis_linear hysteresis_pixelcnn hysteresis_pixelcnn_16k hysteresis_lstm stacked_digits stacked_digits_phase \
   stacked_digits_unrolled
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \
   analytic_kl spectrum samples mode_trace loops map digit_samples
