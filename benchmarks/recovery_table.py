@@ -102,6 +102,11 @@ def figure(workdir: str, path: str) -> None:
     """The recovery map: seeds stuck per β_peak × excursion length (cells ``k/n``, colour
     the share), and each setting's training −ELBO gap to its control against β_peak."""
     data = results.load(workdir)
+    axes = sorted(d for d in results.run_dims(data) if d != "seed")
+    if axes != ["beta_peak", "excursion_steps"]:
+        raise ValueError(
+            f"the map's figure draws beta_peak × excursion_steps; {workdir} sweeps {axes}"
+        )
     beta = json.loads(data.attrs["config"])["hparams"]["beta"]
     lengths = data.excursion_steps.values
     peaks = data.beta_peak.values

@@ -70,9 +70,16 @@ def test_refine_with_chosen_values_adds_exactly_those_once(tmp_path):
     alone = sweep.run_sweep(tiny_linear((2.0,)), tmp_path / "alone", progress=False)
     np.testing.assert_array_equal(after.kl.sel(beta=[2.0]).values, alone.kl.values)
     assert results.load(tmp_path).attrs["refine_rounds"] == 1
-    again = refine.refine(tmp_path, along="beta", values=(2.0,), progress=False)
-    xr.testing.assert_identical(again, results.load(tmp_path))  # nothing new: no round
+    messages = []
+    again = refine.refine(
+        tmp_path, along="beta", values=(2.0,), progress=False, log=messages.append
+    )
+    xr.testing.assert_identical(again, after)  # nothing new: no round
     assert results.load(tmp_path).attrs["refine_rounds"] == 1
+    assert messages == ["refine: beta values [2.0] are all in the grid"]
+    messages.clear()
+    refine.refine(tmp_path, along="beta", rounds=1, progress=False, log=messages.append)
+    assert messages == ["refine: 1 round(s) done already; rounds=2 or more adds one"]
     with pytest.raises(ValueError, match=r"values of beta=-1.0 is invalid"):
         refine.refine(tmp_path, along="beta", values=(-1.0,), progress=False)
 
@@ -90,6 +97,19 @@ def test_bad_refine_arguments_are_named(tmp_path, kwargs, match):
     sweep.run_sweep(tiny_linear((0.5, 4.0)), tmp_path, progress=False)
     with pytest.raises(ValueError, match=match):
         refine.refine(tmp_path, **kwargs)
+
+
+def test_boundary_cli_direction_is_used_and_names_its_own_csv(tmp_path):
+    sweep.run_sweep(tiny_linear((0.5, 4.0)), tmp_path, progress=False)
+    run = [sys.executable, "-m", "vaecollapse", "boundary", str(tmp_path), "--measure", "kl"]
+    out = subprocess.run([*run, "--direction", "decreasing"], capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    csv = tmp_path / "boundary_kl_dir_decreasing.csv"
+    assert f"{csv}\n(a boundary of its own" in out.stdout and csv.exists()
+    assert "collapse as beta falls" in out.stdout
+    bad = subprocess.run([*run, "--direction", "up"], capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().startswith("vaecollapse: error: --direction='up' is invalid")
 
 
 def test_boundary_cli_writes_the_csv(tmp_path):

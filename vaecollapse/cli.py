@@ -160,7 +160,17 @@ def _train_then_report(train, workdir: str, stop: signals.StopSignal) -> None:
 
 
 # parameters of the library that these commands take as flags of the same name
-FLAG_PARAMETERS = ("along", "measure", "threshold", "points", "rounds", "figures", "factors")
+FLAG_PARAMETERS = (
+    "along",
+    "measure",
+    "threshold",
+    "direction",
+    "points",
+    "rounds",
+    "values",
+    "figures",
+    "factors",
+)
 
 
 def _as_flag(err: BaseException) -> str:
@@ -237,24 +247,27 @@ def _boundary_parser(command: str) -> argparse.ArgumentParser:
     return parser
 
 
-def boundary_file(results, found, prefix: str = "boundary") -> str:
-    """The file name of the boundary ``found`` (`boundary.estimate` of ``results``):
-    ``PREFIX.csv`` when it is the one the report writes (`report.boundary_arguments`, the
-    default threshold), else ``PREFIX_MEASURE[_along_AXIS][_eps_X].csv`` (the axis when not
-    the report's, the threshold when not the default): a second ``boundary --measure``
-    never replaces the table ``summary.md`` shows."""
+def boundary_file(results, found, prefix: str = "boundary", direction: str = "auto") -> str:
+    """The file name of the boundary ``found`` (`boundary.estimate` of ``results``, asked
+    for with ``direction``): ``PREFIX.csv`` when it is the one the report writes
+    (`report.boundary_arguments`, the default threshold, the direction read from the
+    data), else ``PREFIX_MEASURE[_along_AXIS][_eps_X][_dir_D].csv`` (the axis when not the
+    report's, the threshold when not the default, the direction when given): a second
+    ``boundary --measure`` never replaces the table ``summary.md`` shows."""
     from vaecollapse import boundary, report
 
     a = found.attrs
     along, measure = (report.boundary_arguments(results) or (None, None))[:2]
     default = a["threshold"] == boundary.default_threshold(results, a["measure"])
-    if (a["along"], a["measure"]) == (along, measure) and default:
+    if (a["along"], a["measure"]) == (along, measure) and default and direction == "auto":
         return f"{prefix}.csv"
     parts = [prefix, a["measure"]]
     if a["along"] != along:
         parts += ["along", a["along"]]
     if not default:
         parts += ["eps", f"{a['threshold']:g}"]
+    if direction != "auto":
+        parts += ["dir", direction]
     return "_".join(parts) + ".csv"
 
 
@@ -283,7 +296,7 @@ def _boundary(args: list[str]) -> None:
             _numbers("factors", opts.factors),
             opts.direction,
         )
-        name = boundary_file(ran, found.isel(factor=0), "boundary_sensitivity")
+        name = boundary_file(ran, found.isel(factor=0), "boundary_sensitivity", opts.direction)
         path = Path(opts.workdir) / name
         sensitivity.sensitivity_frame(found).to_csv(path, index=False, float_format="%.6g")
         print(sensitivity.sensitivity_markdown(found, states, limit=10_000))
@@ -291,7 +304,7 @@ def _boundary(args: list[str]) -> None:
         return
     found = boundary.estimate(ran, opts.along, opts.measure, opts.threshold, opts.direction)
     print(boundary.markdown(found))
-    name = boundary_file(ran, found)
+    name = boundary_file(ran, found, direction=opts.direction)
     print(boundary.write_csv(found, Path(opts.workdir) / name))
     if name != "boundary.csv":
         print(

@@ -131,10 +131,13 @@ def refine(
     until ``rounds`` rounds are done in all (rounds done by an earlier call count);
     return the merged results.
 
-    ``values`` given: one round that adds exactly those axis values (those not yet in the
-    grid; none left: nothing is trained) instead of the proposed ones — a map's grid
-    completed where a person chose, with the same resumable, merged runs; ``points`` and
-    ``rounds`` are then unused. ``direction`` is `boundary.estimate`'s.
+    ``values`` given: one round that adds those axis values (rounded to `SIGNIFICANT`
+    digits like proposed ones; those already in the grid skipped, and none left: nothing
+    is trained, said in the log) instead of the proposed ones — a map's grid completed
+    where a person chose, with the same resumable, merged runs; ``points`` and ``rounds``
+    are then unused, and the round counts in ``refine_rounds`` like any other (a later
+    call without ``values`` needs ``rounds`` above it). ``direction`` is
+    `boundary.estimate`'s. A round killed midway resumes only with the same values.
 
     Raises:
       ValueError: ``points`` or ``rounds`` <= 0, an axis that is not a dynamic numeric
@@ -159,9 +162,14 @@ def refine(
     if values is not None:
         for value in values:
             config.check_hparam(along, value, f"values of {along}")
+            config.check_hparam(along, _round(value), f"values of {along} (rounded)")
         existing = {_round(v) for v in current[along].values.astype(float)}
         chosen = sorted({_round(v) for v in values} - existing)
+        if not chosen:
+            log(f"refine: {along} values {sorted({_round(v) for v in values})} are all in the grid")
         rounds = done + 1 if chosen else done
+    elif done >= rounds:
+        log(f"refine: {done} round(s) done already; rounds={done + 1} or more adds one")
     for round_ in range(done + 1, rounds + 1):
         if values is not None:
             new = chosen
