@@ -147,6 +147,14 @@ recovery: install
 	  "--axis=excursion_steps=(16000.0,)"
 	$(PY) benchmarks/recovery_table.py runs/recovery_long --figure runs/recovery_long/map.png \
 	  > runs/recovery_long/recovery.md
+	$(RUN) experiments/recovery.py --workdir runs/recovery_beta05 --config.hparams.beta=0.5 \
+	  "--axis=beta_peak=(0.5,1.581,5.0,15.81)" "--axis=excursion_steps=(4000.0,8000.0,12000.0,16000.0)"
+	$(PY) benchmarks/recovery_table.py runs/recovery_beta05 --figure runs/recovery_beta05/map.png \
+	  > runs/recovery_beta05/recovery.md
+	$(RUN) experiments/recovery.py --workdir runs/recovery_beta2 --config.hparams.beta=2.0 \
+	  "--axis=beta_peak=(2.0,6.325,20.0,63.25)" "--axis=excursion_steps=(4000.0,8000.0,12000.0,16000.0)"
+	$(PY) benchmarks/recovery_table.py runs/recovery_beta2 --figure runs/recovery_beta2/map.png \
+	  > runs/recovery_beta2/recovery.md
 	$(RUN) experiments/ssl_recovery.py --workdir runs/ssl_recovery
 	$(PY) benchmarks/window_table.py runs/ssl_recovery > runs/ssl_recovery/recovery.md
 	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery
@@ -189,7 +197,7 @@ experiments: install
 # docs/figures/WORKDIR_FIGURE.png for every figure a workdir has, and WORKDIR_summary.md
 FIGURE_WORKDIRS := demo linear_phase image_phase remedies text_collapse symptoms \
   remedies_literature remedies_literature_digits ssl_collapse ssl_vicreg ssl_barlow ssl_byol \
-  ssl_dimensional gan_grid gan_ring gan_phase recovery ssl_recovery gan_recovery hysteresis \
+  ssl_dimensional gan_grid gan_ring gan_phase recovery recovery_beta2 ssl_recovery gan_recovery hysteresis \
   hysteresis_linear hysteresis_pixelcnn hysteresis_pixelcnn_16k hysteresis_lstm stacked_digits stacked_digits_phase \
   stacked_digits_unrolled
 FIGURE_NAMES := phase_diagram kl_curves encoder_histograms reconstructions interpolations \

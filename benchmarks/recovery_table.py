@@ -10,10 +10,11 @@ each gap to the controls (mean ± sample std over seeds; positive: worse than th
 The map: along β_peak, at every other setting (the excursion's length), the boundary of
 the units that stay lost — `vaecollapse.boundary` on the final KL of each latent unit
 (``kl_per_dim``, ranked per run; ε the sweep's ``collapse_kl_eps``) read as collapse
-when β_peak grows: the β_peak past which the first (the smallest unit, rank d−1) and the
-second unit end below ε, the median over seeds with its interval and status; and a
-figure (``--figure``): the seeds stuck per β_peak × length (a phase diagram, each cell
-``k/n``) beside each setting's training −ELBO gap to its control.
+when β_peak grows: the β_peak past which the first and the second of the units the
+control keeps (ranks n−1 and n−2, n = the fewest units above ε in any control) end below
+ε, the median over seeds with its interval and status; and a figure (``--figure``): the
+seeds stuck per β_peak × length (a phase diagram, each cell ``k/n``) beside each
+setting's training −ELBO gap to its control.
 
     python benchmarks/recovery_table.py runs/recovery [--figure runs/recovery/map.png]
 """
@@ -75,23 +76,33 @@ def unit_boundaries(workdir: str):
     )
 
 
+def control_units(workdir: str, threshold: float) -> int:
+    """The fewest units any control run (β_peak = β) ends with above ``threshold``: the
+    units an excursion can lose (rank 0 the largest; those past them collapsed anyway)."""
+    data = results.load(workdir)
+    beta = json.loads(data.attrs["config"])["hparams"]["beta"]
+    return int((data.kl_per_dim.sel(beta_peak=beta) > threshold).sum("latent").min())
+
+
 def boundary_markdown(workdir: str) -> str:
-    """One row per other setting: the β_peak past which the k-th unit stays lost."""
+    """One row per other setting: the β_peak past which the k-th of the control's units
+    stays lost (rank n−k, n = `control_units`)."""
     found = unit_boundaries(workdir)
-    d = found.sizes["latent"]
+    alive = control_units(workdir, found.attrs["threshold"])
     others = [n for n in found.dims if n != "latent"]
-    heads = [f"unit {k} lost: β_peak (interval; status)" for k in range(1, UNITS_LOST + 1)]
+    lost = range(1, min(UNITS_LOST, alive) + 1)
+    heads = [f"unit {k} of the control's {alive} lost: β_peak (interval; status)" for k in lost]
     lines = [
         f"| {' | '.join(others) or 'setting'} | {' | '.join(heads)} | seeds |",
-        "|" + "---|" * (max(len(others), 1) + UNITS_LOST + 1),
+        "|" + "---|" * (max(len(others), 1) + len(lost) + 1),
     ]
     flat = found.stack(point=others) if others else found.expand_dims(point=[0])
     for i in range(flat.sizes["point"]):
         one = flat.isel(point=i)
         keys = [f"{one[n].values.item():g}" for n in others] or ["all"]
         cells = []
-        for k in range(1, UNITS_LOST + 1):
-            r = one.isel(latent=d - k)
+        for k in lost:
+            r = one.isel(latent=alive - k)
             value = f"{float(r.estimate):.3g}" if np.isfinite(r.estimate) else "—"
             cells.append(f"{value} ({float(r.low):.3g}–{float(r.high):.3g}; {r.status.item()})")
         lines.append(f"| {' | '.join(keys)} | {' | '.join(cells)} | {int(one.seeds.max())} |")
@@ -140,6 +151,8 @@ def figure(workdir: str, path: str) -> None:
         )
     right.axhline(0.0, color="grey", lw=0.8)
     right.set_xscale("log")
+    right.set_xticks(peaks, [f"{v:g}" for v in peaks])
+    right.minorticks_off()
     right.set_xlabel("β_peak")
     right.set_ylabel("train −ELBO − control's (nats)")
     right.set_title("the loss of the solution left behind (mean ± sd)")

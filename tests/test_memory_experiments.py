@@ -38,7 +38,9 @@ def test_recovery_quick_short_excursions_are_undone(tmp_path):
     assert all((r["control_units"] == 8).all() for r in rows)
     found = recovery_table.unit_boundaries(str(tmp_path))  # the map: no unit stays lost
     assert set(found.status.values.ravel()) == {"beyond_high"}
-    assert "| excursion_steps | unit 1 lost" in recovery_table.boundary_markdown(str(tmp_path))
+    assert "| excursion_steps | unit 1 of the control's 8 lost" in recovery_table.boundary_markdown(
+        str(tmp_path)
+    )
     recovery_table.figure(str(tmp_path), tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 0
 
