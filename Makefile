@@ -147,6 +147,11 @@ recovery: install
 	  "--axis=excursion_steps=(16000.0,)"
 	$(PY) benchmarks/recovery_table.py runs/recovery_long --figure runs/recovery_long/map.png \
 	  > runs/recovery_long/recovery.md
+	$(RUN) experiments/recovery.py --workdir runs/recovery_12k_more_seeds \
+	  "--axis=excursion_steps=(12000.0,)" "--axis=beta_peak=(1.0,3.162,5.623,10.0,17.78,31.62)" \
+	  "--axis=seed=(5,6,7,8,9)"
+	$(PY) benchmarks/recovery_table.py runs/recovery_12k_more_seeds \
+	  > runs/recovery_12k_more_seeds/recovery.md
 	$(RUN) experiments/recovery.py --workdir runs/recovery_beta05 --config.hparams.beta=0.5 \
 	  "--axis=beta_peak=(0.5,1.581,5.0,15.81)" "--axis=excursion_steps=(4000.0,8000.0,12000.0,16000.0)"
 	$(PY) benchmarks/recovery_table.py runs/recovery_beta05 --figure runs/recovery_beta05/map.png \
