@@ -131,6 +131,9 @@ stacked-digits: install
 	$(RUN) experiments/stacked_digits_unrolled.py --workdir runs/stacked_digits_unrolled
 	$(RUN) experiments/stacked_digits_phase.py --workdir runs/stacked_digits_phase
 	$(VAECOLLAPSE) boundary runs/stacked_digits_phase --along r1_gamma --measure modes_fraction
+	$(RUN) experiments/stacked_digits.py --workdir runs/stacked_digits_rate "--config.variants=()" \
+	  "--axis=r1_gamma=(0.0,1.0,10.0)" "--axis=d_lr_ratio=(0.5,1.0,2.0)"
+	$(VAECOLLAPSE) boundary runs/stacked_digits_rate --along r1_gamma --measure modes_fraction
 
 # can a collapse be undone? The VAE's β excursions, SSL's and GAN's remedy windows, each
 # run against its control; β ramps up and back (docs/memory.md)
