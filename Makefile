@@ -163,6 +163,9 @@ recovery: install
 	  "--axis=beta_peak=(2.0,6.325,20.0,63.25)" "--axis=excursion_steps=(4000.0,8000.0,12000.0,16000.0)"
 	$(PY) benchmarks/recovery_table.py runs/recovery_beta2 --figure runs/recovery_beta2/map.png \
 	  > runs/recovery_beta2/recovery.md
+	$(RUN) experiments/recovery_pixelcnn.py --workdir runs/recovery_pixelcnn
+	$(PY) benchmarks/recovery_table.py runs/recovery_pixelcnn --figure runs/recovery_pixelcnn/map.png \
+	  > runs/recovery_pixelcnn/recovery.md
 	$(RUN) experiments/ssl_recovery.py --workdir runs/ssl_recovery
 	$(PY) benchmarks/window_table.py runs/ssl_recovery > runs/ssl_recovery/recovery.md
 	$(RUN) experiments/gan_recovery.py --workdir runs/gan_recovery
