@@ -35,10 +35,21 @@ from vaecollapse import boundary, results, stats
 UNITS_LOST = 2  # the boundaries reported: the first and the second unit that stays lost
 
 
-def recovery_rows(workdir: str) -> list[dict]:
-    """One row per excursion setting (β_peak ≠ β and the other swept axes but seed)."""
-    data = results.load(workdir)
-    beta = json.loads(data.attrs["config"])["hparams"]["beta"]
+def base_beta(data) -> float:
+    """The β outside the excursion (``config.hparams.beta``): the controls' β_peak."""
+    return json.loads(data.attrs["config"])["hparams"]["beta"]
+
+
+def train_bound(data):
+    """The training −ELBO of the last logged interval (at β again: the objective gradient
+    descent minimises), per run."""
+    return (data.recon_trace + data.kl_trace).isel(step=-1)
+
+
+def recovery_rows(data) -> list[dict]:
+    """One row per excursion setting (β_peak ≠ β and the other swept axes but seed) of
+    the loaded results ``data`` (`vaecollapse.results.load`)."""
+    beta = base_beta(data)
     if "beta" in data.dims:
         raise ValueError("recovery_table reads grids at one β (config.hparams.beta)")
     axes = [d for d in results.run_dims(data) if d != "seed"]
@@ -51,13 +62,12 @@ def recovery_rows(workdir: str) -> list[dict]:
             continue
         ref = control.sel({d: run[d].values for d in axes if d != "beta_peak"})
         units, ref_units = run.active_units.values, ref.active_units.values
-        train = lambda r: (r.recon_trace + r.kl_trace).isel(step=-1).values  # noqa: E731
         rows.append(
             {
                 "setting": ", ".join(f"{d}={run[d].values.item():g}" for d in axes),
                 "units": units,
                 "control_units": ref_units,
-                "train_gap": train(run) - train(ref),
+                "train_gap": train_bound(run).values - train_bound(ref).values,
                 "gap": (-run.elbo.values) - (-ref.elbo.values),
                 "nll_gap": run.nll_iw.values - ref.nll_iw.values,
                 "stuck": int((units < ref_units).sum()),
@@ -68,27 +78,23 @@ def recovery_rows(workdir: str) -> list[dict]:
     return rows
 
 
-def unit_boundaries(workdir: str):
+def unit_boundaries(data):
     """`boundary.estimate` along β_peak of the final per-unit KL, collapse as β_peak grows,
     over the other axes and the rank of the units (0 the largest)."""
-    return boundary.estimate(
-        results.load(workdir), "beta_peak", "kl_per_dim", direction="increasing"
-    )
+    return boundary.estimate(data, "beta_peak", "kl_per_dim", direction="increasing")
 
 
-def control_units(workdir: str, threshold: float) -> int:
+def control_units(data, threshold: float) -> int:
     """The fewest units any control run (β_peak = β) ends with above ``threshold``: the
     units an excursion can lose (rank 0 the largest; those past them collapsed anyway)."""
-    data = results.load(workdir)
-    beta = json.loads(data.attrs["config"])["hparams"]["beta"]
-    return int((data.kl_per_dim.sel(beta_peak=beta) > threshold).sum("latent").min())
+    return int((data.kl_per_dim.sel(beta_peak=base_beta(data)) > threshold).sum("latent").min())
 
 
-def boundary_markdown(workdir: str) -> str:
+def boundary_markdown(data) -> str:
     """One row per other setting: the β_peak past which the k-th of the control's units
     stays lost (rank n−k, n = `control_units`)."""
-    found = unit_boundaries(workdir)
-    alive = control_units(workdir, found.attrs["threshold"])
+    found = unit_boundaries(data)
+    alive = control_units(data, found.attrs["threshold"])
     others = [n for n in found.dims if n != "latent"]
     lost = range(1, min(UNITS_LOST, alive) + 1)
     heads = [f"unit {k} of the control's {alive} lost: β_peak (interval; status)" for k in lost]
@@ -109,23 +115,22 @@ def boundary_markdown(workdir: str) -> str:
     return "\n".join(lines)
 
 
-def figure(workdir: str, path: str) -> None:
+def figure(data, path) -> None:
     """The recovery map: seeds stuck per β_peak × excursion length (cells ``k/n``, colour
     the share), and each setting's training −ELBO gap to its control against β_peak."""
-    data = results.load(workdir)
     axes = sorted(d for d in results.run_dims(data) if d != "seed")
     if axes != ["beta_peak", "excursion_steps"]:
         raise ValueError(
-            f"the map's figure draws beta_peak × excursion_steps; {workdir} sweeps {axes}"
+            f"the map's figure draws beta_peak × excursion_steps; these results sweep {axes}"
         )
-    beta = json.loads(data.attrs["config"])["hparams"]["beta"]
+    beta = base_beta(data)
     lengths = data.excursion_steps.values
     peaks = data.beta_peak.values
     units = data.active_units.transpose("excursion_steps", "beta_peak", "seed").values
     ref = data.active_units.sel(beta_peak=beta).transpose("excursion_steps", "seed").values
     stuck = (units < ref[:, None, :]).sum(-1)
     n = units.shape[-1]
-    train = (data.recon_trace + data.kl_trace).isel(step=-1)
+    train = train_bound(data)
     gap = (train - train.sel(beta_peak=beta)).transpose("excursion_steps", "beta_peak", "seed")
     fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
     image = left.imshow(stuck / n, origin="lower", cmap="Reds", vmin=0, vmax=1, aspect="auto")
@@ -162,7 +167,7 @@ def figure(workdir: str, path: str) -> None:
     plt.close(fig)
 
 
-def markdown(workdir: str) -> str:
+def markdown(data) -> str:
     """The table, one row per excursion setting."""
     lines = [
         "| setting | active units (seeds) | control's | train −ELBO gap | eval −ELBO gap | "
@@ -173,7 +178,7 @@ def markdown(workdir: str) -> str:
     def spread(gap):
         return f"{gap.mean():+.2f} ± {gap.std(ddof=1):.2f}" if len(gap) > 1 else f"{gap[0]:+.2f}"
 
-    for r in recovery_rows(workdir):
+    for r in recovery_rows(data):
         ci = stats.clopper_pearson(r["stuck"], r["n"])
         lines.append(
             f"| {r['setting']} | {' '.join(str(int(u)) for u in r['units'])} | "
@@ -190,11 +195,12 @@ def main(argv=None) -> None:
     parser.add_argument("workdir")
     parser.add_argument("--figure", default=None, help="write the recovery map's figure here")
     args = parser.parse_args(argv)
-    print(markdown(args.workdir))
+    data = results.load(args.workdir)
+    print(markdown(data))
     print()
-    print(boundary_markdown(args.workdir))
+    print(boundary_markdown(data))
     if args.figure:
-        figure(args.workdir, args.figure)
+        figure(data, args.figure)
 
 
 if __name__ == "__main__":

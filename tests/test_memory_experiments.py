@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from vaecollapse import config as config_lib
-from vaecollapse import sweep
+from vaecollapse import results, sweep
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 import hysteresis_table
@@ -33,15 +33,16 @@ def test_recovery_quick_short_excursions_are_undone(tmp_path):
     ends with its control's active units (the collapse at β = 10 is undone at β = 1)."""
     c = config_lib.experiment_config("recovery", quick=True)
     sweep.run_sweep(c, tmp_path, progress=False)
-    rows = recovery_table.recovery_rows(str(tmp_path))
+    ran = results.load(tmp_path)
+    rows = recovery_table.recovery_rows(ran)
     assert len(rows) == 2 and all(r["stuck"] == 0 for r in rows)
     assert all((r["control_units"] == 8).all() for r in rows)
-    found = recovery_table.unit_boundaries(str(tmp_path))  # the map: no unit stays lost
+    found = recovery_table.unit_boundaries(ran)  # the map: no unit stays lost
     assert set(found.status.values.ravel()) == {"beyond_high"}
     assert "| excursion_steps | unit 1 of the control's 8 lost" in recovery_table.boundary_markdown(
-        str(tmp_path)
+        ran
     )
-    recovery_table.figure(str(tmp_path), tmp_path / "map.png")
+    recovery_table.figure(ran, tmp_path / "map.png")
     assert (tmp_path / "map.png").stat().st_size > 0
 
 
