@@ -163,10 +163,10 @@ def refine(
         for value in values:
             config.check_hparam(along, value, f"values of {along}")
             config.check_hparam(along, _round(value), f"values of {along} (rounded)")
-        existing = {_round(v) for v in current[along].values.astype(float)}
-        chosen = sorted({_round(v) for v in values} - existing)
+        rounded = {_round(v) for v in values}
+        chosen = sorted(rounded - {_round(v) for v in current[along].values.astype(float)})
         if not chosen:
-            log(f"refine: {along} values {sorted({_round(v) for v in values})} are all in the grid")
+            log(f"refine: {along} values {sorted(rounded)} are all in the grid")
         rounds = done + 1 if chosen else done
     elif done >= rounds:
         log(f"refine: {done} round(s) done already; rounds={done + 1} or more adds one")
